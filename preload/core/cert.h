@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_CERT_H
+#define TS_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ts_error.h"
+
+#define TS_SHA256_LEN 32
+#define TS_SHA256_HEX_LEN 64
+
+/* One X.509 certificate, identified by the SHA-256 of its DER. */
+typedef struct ts_cert {
+    unsigned char *der;
+    size_t der_len;
+    unsigned char sha256[TS_SHA256_LEN];
+} ts_cert;
+
+typedef struct ts_cert_list {
+    ts_cert *items;
+    size_t count;
+    size_t cap;
+} ts_cert_list;
+
+/*
+ * Appends every certificate found in buf to out.  The format is detected from
+ * the bytes: PEM (any number of CERTIFICATE / X509 CERTIFICATE / TRUSTED
+ * CERTIFICATE / PKCS7 blocks, with any text between them), DER X.509, or DER
+ * PKCS#7 (.p7b).  Every certificate of a bundle counts.  Fails, appending
+ * nothing, on a malformed block or when no certificate is found; err->where
+ * names the PEM block ("PEM block 2") or byte offset.
+ */
+int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err);
+
+/* Copies der into a new entry of l (computing its SHA-256).  The DER is checked to be one X.509 certificate. */
+int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err);
+void ts_cert_list_free(ts_cert_list *l);
+
+/* Deep copy; 0 or -1 (out of memory). */
+int ts_cert_copy(ts_cert *dst, const ts_cert *src);
+void ts_cert_free(ts_cert *c);
+
+/* Lowercase hex, NUL-terminated. */
+void ts_sha256_to_hex(const unsigned char sha[TS_SHA256_LEN], char out[TS_SHA256_HEX_LEN + 1]);
+
+/*
+ * Parses 64 hex digits, either case, optionally separated by ':' (keytool's
+ * form) into sha.  Returns 0, or -1 when s is anything else.
+ */
+int ts_sha256_from_hex(const char *s, unsigned char sha[TS_SHA256_LEN]);
+
+/* PEM text ("-----BEGIN CERTIFICATE-----...") of one certificate; malloc'd, NUL-terminated. */
+char *ts_cert_to_pem(const ts_cert *c);
+
+/* What a person wants to know about a certificate (for the CLI and default aliases). */
+typedef struct ts_cert_info {
+    char subject[512];     /* RFC 2253, e.g. "CN=mail.example.test,O=Example" */
+    char issuer[512];
+    char common_name[256]; /* subject CN, or "" */
+    time_t not_before;
+    time_t not_after;
+    bool is_ca;            /* basicConstraints CA:TRUE */
+    bool self_signed;      /* subject == issuer and the signature verifies with its own key */
+    char key_type[16];     /* "RSA", "EC", "Ed25519", ... */
+    int key_bits;
+    bool sha1_signature;
+} ts_cert_info;
+
+int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_KEYSTORE_H
+#define TS_KEYSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "ts_error.h"
+
+/* The default password of the JDK's cacerts. */
+#define TS_DEFAULT_PASSWORD "changeit"
+/* Used when SOURCE_DATE_EPOCH is not set: 2020-01-01T00:00:00Z, in ms. */
+#define TS_DEFAULT_TIMESTAMP_MS INT64_C(1577836800000)
+
+typedef enum ts_format {
+    TS_FORMAT_UNKNOWN = 0,
+    TS_FORMAT_JKS,
+    TS_FORMAT_PKCS12,
+} ts_format;
+
+/* One trusted-certificate entry. */
+typedef struct ts_entry {
+    char *alias;
+    int64_t created_ms; /* Java time: ms since the epoch */
+    ts_cert cert;
+} ts_entry;
+
+typedef struct ts_keystore {
+    ts_entry *items;
+    size_t count;
+    size_t cap;
+    size_t skipped; /* private-key, secret-key and non-anchor entries left out when decoding */
+} ts_keystore;
+
+/* From the bytes, not the name: FEEDFEED is JKS, a DER SEQUENCE is PKCS12. */
+ts_format ts_keystore_detect(const unsigned char *buf, size_t len);
+const char *ts_format_name(ts_format f); /* "jks", "pkcs12", "unknown" */
+/* "jks" / "pkcs12" (any case; "p12" too) -> 0, else -1. */
+int ts_format_from_name(const char *name, ts_format *out);
+
+/*
+ * Decodes a JKS (v1, v2) or PKCS12 keystore into its trusted-certificate
+ * entries, appending them to out.
+ *  - password NULL: as the JVM does with no trustStorePassword: a JKS digest is
+ *    not checked; a PKCS12 MAC is not checked and encrypted bags are skipped.
+ *  - password given: a JKS digest mismatch fails with
+ *    "keystore digest mismatch: wrong password or tampered file"; PKCS12 is
+ *    verified and decrypted with it.
+ *  - PKCS12 cert bags are trust anchors only with the attribute
+ *    2.16.840.1.113894.746875.1.1; others count in out->skipped.
+ * Any malformed input is an error naming the byte offset; nothing is appended then.
+ */
+int ts_keystore_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
+                       ts_error *err);
+
+/* Appends a copy of (alias, created_ms, der). */
+int ts_keystore_add(ts_keystore *ks, const char *alias, int64_t created_ms, const unsigned char *der,
+                    size_t der_len, ts_error *err);
+/* Appends a copy of e. */
+int ts_keystore_add_entry(ts_keystore *ks, const ts_entry *e, ts_error *err);
+/* Index of the entry with that fingerprint, or -1. */
+long ts_keystore_find_sha256(const ts_keystore *ks, const unsigned char sha[TS_SHA256_LEN]);
+void ts_keystore_free(ts_keystore *ks);
+
+/*
+ * Encodes ks.  The aliases must already obey ts_alias_valid() and be unique
+ * (ts_merge ensures it); otherwise the error names the entry.
+ *  - TS_FORMAT_JKS: version 2, entries in ks order, SHA-1 integrity digest
+ *    keyed with password (NULL means TS_DEFAULT_PASSWORD).
+ *  - TS_FORMAT_PKCS12: a JDK 18+ style trust store: no MAC, unencrypted cert
+ *    bags, each with friendlyName and the trusted-usage attribute
+ *    (anyExtendedKeyUsage); password is not used.
+ * *out is malloc'd.  Same input, same bytes.
+ */
+int ts_keystore_encode(const ts_keystore *ks, ts_format format, const char *password, unsigned char **out,
+                       size_t *out_len, ts_error *err);
+
+/* Aliases.
+ * Valid: 1..255 bytes of printable ASCII (0x20..0x7e), no uppercase letter,
+ * not containing " [jdk" unless allow_jdk (entries of the JDK's own cacerts keep theirs). */
+bool ts_alias_valid(const char *alias, bool allow_jdk);
+/*
+ * Makes a valid alias out of any text (a CN, a host name): ASCII letters
+ * lowercased, [a-z0-9.-_] kept, runs of anything else become one '-', trimmed
+ * of '-', at most 64 bytes; "cert" when nothing is left.  out has room for size bytes (>= 65).
+ */
+void ts_alias_from_text(const char *text, char *out, size_t size);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_MANIFEST_H
+#define TS_MANIFEST_H
+
+/* The manifest: the only module that knows cJSON.  See docs/manifest.md. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cert.h"
+#include "keystore.h"
+#include "ts_error.h"
+
+#define TS_MANIFEST_VERSION 1
+#define TS_MANIFEST_DEFAULT_PATH "/etc/trustshim/manifest.json"
+#define TS_MANIFEST_MAX_SIZE (64u * 1024u * 1024u)
+
+typedef struct ts_manifest_cert {
+    char *alias;                         /* NULL: derived from the host or subject CN at merge */
+    unsigned char sha256[TS_SHA256_LEN]; /* the pin */
+    char *pem;                           /* inline PEM, or NULL */
+    char *file;                          /* path as written (relative to the manifest's directory), or NULL */
+    char **hosts;
+    size_t n_hosts;
+    char *source; /* free text, e.g. "fetch smtp://mail.example.test:587" */
+    char *added;  /* RFC 3339 */
+    ts_cert cert; /* the certificate itself, filled by ts_manifest_load_certs (der == NULL before) */
+} ts_manifest_cert;
+
+typedef struct ts_target {
+    char *path;
+    char *password; /* NULL: the manifest's password */
+    bool merge;     /* true: the file's own entries + the manifest's; false: the manifest's only */
+} ts_target;
+
+typedef struct ts_manifest {
+    int version;
+    char *password;   /* never NULL after parse/init: default TS_DEFAULT_PASSWORD */
+    ts_format format; /* format served to the JVM: TS_FORMAT_JKS (default) or TS_FORMAT_PKCS12 */
+    ts_manifest_cert *certs;
+    size_t n_certs;
+    unsigned char (*distrust)[TS_SHA256_LEN];
+    size_t n_distrust;
+    char **keystore_dirs;
+    size_t n_keystore_dirs;
+    ts_target *targets;
+    size_t n_targets;
+} ts_manifest;
+
+/* An empty, valid manifest (version 1, default password, JKS). */
+int ts_manifest_init(ts_manifest *m);
+void ts_manifest_free(ts_manifest *m);
+
+/*
+ * Parses and validates JSON text.  `path` is only used to name the file in
+ * err->file.  Unknown fields, wrong types, a bad version, malformed sha256,
+ * duplicate aliases or fingerprints, aliases that are not valid
+ * (ts_alias_valid(.., false)), an entry with both or neither of pem/file:
+ * each is an error with err->where the JSON path ("certificates[3].sha256")
+ * and err->what what was expected.  Does not read certificate files.
+ */
+int ts_manifest_parse(const char *text, size_t len, const char *path, ts_manifest *m, ts_error *err);
+
+/*
+ * Fills certs[i].cert: decodes inline PEM, or reads `file` relative to the
+ * directory of manifest_path (absolute paths as they are).  A file may be a
+ * bundle: the certificate whose SHA-256 matches the pin is taken.  No match is
+ * "certificates[i].sha256: does not match the certificate (got <hex>)".
+ * When check_owner is true each certificate file (and its directories) must
+ * pass ts_file_check_safe(.., uid).
+ */
+int ts_manifest_load_certs(ts_manifest *m, const char *manifest_path, bool check_owner, unsigned uid,
+                           ts_error *err);
+
+/* ts_read_file + ts_manifest_parse + ts_manifest_load_certs (no ownership checks). */
+int ts_manifest_load(const char *path, ts_manifest *m, ts_error *err);
+
+/*
+ * JSON text: stable key order, 2-space indentation, trailing newline, only
+ * the fields that differ from the defaults plus version and certificates.
+ * malloc'd; NULL on out of memory.
+ */
+char *ts_manifest_to_json(const ts_manifest *m);
+
+/* Index of the certificate with that fingerprint / alias, or -1. */
+long ts_manifest_find_sha256(const ts_manifest *m, const unsigned char sha[TS_SHA256_LEN]);
+long ts_manifest_find_alias(const ts_manifest *m, const char *alias);
+bool ts_manifest_is_distrusted(const ts_manifest *m, const unsigned char sha[TS_SHA256_LEN]);
+/* Whether some certificate lists host (case-insensitive) in hosts[]. */
+bool ts_manifest_has_host(const ts_manifest *m, const char *host);
+
+/*
+ * Appends a certificate entry (deep copy of cert; alias/hosts/source/added
+ * copied; alias NULL or not unique -> made from hosts[0] or the CN with
+ * ts_alias_from_text and a -2, -3 ... suffix).  Fails on a duplicate fingerprint.
+ * On success *index is the new entry's index (index may be NULL).
+ */
+int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias, const char *const *hosts,
+                         size_t n_hosts, const char *source, const char *added, size_t *index,
+                         ts_error *err);
+/* Removes certs[i]. */
+void ts_manifest_remove_cert(ts_manifest *m, size_t i);
+/* distrust list: add (no-op if present) / remove (-1 if absent). */
+int ts_manifest_distrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN]);
+int ts_manifest_undistrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN]);
+
+#endif

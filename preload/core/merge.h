@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_MERGE_H
+#define TS_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keystore.h"
+#include "manifest.h"
+#include "ts_error.h"
+
+typedef struct ts_merge_opts {
+    /* NULL: every manifest certificate (a trust store such as cacerts);
+     * a host: only the certificates whose hosts[] names it (<host>.ks). */
+    const char *host;
+    /* Creation time of the manifest's entries (Java ms); the caller derives it
+     * from SOURCE_DATE_EPOCH or uses TS_DEFAULT_TIMESTAMP_MS. */
+    int64_t timestamp_ms;
+} ts_merge_opts;
+
+typedef struct ts_merge_summary {
+    size_t base;       /* trusted entries in the base */
+    size_t added;      /* manifest entries added */
+    size_t duplicates; /* manifest entries already in the base (kept once, under the base's alias) */
+    size_t distrusted; /* entries left out because their fingerprint is in distrust[] */
+    size_t total;      /* entries in the result */
+} ts_merge_summary;
+
+/*
+ * out = base (may be NULL) + manifest certificates (selected by opts->host)
+ *       - distrusted fingerprints,
+ * deduplicated by fingerprint (the base's entry wins), base entries first in
+ * their order, then the manifest's in manifest order.  Aliases: lowercased;
+ * base aliases keep " [jdk" suffixes; manifest aliases get -2, -3 ... on a
+ * clash.  The manifest's certificates must be loaded (ts_manifest_load_certs).
+ */
+int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts *opts, ts_keystore *out,
+             ts_merge_summary *summary, ts_error *err);
+
+/*
+ * Convenience for the preload and `render`: decode base (base == NULL or
+ * base_len == 0: no base) with base_password, merge, encode as format with
+ * password.  *out is malloc'd.
+ */
+int ts_render(const unsigned char *base, size_t base_len, const char *base_password, const ts_manifest *m,
+              const ts_merge_opts *opts, ts_format format, const char *password, unsigned char **out,
+              size_t *out_len, ts_merge_summary *summary, ts_error *err);
+
+#endif
