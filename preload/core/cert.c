@@ -1,2 +1,599 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: being written */
+/* Certificate input: PEM / DER / PKCS#7 -> DER list + SHA-256. */
+#include "cert.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+/* Larger inputs are refused before OpenSSL sees them (its lengths are int). */
+#define CERT_MAX_INPUT ((size_t)INT_MAX / 2)
+
+static int sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
+{
+    unsigned int n = 0;
+
+    if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
+        ERR_clear_error();
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether der is exactly one X.509 certificate (nothing before or after it). */
+static bool der_is_one_x509(const unsigned char *der, size_t len)
+{
+    const unsigned char *p = der;
+    X509 *x;
+    bool ok;
+
+    if (len == 0 || len > CERT_MAX_INPUT) {
+        return false;
+    }
+    x = d2i_X509(NULL, &p, (long)len);
+    ok = (x != NULL && p == der + len);
+    X509_free(x);
+    ERR_clear_error();
+    return ok;
+}
+
+static int list_reserve(ts_cert_list *l, size_t extra)
+{
+    size_t need, cap;
+    ts_cert *items;
+
+    if (extra > SIZE_MAX / sizeof(ts_cert) - l->count) {
+        return -1;
+    }
+    need = l->count + extra;
+    if (need <= l->cap) {
+        return 0;
+    }
+    cap = (l->cap == 0) ? 8 : l->cap;
+    while (cap < need) {
+        cap = (cap > SIZE_MAX / 2 / sizeof(ts_cert)) ? need : cap * 2;
+    }
+    items = realloc(l->items, cap * sizeof(ts_cert));
+    if (items == NULL) {
+        return -1;
+    }
+    l->items = items;
+    l->cap = cap;
+    return 0;
+}
+
+/* Appends a copy of der without checking it is a certificate. */
+static int list_push_unchecked(ts_cert_list *l, const unsigned char *der, size_t len)
+{
+    ts_cert *c;
+
+    if (list_reserve(l, 1) != 0) {
+        return -1;
+    }
+    c = &l->items[l->count];
+    c->der = malloc(len);
+    if (c->der == NULL) {
+        return -1;
+    }
+    memcpy(c->der, der, len);
+    c->der_len = len;
+    if (sha256(der, len, c->sha256) != 0) {
+        free(c->der);
+        c->der = NULL;
+        return -1;
+    }
+    l->count++;
+    return 0;
+}
+
+/* Appends the DER of x (as i2d_X509 writes it: the parsed bytes for DER input). */
+static int list_push_x509(ts_cert_list *l, X509 *x)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    int rc;
+
+    if (n <= 0) {
+        ERR_clear_error();
+        return -1;
+    }
+    rc = list_push_unchecked(l, der, (size_t)n);
+    OPENSSL_free(der);
+    return rc;
+}
+
+/* Appends every certificate of a DER PKCS#7 SignedData; the number appended, or -1. */
+static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, size_t *consumed,
+                      const char **why)
+{
+    const unsigned char *p = der;
+    PKCS7 *p7;
+    STACK_OF(X509) *certs = NULL;
+    int n = -1;
+
+    *why = "not a PKCS#7 structure";
+    p7 = d2i_PKCS7(NULL, &p, (long)len);
+    if (p7 == NULL) {
+        goto end;
+    }
+    *consumed = (size_t)(p - der);
+    if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL) {
+        certs = p7->d.sign->cert;
+    } else if (PKCS7_type_is_signedAndEnveloped(p7) && p7->d.signed_and_enveloped != NULL) {
+        certs = p7->d.signed_and_enveloped->cert;
+    } else {
+        *why = "PKCS#7 structure is not SignedData (holds no certificates)";
+        goto end;
+    }
+    n = 0;
+    for (int i = 0; i < sk_X509_num(certs); i++) {
+        if (list_push_x509(l, sk_X509_value(certs, i)) != 0) {
+            *why = "out of memory";
+            n = -1;
+            goto end;
+        }
+        n++;
+    }
+end:
+    PKCS7_free(p7);
+    ERR_clear_error();
+    return n;
+}
+
+static bool pem_name_is_x509(const char *name)
+{
+    return strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0 ||
+           strcmp(name, "TRUSTED CERTIFICATE") == 0;
+}
+
+static bool pem_name_is_pkcs7(const char *name)
+{
+    return strcmp(name, "PKCS7") == 0 || strcmp(name, "PKCS #7 SIGNED DATA") == 0 ||
+           strcmp(name, "CERTIFICATE CHAIN") == 0;
+}
+
+/* One PEM block's payload into l; where names the block. */
+static int pem_block(ts_cert_list *l, const char *name, const unsigned char *data, size_t len,
+                     const char *where, ts_error *err)
+{
+    if (pem_name_is_x509(name)) {
+        /* "TRUSTED CERTIFICATE" is the certificate followed by OpenSSL's trust
+         * settings: the certificate is the leading SEQUENCE only. */
+        const unsigned char *p = data;
+        X509 *x = d2i_X509(NULL, &p, (long)len);
+        size_t used = (size_t)(p - data);
+
+        X509_free(x);
+        ERR_clear_error();
+        if (x == NULL) {
+            return ts_error_set(err, where, "%s block does not hold a valid X.509 certificate",
+                                name);
+        }
+        if (used != len && strcmp(name, "TRUSTED CERTIFICATE") != 0) {
+            return ts_error_set(err, where, "%zu unexpected bytes after the certificate",
+                                len - used);
+        }
+        if (list_push_unchecked(l, data, used) != 0) {
+            return ts_error_set(err, where, "out of memory");
+        }
+        return 0;
+    }
+    if (pem_name_is_pkcs7(name)) {
+        const char *why = NULL;
+        size_t used = 0;
+
+        if (push_pkcs7(l, data, len, &used, &why) < 0) {
+            return ts_error_set(err, where, "%s", why);
+        }
+        if (used != len) {
+            return ts_error_set(err, where, "%zu unexpected bytes after the PKCS#7 structure",
+                                len - used);
+        }
+        return 0;
+    }
+    /* Keys and other blocks may share a file with certificates: not ours. */
+    return 0;
+}
+
+static int parse_pem(const unsigned char *buf, size_t len, ts_cert_list *l, ts_error *err)
+{
+    BIO *bio = BIO_new_mem_buf(buf, (int)len);
+    int rc = -1;
+    size_t block = 0;
+    char where[32];
+
+    if (bio == NULL) {
+        ERR_clear_error();
+        return ts_error_set(err, "", "out of memory");
+    }
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long dlen = 0;
+        int r;
+
+        ERR_clear_error();
+        r = PEM_read_bio(bio, &name, &header, &data, &dlen);
+        if (r != 1) {
+            unsigned long e = ERR_peek_last_error();
+
+            ERR_clear_error();
+            if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+                rc = 0; /* no further block */
+            } else {
+                snprintf(where, sizeof(where), "PEM block %zu", block + 1);
+                ts_error_set(err, where, "malformed PEM block (bad base64 or missing END line)");
+            }
+            break;
+        }
+        block++;
+        snprintf(where, sizeof(where), "PEM block %zu", block);
+        r = pem_block(l, name, data, (size_t)dlen, where, err);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (r != 0) {
+            break;
+        }
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    if (rc == 0 && block == 0) {
+        return ts_error_set(err, "", "no PEM block found");
+    }
+    return rc;
+}
+
+static int parse_der(const unsigned char *buf, size_t len, ts_cert_list *l, ts_error *err)
+{
+    const unsigned char *p = buf;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    size_t used = (size_t)(p - buf);
+    const char *why = NULL;
+    char where[48];
+
+    X509_free(x);
+    ERR_clear_error();
+    if (x != NULL) {
+        if (used != len) {
+            snprintf(where, sizeof(where), "offset %zu", used);
+            return ts_error_set(err, where, "unexpected data after the DER certificate");
+        }
+        if (list_push_unchecked(l, buf, len) != 0) {
+            return ts_error_set(err, "", "out of memory");
+        }
+        return 0;
+    }
+    used = 0;
+    if (push_pkcs7(l, buf, len, &used, &why) >= 0) {
+        if (used != len) {
+            snprintf(where, sizeof(where), "offset %zu", used);
+            return ts_error_set(err, where, "unexpected data after the PKCS#7 structure");
+        }
+        return 0;
+    }
+    if (used > 0) { /* it was PKCS#7, just not a useful one */
+        return ts_error_set(err, "offset 0", "%s", why);
+    }
+    return ts_error_set(err, "offset 0",
+                        "expected a PEM certificate, a DER X.509 certificate or DER PKCS#7");
+}
+
+static bool looks_like_pem(const unsigned char *buf, size_t len)
+{
+    static const char tag[] = "-----BEGIN ";
+    const size_t n = sizeof(tag) - 1;
+
+    for (size_t i = 0; i + n <= len; i++) {
+        if (buf[i] == '-' && memcmp(buf + i, tag, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err)
+{
+    ts_cert_list tmp = {0};
+    int rc;
+
+    if (buf == NULL || len == 0) {
+        return ts_error_set(err, "", "empty input: expected PEM, DER or PKCS#7 certificates");
+    }
+    if (len > CERT_MAX_INPUT) {
+        return ts_error_set(err, "", "input too large (%zu bytes)", len);
+    }
+    if (buf[0] == 0x30 || !looks_like_pem(buf, len)) {
+        rc = parse_der(buf, len, &tmp, err);
+        if (rc != 0 && buf[0] == 0x30 && looks_like_pem(buf, len)) {
+            ts_error_clear(err);
+            ts_cert_list_free(&tmp);
+            rc = parse_pem(buf, len, &tmp, err);
+        }
+    } else {
+        rc = parse_pem(buf, len, &tmp, err);
+    }
+    if (rc == 0 && tmp.count == 0) {
+        rc = ts_error_set(err, "", "no certificate found");
+    }
+    if (rc == 0 && list_reserve(out, tmp.count) != 0) {
+        rc = ts_error_set(err, "", "out of memory");
+    }
+    if (rc != 0) {
+        ts_cert_list_free(&tmp);
+        return -1;
+    }
+    /* Ownership of the DER buffers moves to out. */
+    memcpy(out->items + out->count, tmp.items, tmp.count * sizeof(ts_cert));
+    out->count += tmp.count;
+    free(tmp.items);
+    return 0;
+}
+
+int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err)
+{
+    if (der == NULL || !der_is_one_x509(der, len)) {
+        return ts_error_set(err, "", "not a DER X.509 certificate");
+    }
+    if (list_push_unchecked(l, der, len) != 0) {
+        return ts_error_set(err, "", "out of memory");
+    }
+    return 0;
+}
+
+void ts_cert_free(ts_cert *c)
+{
+    if (c != NULL) {
+        free(c->der);
+        c->der = NULL;
+        c->der_len = 0;
+    }
+}
+
+void ts_cert_list_free(ts_cert_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < l->count; i++) {
+        ts_cert_free(&l->items[i]);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+    l->cap = 0;
+}
+
+int ts_cert_copy(ts_cert *dst, const ts_cert *src)
+{
+    unsigned char *der = malloc(src->der_len > 0 ? src->der_len : 1);
+
+    if (der == NULL) {
+        return -1;
+    }
+    if (src->der_len > 0) {
+        memcpy(der, src->der, src->der_len);
+    }
+    dst->der = der;
+    dst->der_len = src->der_len;
+    memcpy(dst->sha256, src->sha256, TS_SHA256_LEN);
+    return 0;
+}
+
+void ts_sha256_to_hex(const unsigned char sha[TS_SHA256_LEN], char out[TS_SHA256_HEX_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < TS_SHA256_LEN; i++) {
+        out[2 * i] = digits[sha[i] >> 4];
+        out[2 * i + 1] = digits[sha[i] & 0x0f];
+    }
+    out[TS_SHA256_HEX_LEN] = '\0';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+int ts_sha256_from_hex(const char *s, unsigned char sha[TS_SHA256_LEN])
+{
+    unsigned char tmp[TS_SHA256_LEN];
+    size_t len, step;
+
+    if (s == NULL) {
+        return -1;
+    }
+    /* Either 64 digits, or keytool's form: pairs separated by single colons. */
+    len = strlen(s);
+    if (len == TS_SHA256_HEX_LEN) {
+        step = 2;
+    } else if (len == TS_SHA256_HEX_LEN + TS_SHA256_LEN - 1) {
+        step = 3;
+    } else {
+        return -1;
+    }
+    for (size_t i = 0; i < TS_SHA256_LEN; i++) {
+        const char *p = s + i * step;
+        int hi = hex_value(p[0]);
+        int lo = hex_value(p[1]);
+
+        if (hi < 0 || lo < 0 || (step == 3 && i + 1 < TS_SHA256_LEN && p[2] != ':')) {
+            return -1;
+        }
+        tmp[i] = (unsigned char)((hi << 4) | lo);
+    }
+    memcpy(sha, tmp, TS_SHA256_LEN);
+    return 0;
+}
+
+char *ts_cert_to_pem(const ts_cert *c)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+    static const char end[] = "-----END CERTIFICATE-----\n";
+    size_t lines, size, pos;
+    char *out;
+
+    if (c == NULL || c->der == NULL || c->der_len == 0 || c->der_len > CERT_MAX_INPUT) {
+        return NULL;
+    }
+    /* 48 bytes of DER make one 64-character line. */
+    lines = (c->der_len + 47) / 48;
+    size = sizeof(begin) - 1 + lines * 65 + sizeof(end);
+    out = malloc(size);
+    if (out == NULL) {
+        return NULL;
+    }
+    memcpy(out, begin, sizeof(begin) - 1);
+    pos = sizeof(begin) - 1;
+    for (size_t off = 0; off < c->der_len; off += 48) {
+        size_t n = c->der_len - off < 48 ? c->der_len - off : 48;
+        int w = EVP_EncodeBlock((unsigned char *)out + pos, c->der + off, (int)n);
+
+        pos += (size_t)w;
+        out[pos++] = '\n';
+    }
+    memcpy(out + pos, end, sizeof(end));
+    return out;
+}
+
+/* RFC 2253 form of name into out. */
+static void name_rfc2253(const X509_NAME *name, char *out, size_t size)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    long n;
+
+    out[0] = '\0';
+    if (bio == NULL) {
+        return;
+    }
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        n = BIO_get_mem_data(bio, &data);
+        if (n > 0 && data != NULL) {
+            size_t len = (size_t)n < size - 1 ? (size_t)n : size - 1;
+
+            memcpy(out, data, len);
+            out[len] = '\0';
+        }
+    }
+    BIO_free(bio);
+}
+
+static void name_cn(const X509_NAME *name, char *out, size_t size)
+{
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    unsigned char *utf8 = NULL;
+    int n;
+
+    out[0] = '\0';
+    if (i < 0) {
+        return;
+    }
+    n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+    if (n >= 0) {
+        snprintf(out, size, "%.*s", n, (const char *)utf8);
+    }
+    OPENSSL_free(utf8);
+}
+
+static int asn1_time_to_time_t(const ASN1_TIME *t, time_t *out)
+{
+    struct tm tm;
+
+    memset(&tm, 0, sizeof(tm));
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+        return -1;
+    }
+    *out = timegm(&tm);
+    return 0;
+}
+
+static const char *key_type_name(int id)
+{
+    switch (id) {
+    case EVP_PKEY_RSA:
+        return "RSA";
+    case EVP_PKEY_RSA_PSS:
+        return "RSASSA-PSS";
+    case EVP_PKEY_DSA:
+        return "DSA";
+    case EVP_PKEY_EC:
+        return "EC";
+    case EVP_PKEY_ED25519:
+        return "Ed25519";
+    case EVP_PKEY_ED448:
+        return "Ed448";
+    default:
+        return "unknown";
+    }
+}
+
+int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err)
+{
+    const unsigned char *p;
+    X509 *x;
+    EVP_PKEY *key;
+    BASIC_CONSTRAINTS *bc;
+    int md_nid = NID_undef, pk_nid = NID_undef;
+    int rc = -1;
+
+    memset(info, 0, sizeof(*info));
+    if (c == NULL || c->der == NULL || c->der_len == 0 || c->der_len > CERT_MAX_INPUT) {
+        return ts_error_set(err, "", "no certificate");
+    }
+    p = c->der;
+    x = d2i_X509(NULL, &p, (long)c->der_len);
+    if (x == NULL) {
+        ERR_clear_error();
+        return ts_error_set(err, "", "not a DER X.509 certificate");
+    }
+    name_rfc2253(X509_get_subject_name(x), info->subject, sizeof(info->subject));
+    name_rfc2253(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer));
+    name_cn(X509_get_subject_name(x), info->common_name, sizeof(info->common_name));
+    if (asn1_time_to_time_t(X509_get0_notBefore(x), &info->not_before) != 0 ||
+        asn1_time_to_time_t(X509_get0_notAfter(x), &info->not_after) != 0) {
+        ts_error_set(err, "", "certificate has an unreadable validity period");
+        goto end;
+    }
+    bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+    info->is_ca = (bc != NULL && bc->ca != 0);
+    BASIC_CONSTRAINTS_free(bc);
+    info->self_signed = (X509_self_signed(x, 1) == 1);
+    key = X509_get0_pubkey(x);
+    if (key != NULL) {
+        snprintf(info->key_type, sizeof(info->key_type), "%s",
+                 key_type_name(EVP_PKEY_get_base_id(key)));
+        info->key_bits = EVP_PKEY_get_bits(key);
+    } else {
+        snprintf(info->key_type, sizeof(info->key_type), "unknown");
+    }
+    if (OBJ_find_sigid_algs(X509_get_signature_nid(x), &md_nid, &pk_nid) == 1) {
+        info->sha1_signature = (md_nid == NID_sha1);
+    }
+    rc = 0;
+end:
+    X509_free(x);
+    ERR_clear_error();
+    return rc;
+}

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Certificate input: PEM bundles, DER, PKCS#7, hex helpers, describe. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cert.h"
+#include "ks_test_util.h"
+
+typedef struct fixture {
+    unsigned char *der[3];
+    size_t len[3];
+    unsigned char sha[3][TS_SHA256_LEN];
+} fixture;
+
+static int setup(void **state)
+{
+    static const char *cns[3] = {"Root One", "mail.example.test", "Root Three"};
+    fixture *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    for (int i = 0; i < 3; i++) {
+        ks_make_cert(cns[i], i != 1, &f->der[i], &f->len[i]);
+        assert_int_equal(EVP_Digest(f->der[i], f->len[i], f->sha[i], NULL, EVP_sha256(), NULL), 1);
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+
+    for (int i = 0; i < 3; i++) {
+        free(f->der[i]);
+    }
+    free(f);
+    return 0;
+}
+
+/* l holds exactly the fixture's certificates idx[0..n) in that order. */
+static void assert_certs(const ts_cert_list *l, const fixture *f, const int *idx, size_t n)
+{
+    assert_int_equal(l->count, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(l->items[i].der_len, f->len[idx[i]]);
+        assert_memory_equal(l->items[i].der, f->der[idx[i]], f->len[idx[i]]);
+        assert_memory_equal(l->items[i].sha256, f->sha[idx[i]], TS_SHA256_LEN);
+    }
+}
+
+static void test_pem_bundle_with_text(void **state)
+{
+    fixture *f = *state;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_cert_list l = {0};
+    ts_error err;
+    static const int idx[3] = {0, 1, 2};
+
+    for (int i = 0; i < 3; i++) {
+        char *pem = ks_der_to_pem(f->der[i], f->len[i]);
+        static const char text[] = "Subject: something\r\nissuer=whatever -----\n\n";
+
+        ks_append(&buf, &len, text, strlen(text));
+        ks_append(&buf, &len, pem, strlen(pem));
+        free(pem);
+    }
+    ks_append(&buf, &len, "trailing words\n", 15);
+    ts_error_clear(&err);
+    assert_int_equal(ts_certs_parse(buf, len, &l, &err), 0);
+    assert_certs(&l, f, idx, 3);
+    ts_cert_list_free(&l);
+    free(buf);
+}
+
+static void test_pem_block_names(void **state)
+{
+    fixture *f = *state;
+    char *pem = ks_der_to_pem(f->der[0], f->len[0]);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_cert_list l = {0};
+    static const int idx[2] = {0, 0};
+    char *body = strstr(pem, "\n") + 1;
+    char *end = strstr(pem, "-----END");
+
+    /* X509 CERTIFICATE and a private key block, which is ignored. */
+    ks_append(&buf, &len, "-----BEGIN X509 CERTIFICATE-----\n", 33);
+    ks_append(&buf, &len, body, (size_t)(end - body));
+    ks_append(&buf, &len, "-----END X509 CERTIFICATE-----\n", 31);
+    ks_append(&buf, &len, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", 59);
+    ks_append(&buf, &len, pem, strlen(pem));
+    assert_int_equal(ts_certs_parse(buf, len, &l, NULL), 0);
+    assert_certs(&l, f, idx, 2);
+    ts_cert_list_free(&l);
+    free(buf);
+    free(pem);
+}
+
+static void test_trusted_certificate(void **state)
+{
+    fixture *f = *state;
+    /* OpenSSL's "TRUSTED CERTIFICATE": the certificate then its trust settings
+     * (an empty X509_CERT_AUX SEQUENCE is enough). */
+    unsigned char *aux = NULL;
+    size_t aux_len = 0;
+    unsigned char *b64;
+    int n;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_cert_list l = {0};
+    static const int idx[1] = {2};
+
+    ks_append(&aux, &aux_len, f->der[2], f->len[2]);
+    ks_append(&aux, &aux_len, "\x30\x00", 2);
+    b64 = malloc(aux_len * 2 + 4);
+    assert_non_null(b64);
+    n = EVP_EncodeBlock(b64, aux, (int)aux_len);
+    ks_append(&buf, &len, "-----BEGIN TRUSTED CERTIFICATE-----\n", 36);
+    ks_append(&buf, &len, b64, (size_t)n);
+    ks_append(&buf, &len, "\n-----END TRUSTED CERTIFICATE-----\n", 35);
+    assert_int_equal(ts_certs_parse(buf, len, &l, NULL), 0);
+    assert_certs(&l, f, idx, 1);
+    ts_cert_list_free(&l);
+    free(buf);
+    free(b64);
+    free(aux);
+}
+
+static void test_der(void **state)
+{
+    fixture *f = *state;
+    ts_cert_list l = {0};
+    ts_error err;
+    static const int idx[1] = {1};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+
+    assert_int_equal(ts_certs_parse(f->der[1], f->len[1], &l, NULL), 0);
+    assert_certs(&l, f, idx, 1);
+    /* Trailing bytes after a DER certificate: an error naming the offset, nothing appended. */
+    ks_append(&buf, &len, f->der[0], f->len[0]);
+    ks_append(&buf, &len, "xx", 2);
+    ts_error_clear(&err);
+    assert_int_equal(ts_certs_parse(buf, len, &l, &err), -1);
+    assert_int_equal(l.count, 1);
+    assert_non_null(strstr(err.where, "offset"));
+    ts_cert_list_free(&l);
+    free(buf);
+}
+
+static void test_pkcs7(void **state)
+{
+    fixture *f = *state;
+    ts_cert_list in = {0}, l = {0};
+    unsigned char *p7;
+    size_t p7_len;
+    static const int idx[6] = {0, 1, 2, 0, 1, 2};
+
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ts_cert_list_push_der(&in, f->der[i], f->len[i], NULL), 0);
+    }
+    ks_make_pkcs7(&in, false, &p7, &p7_len);
+    assert_int_equal(ts_certs_parse(p7, p7_len, &l, NULL), 0);
+    free(p7);
+    ks_make_pkcs7(&in, true, &p7, &p7_len);
+    assert_int_equal(ts_certs_parse(p7, p7_len, &l, NULL), 0);
+    free(p7);
+    assert_certs(&l, f, idx, 6);
+    ts_cert_list_free(&l);
+    ts_cert_list_free(&in);
+}
+
+static void expect_parse_error(const void *buf, size_t len, const char *where, const char *what)
+{
+    ts_cert_list l = {0};
+    ts_error err;
+
+    ts_error_clear(&err);
+    assert_int_equal(ts_certs_parse(buf, len, &l, &err), -1);
+    assert_int_equal(l.count, 0);
+    assert_null(l.items);
+    if (where != NULL) {
+        assert_string_equal(err.where, where);
+    }
+    assert_true(err.what[0] != '\0');
+    if (what != NULL && strstr(err.what, what) == NULL) {
+        fail_msg("error \"%s\" does not contain \"%s\"", err.what, what);
+    }
+}
+
+static void test_bad_input(void **state)
+{
+    fixture *f = *state;
+    char *pem = ks_der_to_pem(f->der[0], f->len[0]);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    static const char key_only[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+
+    expect_parse_error("", 0, NULL, "empty");
+    expect_parse_error("hello world\n", 12, "offset 0", "expected");
+    expect_parse_error("\x30\x03\x02\x01\x01", 5, "offset 0", "expected");
+    expect_parse_error(key_only, strlen(key_only), NULL, "no certificate");
+
+    /* Block 2 has broken base64: named, and nothing from block 1 is appended. */
+    ks_append(&buf, &len, pem, strlen(pem));
+    ks_append(&buf, &len, "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n", 59);
+    expect_parse_error(buf, len, "PEM block 2", NULL);
+    free(buf);
+    buf = NULL;
+    len = 0;
+
+    /* Block 2 holds valid base64 that is not a certificate. */
+    ks_append(&buf, &len, pem, strlen(pem));
+    ks_append(&buf, &len, "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n", 63);
+    expect_parse_error(buf, len, "PEM block 2", "X.509");
+    free(buf);
+    buf = NULL;
+    len = 0;
+
+    /* A block without its END line. */
+    ks_append(&buf, &len, pem, strlen(pem) - 10);
+    expect_parse_error(buf, len, "PEM block 1", NULL);
+    free(buf);
+    free(pem);
+}
+
+static void test_append_is_all_or_nothing(void **state)
+{
+    fixture *f = *state;
+    ts_cert_list l = {0};
+    static const int idx[2] = {0, 1};
+
+    assert_int_equal(ts_cert_list_push_der(&l, f->der[0], f->len[0], NULL), 0);
+    assert_int_equal(ts_certs_parse((const unsigned char *)"junk", 4, &l, NULL), -1);
+    assert_int_equal(l.count, 1);
+    assert_int_equal(ts_certs_parse(f->der[1], f->len[1], &l, NULL), 0);
+    assert_certs(&l, f, idx, 2);
+    /* push_der accepts exactly one certificate. */
+    assert_int_equal(ts_cert_list_push_der(&l, f->der[0], f->len[0] - 1, NULL), -1);
+    assert_int_equal(ts_cert_list_push_der(&l, (const unsigned char *)"\x30\x00", 2, NULL), -1);
+    assert_int_equal(l.count, 2);
+    ts_cert_list_free(&l);
+    assert_int_equal(l.count, 0);
+}
+
+static void test_copy_and_pem(void **state)
+{
+    fixture *f = *state;
+    ts_cert_list l = {0}, back = {0};
+    ts_cert copy;
+    char *pem;
+    static const int idx[1] = {1};
+
+    assert_int_equal(ts_cert_list_push_der(&l, f->der[1], f->len[1], NULL), 0);
+    assert_int_equal(ts_cert_copy(&copy, &l.items[0]), 0);
+    assert_ptr_not_equal(copy.der, l.items[0].der);
+    assert_memory_equal(copy.der, f->der[1], f->len[1]);
+    assert_memory_equal(copy.sha256, f->sha[1], TS_SHA256_LEN);
+    pem = ts_cert_to_pem(&copy);
+    assert_non_null(pem);
+    assert_true(strncmp(pem, "-----BEGIN CERTIFICATE-----\n", 28) == 0);
+    for (char *line = pem; *line != '\0'; line = strchr(line, '\n') + 1) {
+        assert_true(strchr(line, '\n') - line <= 64);
+    }
+    /* And back, the same certificate; and the same text OpenSSL writes. */
+    assert_int_equal(ts_certs_parse((unsigned char *)pem, strlen(pem), &back, NULL), 0);
+    assert_certs(&back, f, idx, 1);
+    {
+        char *ossl = ks_der_to_pem(f->der[1], f->len[1]);
+
+        assert_string_equal(pem, ossl);
+        free(ossl);
+    }
+    free(pem);
+    ts_cert_free(&copy);
+    ts_cert_list_free(&back);
+    ts_cert_list_free(&l);
+}
+
+static void test_hex(void **state)
+{
+    unsigned char sha[TS_SHA256_LEN], got[TS_SHA256_LEN];
+    char hex[TS_SHA256_HEX_LEN + 1], colons[TS_SHA256_HEX_LEN + TS_SHA256_LEN], upper[128];
+
+    (void)state;
+    for (size_t i = 0; i < TS_SHA256_LEN; i++) {
+        sha[i] = (unsigned char)(i * 37 + 11);
+    }
+    ts_sha256_to_hex(sha, hex);
+    assert_int_equal(strlen(hex), 64);
+    assert_true(strncmp(hex, "0b30557a", 8) == 0);
+    assert_int_equal(ts_sha256_from_hex(hex, got), 0);
+    assert_memory_equal(got, sha, TS_SHA256_LEN);
+    for (size_t i = 0; i < TS_SHA256_LEN; i++) {
+        colons[3 * i] = hex[2 * i] >= 'a' ? (char)(hex[2 * i] - 'a' + 'A') : hex[2 * i];
+        colons[3 * i + 1] = hex[2 * i + 1];
+        colons[3 * i + 2] = ':';
+    }
+    colons[sizeof(colons) - 1] = '\0';
+    memset(got, 0, sizeof(got));
+    assert_int_equal(ts_sha256_from_hex(colons, got), 0); /* keytool's form, mixed case */
+    assert_memory_equal(got, sha, TS_SHA256_LEN);
+
+    /* Everything else is rejected and leaves sha alone. */
+    memset(got, 0xee, sizeof(got));
+    assert_int_equal(ts_sha256_from_hex("", got), -1);
+    assert_int_equal(ts_sha256_from_hex(NULL, got), -1);
+    snprintf(upper, sizeof(upper), "%.63s", hex);
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* 63 digits */
+    snprintf(upper, sizeof(upper), "%s0", hex);
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* 65 digits */
+    snprintf(upper, sizeof(upper), "%.63sg", hex);
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* not hex */
+    snprintf(upper, sizeof(upper), " %.63s", hex);
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* space */
+    snprintf(upper, sizeof(upper), "%s", colons);
+    upper[5] = '-';
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* other separator */
+    snprintf(upper, sizeof(upper), "%s:", colons);
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* trailing colon */
+    snprintf(upper, sizeof(upper), "%s", colons);
+    upper[2] = upper[3];
+    upper[3] = ':';
+    assert_int_equal(ts_sha256_from_hex(upper, got), -1); /* misplaced colon */
+    for (size_t i = 0; i < TS_SHA256_LEN; i++) {
+        assert_int_equal(got[i], 0xee);
+    }
+}
+
+static void test_describe(void **state)
+{
+    fixture *f = *state;
+    ts_cert c = {f->der[1], f->len[1], {0}};
+    ts_cert_info info;
+    ts_error err;
+
+    assert_int_equal(ts_cert_describe(&c, &info, &err), 0);
+    assert_string_equal(info.subject, "CN=mail.example.test,O=Trustshim Tests");
+    assert_string_equal(info.issuer, info.subject);
+    assert_string_equal(info.common_name, "mail.example.test");
+    assert_int_equal(info.not_before, 1577836800);
+    assert_int_equal(info.not_after, 4102444800);
+    assert_false(info.is_ca);
+    assert_true(info.self_signed);
+    assert_string_equal(info.key_type, "EC");
+    assert_int_equal(info.key_bits, 256);
+    assert_false(info.sha1_signature);
+
+    c.der = f->der[0];
+    c.der_len = f->len[0];
+    assert_int_equal(ts_cert_describe(&c, &info, &err), 0);
+    assert_true(info.is_ca);
+    assert_string_equal(info.common_name, "Root One");
+
+    c.der_len = 10;
+    ts_error_clear(&err);
+    assert_int_equal(ts_cert_describe(&c, &info, &err), -1);
+    assert_true(err.what[0] != '\0');
+}
+
+static void test_describe_rsa_sha1_not_self_signed(void **state)
+{
+    unsigned char *der;
+    size_t len;
+    ts_cert_info info;
+
+    (void)state;
+    ks_make_cert_ex("leaf.example.test", false, "Some Other CA", 1024, true, &der, &len);
+    {
+        ts_cert c = {der, len, {0}};
+
+        assert_int_equal(ts_cert_describe(&c, &info, NULL), 0);
+    }
+    assert_string_equal(info.key_type, "RSA");
+    assert_int_equal(info.key_bits, 1024);
+    assert_true(info.sha1_signature);
+    assert_false(info.self_signed);
+    assert_string_equal(info.issuer, "CN=Some Other CA");
+    free(der);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pem_bundle_with_text),
+        cmocka_unit_test(test_pem_block_names),
+        cmocka_unit_test(test_trusted_certificate),
+        cmocka_unit_test(test_der),
+        cmocka_unit_test(test_pkcs7),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_append_is_all_or_nothing),
+        cmocka_unit_test(test_copy_and_pem),
+        cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_describe_rsa_sha1_not_self_signed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,10 @@
+# Certificate input and keystore decode/encode (preload/core/cert.c, keystore.c, jks.c, p12.c).
+set(ks_dir ${CMAKE_CURRENT_LIST_DIR})
+
+# Fixtures made at test time with OpenSSL.
+add_library(ks_test_util STATIC ${ks_dir}/ks_test_util.c)
+target_include_directories(ks_test_util PUBLIC ${ks_dir})
+target_link_libraries(ks_test_util PUBLIC trustshim_core OpenSSL::Crypto PRIVATE trustshim_flags)
+
+ts_unit_test(keystore_cert ${ks_dir}/test_cert.c)
+target_link_libraries(keystore_cert PRIVATE ks_test_util)
