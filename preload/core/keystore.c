@@ -1,2 +1,404 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: being written */
+/* Keystore entries, format detection, alias rules and the encode/decode dispatch. */
+#include "keystore.h"
+#include "keystore_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#define ALIAS_MAX 255
+#define ALIAS_FROM_TEXT_MAX 64
+
+ts_format ts_keystore_detect(const unsigned char *buf, size_t len)
+{
+    if (buf == NULL) {
+        return TS_FORMAT_UNKNOWN;
+    }
+    if (len >= 4 && buf[0] == 0xfe && buf[1] == 0xed && buf[2] == 0xfe && buf[3] == 0xed) {
+        return TS_FORMAT_JKS;
+    }
+    if (len >= 2 && buf[0] == 0x30) {
+        return TS_FORMAT_PKCS12;
+    }
+    return TS_FORMAT_UNKNOWN;
+}
+
+const char *ts_format_name(ts_format f)
+{
+    switch (f) {
+    case TS_FORMAT_JKS:
+        return "jks";
+    case TS_FORMAT_PKCS12:
+        return "pkcs12";
+    default:
+        return "unknown";
+    }
+}
+
+int ts_format_from_name(const char *name, ts_format *out)
+{
+    if (name == NULL) {
+        return -1;
+    }
+    if (strcasecmp(name, "jks") == 0) {
+        *out = TS_FORMAT_JKS;
+        return 0;
+    }
+    if (strcasecmp(name, "pkcs12") == 0 || strcasecmp(name, "p12") == 0) {
+        *out = TS_FORMAT_PKCS12;
+        return 0;
+    }
+    return -1;
+}
+
+bool ts_der_is_sequence(const unsigned char *der, size_t len)
+{
+    size_t body, hdr;
+
+    if (der == NULL || len < 2 || der[0] != 0x30) {
+        return false;
+    }
+    if (der[1] < 0x80) {
+        hdr = 2;
+        body = der[1];
+    } else {
+        size_t n = der[1] & 0x7fu;
+
+        /* DER: long form only when needed, no leading zero, at most 4 bytes here. */
+        if (n == 0 || n > 4 || len < 2 + n || der[2] == 0) {
+            return false;
+        }
+        body = 0;
+        for (size_t i = 0; i < n; i++) {
+            body = (body << 8) | der[2 + i];
+        }
+        if (body < 0x80) {
+            return false;
+        }
+        hdr = 2 + n;
+    }
+    return body == len - hdr;
+}
+
+static int ks_reserve(ts_keystore *ks, size_t extra)
+{
+    size_t need, cap;
+    ts_entry *items;
+
+    if (extra > SIZE_MAX / sizeof(ts_entry) - ks->count) {
+        return -1;
+    }
+    need = ks->count + extra;
+    if (need <= ks->cap) {
+        return 0;
+    }
+    cap = (ks->cap == 0) ? 16 : ks->cap;
+    while (cap < need) {
+        cap = (cap > SIZE_MAX / 2 / sizeof(ts_entry)) ? need : cap * 2;
+    }
+    items = realloc(ks->items, cap * sizeof(ts_entry));
+    if (items == NULL) {
+        return -1;
+    }
+    ks->items = items;
+    ks->cap = cap;
+    return 0;
+}
+
+static int sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
+{
+    unsigned int n = 0;
+
+    if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
+        ERR_clear_error();
+        return -1;
+    }
+    return 0;
+}
+
+int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t created_ms,
+               const unsigned char *der, size_t der_len)
+{
+    ts_entry *e;
+
+    if (ks_reserve(ks, 1) != 0) {
+        return -1;
+    }
+    e = &ks->items[ks->count];
+    memset(e, 0, sizeof(*e));
+    e->alias = malloc(alias_len + 1);
+    e->cert.der = malloc(der_len > 0 ? der_len : 1);
+    if (e->alias == NULL || e->cert.der == NULL || sha256(der, der_len, e->cert.sha256) != 0) {
+        free(e->alias);
+        free(e->cert.der);
+        return -1;
+    }
+    memcpy(e->alias, alias, alias_len);
+    e->alias[alias_len] = '\0';
+    memcpy(e->cert.der, der, der_len);
+    e->cert.der_len = der_len;
+    e->created_ms = created_ms;
+    ks->count++;
+    return 0;
+}
+
+int ts_keystore_add(ts_keystore *ks, const char *alias, int64_t created_ms,
+                    const unsigned char *der, size_t der_len, ts_error *err)
+{
+    if (alias == NULL) {
+        return ts_error_set(err, "", "entry has no alias");
+    }
+    if (!ts_der_is_sequence(der, der_len)) {
+        return ts_error_set(err, "", "alias \"%s\": certificate is not a DER SEQUENCE", alias);
+    }
+    if (ts_ks_push(ks, alias, strlen(alias), created_ms, der, der_len) != 0) {
+        return ts_error_set(err, "", "out of memory");
+    }
+    return 0;
+}
+
+int ts_keystore_add_entry(ts_keystore *ks, const ts_entry *e, ts_error *err)
+{
+    ts_entry *n;
+
+    if (e == NULL || e->alias == NULL || e->cert.der == NULL) {
+        return ts_error_set(err, "", "incomplete keystore entry");
+    }
+    if (ks_reserve(ks, 1) != 0) {
+        return ts_error_set(err, "", "out of memory");
+    }
+    n = &ks->items[ks->count];
+    n->alias = strdup(e->alias);
+    if (n->alias == NULL) {
+        return ts_error_set(err, "", "out of memory");
+    }
+    if (ts_cert_copy(&n->cert, &e->cert) != 0) {
+        free(n->alias);
+        return ts_error_set(err, "", "out of memory");
+    }
+    n->created_ms = e->created_ms;
+    ks->count++;
+    return 0;
+}
+
+long ts_keystore_find_sha256(const ts_keystore *ks, const unsigned char sha[TS_SHA256_LEN])
+{
+    for (size_t i = 0; i < ks->count; i++) {
+        if (memcmp(ks->items[i].cert.sha256, sha, TS_SHA256_LEN) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+void ts_keystore_free(ts_keystore *ks)
+{
+    if (ks == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < ks->count; i++) {
+        free(ks->items[i].alias);
+        ts_cert_free(&ks->items[i].cert);
+    }
+    free(ks->items);
+    memset(ks, 0, sizeof(*ks));
+}
+
+int ts_keystore_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
+                       ts_error *err)
+{
+    ts_keystore tmp = {0};
+    int rc;
+
+    if (buf == NULL || len == 0) {
+        return ts_error_set(err, "offset 0", "empty file: expected a JKS or PKCS12 keystore");
+    }
+    switch (ts_keystore_detect(buf, len)) {
+    case TS_FORMAT_JKS:
+        rc = ts_jks_decode(buf, len, password, &tmp, err);
+        break;
+    case TS_FORMAT_PKCS12:
+        rc = ts_p12_decode(buf, len, password, &tmp, err);
+        break;
+    default:
+        if (len >= 4 && buf[0] == 0xce && buf[1] == 0xce && buf[2] == 0xce && buf[3] == 0xce) {
+            return ts_error_set(err, "offset 0",
+                                "JCEKS keystores are not supported: expected JKS "
+                                "or PKCS12");
+        }
+        return ts_error_set(err, "offset 0",
+                            "unknown keystore format: expected JKS (magic FEEDFEED) or PKCS12 "
+                            "(DER SEQUENCE)");
+    }
+    if (rc == 0 && ks_reserve(out, tmp.count) != 0) {
+        rc = ts_error_set(err, "", "out of memory");
+    }
+    if (rc != 0) {
+        ts_keystore_free(&tmp);
+        return -1;
+    }
+    /* The entries' buffers move to out. */
+    if (tmp.count > 0) {
+        memcpy(out->items + out->count, tmp.items, tmp.count * sizeof(ts_entry));
+    }
+    out->count += tmp.count;
+    out->skipped += tmp.skipped;
+    free(tmp.items);
+    return 0;
+}
+
+static int cmp_alias_index(const void *a, const void *b, void *arg)
+{
+    const ts_entry *items = arg;
+    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+    int c = strcmp(items[ia].alias, items[ib].alias);
+
+    if (c != 0) {
+        return c;
+    }
+    return (ia > ib) - (ia < ib);
+}
+
+/* Every alias valid and unique, every entry with a certificate: O(n log n). */
+static int check_entries(const ts_keystore *ks, ts_error *err)
+{
+    size_t *idx;
+    char where[48];
+    int rc = 0;
+
+    for (size_t i = 0; i < ks->count; i++) {
+        const ts_entry *e = &ks->items[i];
+
+        snprintf(where, sizeof(where), "entry %zu", i);
+        if (e->alias == NULL) {
+            return ts_error_set(err, where, "entry has no alias");
+        }
+        if (!ts_alias_valid(e->alias, true)) {
+            return ts_error_set(err, where,
+                                "alias \"%.64s\" is not valid: expected 1..255 printable ASCII "
+                                "characters without uppercase letters",
+                                e->alias);
+        }
+        if (e->cert.der == NULL || e->cert.der_len == 0 || e->cert.der_len > INT32_MAX) {
+            return ts_error_set(err, where, "alias \"%s\": no certificate", e->alias);
+        }
+    }
+    if (ks->count < 2) {
+        return 0;
+    }
+    idx = malloc(ks->count * sizeof(size_t));
+    if (idx == NULL) {
+        return ts_error_set(err, "", "out of memory");
+    }
+    for (size_t i = 0; i < ks->count; i++) {
+        idx[i] = i;
+    }
+    qsort_r(idx, ks->count, sizeof(size_t), cmp_alias_index, ks->items);
+    for (size_t i = 1; i < ks->count; i++) {
+        if (strcmp(ks->items[idx[i - 1]].alias, ks->items[idx[i]].alias) == 0) {
+            snprintf(where, sizeof(where), "entry %zu", idx[i]);
+            rc = ts_error_set(err, where, "alias \"%s\" is already used by entry %zu",
+                              ks->items[idx[i]].alias, idx[i - 1]);
+            break;
+        }
+    }
+    free(idx);
+    return rc;
+}
+
+int ts_keystore_encode(const ts_keystore *ks, ts_format format, const char *password,
+                       unsigned char **out, size_t *out_len, ts_error *err)
+{
+    if (ks == NULL || out == NULL || out_len == NULL) {
+        return ts_error_set(err, "", "no keystore to encode");
+    }
+    *out = NULL;
+    *out_len = 0;
+    if (check_entries(ks, err) != 0) {
+        return -1;
+    }
+    switch (format) {
+    case TS_FORMAT_JKS:
+        return ts_jks_encode(ks, password != NULL ? password : TS_DEFAULT_PASSWORD, out, out_len,
+                             err);
+    case TS_FORMAT_PKCS12:
+        return ts_p12_encode(ks, out, out_len, err);
+    default:
+        return ts_error_set(err, "", "cannot encode format \"%s\": expected jks or pkcs12",
+                            ts_format_name(format));
+    }
+}
+
+bool ts_alias_valid(const char *alias, bool allow_jdk)
+{
+    size_t n;
+
+    if (alias == NULL) {
+        return false;
+    }
+    n = strlen(alias);
+    if (n == 0 || n > ALIAS_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)alias[i];
+
+        if (c < 0x20 || c > 0x7e || (c >= 'A' && c <= 'Z')) {
+            return false;
+        }
+    }
+    return allow_jdk || strstr(alias, " [jdk") == NULL;
+}
+
+void ts_alias_from_text(const char *text, char *out, size_t size)
+{
+    size_t limit, n = 0;
+    bool pending_dash = false;
+
+    if (out == NULL || size == 0) {
+        return;
+    }
+    limit = size - 1 < ALIAS_FROM_TEXT_MAX ? size - 1 : ALIAS_FROM_TEXT_MAX;
+    for (const char *p = text != NULL ? text : ""; *p != '\0' && n < limit; p++) {
+        char c = *p;
+
+        if (c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_') {
+            /* A run of other characters becomes one '-', never a leading one. */
+            if (pending_dash && c != '-' && n > 0) {
+                if (n + 1 >= limit) {
+                    break; /* no room for the separator and what follows it */
+                }
+                out[n++] = '-';
+            }
+            pending_dash = false;
+            out[n++] = c;
+        } else {
+            pending_dash = true;
+        }
+    }
+    while (n > 0 && out[n - 1] == '-') {
+        n--;
+    }
+    {
+        size_t start = 0;
+
+        while (start < n && out[start] == '-') {
+            start++;
+        }
+        memmove(out, out + start, n - start);
+        n -= start;
+    }
+    if (n == 0) {
+        snprintf(out, size, "cert");
+        return;
+    }
+    out[n] = '\0';
+}

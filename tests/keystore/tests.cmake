@@ -8,3 +8,6 @@ target_link_libraries(ks_test_util PUBLIC trustshim_core OpenSSL::Crypto PRIVATE
 
 ts_unit_test(keystore_cert ${ks_dir}/test_cert.c)
 target_link_libraries(keystore_cert PRIVATE ks_test_util)
+
+ts_unit_test(keystore_formats ${ks_dir}/test_keystore.c)
+target_link_libraries(keystore_formats PRIVATE ks_test_util)
