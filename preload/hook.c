@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The decision behind every wrapper.  Hot path, for the thousands of paths a
+ * JVM opens and stats that are not trust stores: an atomic load, the tail
+ * comparison of target.c, and the real function, with errno untouched.  No
+ * allocation, lock, getenv, log or extra system call before that answer, so
+ * it is async-signal-safe (the JVM opens hs_err_pid*.log from a signal handler).
+ */
+#include "hook.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "libc.h"
+#include "serve.h"
+#include "shim.h"
+#include "target.h"
+
+_Static_assert(TS_AT_FDCWD == AT_FDCWD, "AT_FDCWD");
+_Static_assert(TS_AT_SYMLINK_NOFOLLOW == AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW");
+
+/* The tail of path may name a target, and we are not inside the library already. */
+static ts_tail candidate(const char *path)
+{
+    if (ts_is_off()) {
+        return TS_TAIL_NONE;
+    }
+    ts_tail tail = ts_tail_classify(path, ts_serve_names());
+    if (tail == TS_TAIL_NONE || ts_guard != 0) {
+        return TS_TAIL_NONE;
+    }
+    return tail;
+}
+
+unsigned int ts_hook_open_mode(int flags, va_list ap)
+{
+#if defined(__O_TMPFILE)
+    bool needs = (flags & O_CREAT) != 0 || (flags & __O_TMPFILE) == __O_TMPFILE;
+#else
+    bool needs = (flags & O_CREAT) != 0;
+#endif
+    return needs ? va_arg(ap, unsigned int) : 0;
+}
+
+int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int mode)
+{
+    ts_tail tail = candidate(path);
+
+    if (tail != TS_TAIL_NONE && ts_open_flags_servable(flags)) {
+        int saved = errno;
+        int fd = ts_serve_open(dirfd, path, flags, tail);
+        if (fd != TS_NOT_SERVED) {
+            if (fd >= 0) {
+                errno = saved;
+            }
+            return fd;
+        }
+        errno = saved;
+    }
+    return ts_libc_open(id, dirfd, path, flags, (mode_t)mode);
+}
+
+FILE *ts_hook_fopen(ts_sym id, const char *path, const char *mode)
+{
+    ts_tail tail = candidate(path);
+
+    if (tail != TS_TAIL_NONE && ts_fopen_mode_servable(mode)) {
+        int saved = errno;
+        int cloexec = (strchr(mode, 'e') != NULL) ? O_CLOEXEC : 0;
+        int fd = ts_serve_open(TS_AT_FDCWD, path, O_RDONLY | cloexec, tail);
+        if (fd >= 0) {
+            FILE *f = fdopen(fd, "r");
+            if (f == NULL) {
+                int e = errno;
+                close(fd);
+                errno = e;
+                return NULL;
+            }
+            errno = saved;
+            return f;
+        }
+        if (fd == -1) {
+            return NULL;
+        }
+        errno = saved;
+    }
+    return ts_libc_fopen(id, path, mode);
+}
+
+/* After a real stat-like call failed: is path a synthesized per-host keystore? */
+static bool synthesized(int dirfd, const char *path, struct stat *st)
+{
+    if (errno != ENOENT && errno != ENOTDIR) {
+        return false;
+    }
+    ts_tail tail = candidate(path);
+    if (tail != TS_TAIL_HOST_KS) {
+        return false;
+    }
+    int saved = errno;
+    bool r = ts_serve_synth_stat(dirfd, path, tail, st);
+    errno = saved;
+    return r;
+}
+
+int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags)
+{
+    int r = ts_libc_stat(id, ver, dirfd, path, buf, flags);
+
+    if (r != 0 && synthesized(dirfd, path, (struct stat *)buf)) {
+        return 0;
+    }
+    return r;
+}
+
+int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)
+{
+    int r = ts_libc_statx(dirfd, path, flags, mask, buf);
+    struct stat st;
+
+    if (r != 0 && synthesized(dirfd, path, &st)) {
+        struct statx *x = buf;
+        memset(x, 0, sizeof(*x));
+        x->stx_mask = STATX_BASIC_STATS;
+        x->stx_blksize = (unsigned int)st.st_blksize;
+        x->stx_nlink = (unsigned int)st.st_nlink;
+        x->stx_uid = st.st_uid;
+        x->stx_gid = st.st_gid;
+        x->stx_mode = (unsigned short)st.st_mode;
+        x->stx_ino = st.st_ino;
+        x->stx_size = (unsigned long long)st.st_size;
+        x->stx_blocks = (unsigned long long)st.st_blocks;
+        x->stx_atime.tv_sec = st.st_atim.tv_sec;
+        x->stx_atime.tv_nsec = (unsigned int)st.st_atim.tv_nsec;
+        x->stx_mtime.tv_sec = st.st_mtim.tv_sec;
+        x->stx_mtime.tv_nsec = (unsigned int)st.st_mtim.tv_nsec;
+        x->stx_ctime = x->stx_mtime;
+        x->stx_dev_major = major(st.st_dev);
+        x->stx_dev_minor = minor(st.st_dev);
+        return 0;
+    }
+    return r;
+}
+
+int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
+{
+    int r = ts_libc_access(id, dirfd, path, mode, flags);
+    struct stat st;
+
+    if (r != 0 && synthesized(dirfd, path, &st)) {
+        /* A read-only file: readable, not writable or executable. */
+        if ((mode & (W_OK | X_OK)) != 0) {
+            errno = EACCES;
+            return -1;
+        }
+        return 0;
+    }
+    return r;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_HOOK_H
+#define TS_HOOK_H
+
+/*
+ * What the exported wrappers (interpose.c) call.  This header names no libc
+ * type: interpose.c includes no libc header, so that its definitions of open,
+ * stat, ... cannot clash with glibc's declarations (redirects, fortify
+ * wrappers, nonnull attributes).
+ */
+
+#include <stdarg.h>
+
+#include "sym.h"
+
+#define TS_AT_FDCWD (-100)
+#define TS_AT_SYMLINK_NOFOLLOW 0x100
+
+int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int mode);
+/* The mode argument of open(2), read only when flags say it was passed (O_CREAT, O_TMPFILE). */
+unsigned int ts_hook_open_mode(int flags, va_list ap);
+struct _IO_FILE *ts_hook_fopen(ts_sym id, const char *path, const char *mode);
+int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags);
+int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf);
+int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags);
+
+#endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "shim.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keystore.h"
+#include "libc.h"
+#include "target.h"
+
+int ts_state = TS_STATE_UNKNOWN;
+ts_env ts_env_values = {.log_level = TS_LOG_WARN};
+__thread int ts_guard __attribute__((tls_model("initial-exec")));
+
+static int ts_lock_word; /* 0 free, else the owner's pid */
+
+void ts_lock(void)
+{
+    int me = getpid();
+
+    for (;;) {
+        int expected = 0;
+        if (__atomic_compare_exchange_n(&ts_lock_word, &expected, me, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED)) {
+            return;
+        }
+        if (expected != me) {
+            /* Held by our parent's thread at fork(): that thread does not exist here. */
+            if (__atomic_compare_exchange_n(&ts_lock_word, &expected, me, false, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED)) {
+                return;
+            }
+            continue;
+        }
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void ts_unlock(void)
+{
+    __atomic_store_n(&ts_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+static void copy_env(const char *name, char *out, size_t size)
+{
+    const char *v = getenv(name);
+    size_t n = (v != NULL) ? strlen(v) : 0;
+
+    out[0] = '\0';
+    if (n > 0 && n < size) {
+        memcpy(out, v, n + 1);
+    }
+}
+
+static bool env_is_1(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+static int64_t timestamp_from_env(void)
+{
+    const char *v = getenv("SOURCE_DATE_EPOCH");
+    char *end = NULL;
+
+    if (v != NULL && v[0] != '\0') {
+        errno = 0;
+        long long s = strtoll(v, &end, 10);
+        if (errno == 0 && *end == '\0' && s >= 0 && s < INT64_MAX / 1000) {
+            return (int64_t)s * 1000;
+        }
+    }
+    return TS_DEFAULT_TIMESTAMP_MS;
+}
+
+int ts_env_init(void)
+{
+    int state = __atomic_load_n(&ts_state, __ATOMIC_ACQUIRE);
+
+    if (state != TS_STATE_UNKNOWN) {
+        return state;
+    }
+    int saved = errno;
+    ts_lock();
+    state = __atomic_load_n(&ts_state, __ATOMIC_ACQUIRE);
+    if (state == TS_STATE_UNKNOWN) {
+        ts_env *e = &ts_env_values;
+        e->log_level = ts_log_level_parse(getenv("TRUSTSHIM_LOG"));
+        e->strict = env_is_1("TRUSTSHIM_STRICT");
+        e->timestamp_ms = timestamp_from_env();
+        copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest));
+        copy_env("ALLEGRA_HOME", e->allegra_home, sizeof(e->allegra_home));
+        copy_env("TRACKPLUS_HOME", e->trackplus_home, sizeof(e->trackplus_home));
+        /* Setuid programs must not be steered by the environment: off, silently. */
+        bool off =
+            getauxval(AT_SECURE) != 0 || env_is_1("TRUSTSHIM_DISABLE") || e->manifest[0] == '\0';
+        state = off ? TS_STATE_OFF : TS_STATE_ON;
+        __atomic_store_n(&ts_state, state, __ATOMIC_RELEASE);
+    }
+    ts_unlock();
+    errno = saved;
+    return state;
+}
+
+void ts_log(int level, const char *fmt, ...)
+{
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+    char line[1536];
+    va_list ap;
+
+    if (level > ts_env_values.log_level) {
+        return;
+    }
+    int saved = errno;
+    int n = snprintf(line, sizeof(line), "trustshim[%d]: %s: ", (int)getpid(), names[level]);
+    if (n < 0) {
+        n = 0;
+    }
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    size_t len = (size_t)n + ((m < 0) ? 0 : (size_t)m);
+    if (len > sizeof(line) - 2) {
+        len = sizeof(line) - 2;
+    }
+    line[len++] = '\n';
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(2, line + off, len - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            break;
+        }
+        off += (size_t)w;
+    }
+    errno = saved;
+}
+
+__attribute__((constructor)) static void ts_constructor(void)
+{
+    /* Only the environment and the libc table here: the manifest is read at the first target open.
+     */
+    ts_libc_init();
+    (void)ts_env_init();
+}

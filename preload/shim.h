@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_SHIM_H
+#define TS_SHIM_H
+
+/* State shared inside libtrustshim.so: the environment, logging, the build lock and the re-entry
+ * guard. */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { TS_STATE_UNKNOWN = 0, TS_STATE_OFF = 1, TS_STATE_ON = 2 };
+enum { TS_LOG_ERROR = 0, TS_LOG_WARN = 1, TS_LOG_INFO = 2, TS_LOG_DEBUG = 3 };
+
+/* What the environment said, read once (constructor, or the first slow-path call if that comes
+ * first). */
+typedef struct ts_env {
+    bool strict;             /* TRUSTSHIM_STRICT=1: a target we cannot serve fails with EACCES */
+    int log_level;           /* TRUSTSHIM_LOG */
+    int64_t timestamp_ms;    /* SOURCE_DATE_EPOCH, for the manifest's entries */
+    char manifest[PATH_MAX]; /* TRUSTSHIM_MANIFEST */
+    char allegra_home[PATH_MAX];   /* ALLEGRA_HOME, or "" */
+    char trackplus_home[PATH_MAX]; /* TRACKPLUS_HOME, or "" */
+} ts_env;
+
+/* TS_STATE_*: read with an atomic load on the hot path. */
+extern int ts_state;
+extern ts_env ts_env_values;
+
+/* Reads the environment if not done yet; returns TS_STATE_OFF or TS_STATE_ON. */
+int ts_env_init(void);
+
+static inline bool ts_is_off(void)
+{
+    return __atomic_load_n(&ts_state, __ATOMIC_ACQUIRE) == TS_STATE_OFF;
+}
+
+/* One line to stderr, "trustshim[pid]: <level>: ...", written with write(2). */
+void ts_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Set while this thread is inside the library (reading the manifest, PEM
+ * files, a base keystore): every call then goes straight to libc.
+ * initial-exec: no allocation on first use, usable from a signal handler.
+ */
+extern __thread int ts_guard __attribute__((tls_model("initial-exec")));
+
+/*
+ * The lock taken to read the manifest and build a blob (rare, short).  A spin
+ * lock that records the owner's pid: a child forked while another thread held
+ * it takes it over instead of waiting forever.
+ */
+void ts_lock(void);
+void ts_unlock(void);
+
+#endif
