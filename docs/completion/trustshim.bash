@@ -1,0 +1,139 @@
+# bash completion for trustshim(1).
+# Installed as share/bash-completion/completions/trustshim; to try it from the
+# source tree: source docs/completion/trustshim.bash
+
+# The aliases in the manifest in effect (for remove, exec --without).
+_trustshim_aliases() {
+    local cmd=$1
+    shift
+    "$cmd" "$@" list --json 2>/dev/null | sed -n 's/.*"alias": *"\([^"]*\)".*/\1/p'
+}
+
+_trustshim() {
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion -n = || return
+    else
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD - 1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    fi
+
+    local commands="init add fetch list remove distrust undistrust render exec env check verify"
+    local global="--manifest --help --version"
+
+    # The command is the first word after the global options.
+    local i cmd="" cmd_at=0 manifest=()
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --manifest)
+                manifest=(--manifest "${words[i + 1]}")
+                ((i++))
+                ;;
+            --manifest=*) manifest=("${words[i]}") ;;
+            -*) ;;
+            *)
+                cmd=${words[i]}
+                cmd_at=$i
+                break
+                ;;
+        esac
+    done
+
+    if [ -z "$cmd" ]; then
+        case $prev in
+            --manifest)
+                COMPREPLY=($(compgen -f -- "$cur"))
+                return
+                ;;
+        esac
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "$global" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    # exec: after "--" or the first operand, complete the command to run.
+    if [ "$cmd" = exec ]; then
+        for ((i = cmd_at + 1; i < cword; i++)); do
+            case ${words[i]} in
+                --) break ;;
+                --with | --without | --manifest)
+                    ((i++))
+                    ;;
+                -*) ;;
+                *) break ;;
+            esac
+        done
+        if ((i < cword)); then
+            local skip=$i
+            [ "${words[i]}" = -- ] && skip=$((i + 1))
+            if declare -F _command_offset >/dev/null 2>&1; then
+                _command_offset "$skip"
+            else
+                COMPREPLY=($(compgen -c -- "$cur"))
+            fi
+            return
+        fi
+    fi
+
+    local opts="--manifest --help"
+    case $cmd in
+        init) ;;
+        add) opts+=" --alias --host" ;;
+        fetch) opts+=" --add --sha256 --trust-on-first-use --alias --pick --timeout" ;;
+        list) opts+=" --json" ;;
+        remove) ;;
+        distrust | undistrust) opts+=" --base" ;;
+        render) opts+=" --output --format --base --no-base --password --host" ;;
+        exec) opts+=" --with --without" ;;
+        env) opts+=" --format" ;;
+        check) opts+=" --strict" ;;
+        verify) opts+=" --timeout" ;;
+        *) return ;;
+    esac
+
+    case $prev in
+        --manifest | --with | --base | -o | --output)
+            COMPREPLY=($(compgen -f -- "$cur"))
+            return
+            ;;
+        --format)
+            if [ "$cmd" = env ]; then
+                COMPREPLY=($(compgen -W "sh systemd docker" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "jks pkcs12" -- "$cur"))
+            fi
+            return
+            ;;
+        --pick)
+            COMPREPLY=($(compgen -W "last leaf all" -- "$cur"))
+            return
+            ;;
+        --without)
+            COMPREPLY=($(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur"))
+            return
+            ;;
+        --alias | --host | --sha256 | --timeout | --password)
+            return
+            ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        return
+    fi
+    case $cmd in
+        add) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        remove) COMPREPLY=($(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur")) ;;
+        fetch | verify)
+            COMPREPLY=($(compgen -W "https:// ldaps:// ldap:// smtps:// smtp:// submission:// imaps:// imap:// pop3s:// pop3://" -- "$cur"))
+            compopt -o nospace 2>/dev/null
+            ;;
+        exec) COMPREPLY=($(compgen -c -- "$cur")) ;;
+    esac
+}
+complete -F _trustshim trustshim

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `cpack -G DEB` makes a Debian package: named trustshim, with a maintainer and
+# Depends computed by dpkg-shlibdeps (libc6, libssl3, libcjson1), holding the
+# CLI, the library, the man pages, the completion and the docs.  Unpacked with
+# dpkg -x into a temporary root (not installed system-wide), its trustshim
+# makes a JVM trust a pinned server.  Every JDK.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
+
+ts_require_jdk
+ts_require_cmd openssl cpack dpkg-deb dpkg-shlibdeps
+e2e_require_build
+[ -f "$TS_BUILD_DIR/CPackConfig.cmake" ] || ts_fail "$TS_BUILD_DIR/CPackConfig.cmake missing (docs/CMakeLists.txt)"
+ts_tmpdir
+
+(cd "$TS_TMP" && cpack -G DEB --config "$TS_BUILD_DIR/CPackConfig.cmake" -B "$TS_TMP/pkg") \
+    >"$TS_TMP/cpack.log" 2>&1 || { cat "$TS_TMP/cpack.log" >&2; ts_fail "cpack -G DEB failed"; }
+debs=("$TS_TMP"/pkg/*.deb)
+[ "${#debs[@]}" = 1 ] && [ -f "${debs[0]}" ] || ts_fail "expected one .deb, got: ${debs[*]}"
+deb=${debs[0]}
+
+info=$(dpkg-deb -I "$deb")
+field() { sed -n "s/^ $1: //p" <<<"$info"; }
+[ "$(field Package)" = trustshim ] || ts_fail "Package is '$(field Package)'"
+[ "$(field Version)" = "$(sed -n 's/^project(trustshim VERSION \([0-9.]*\).*/\1/p' "$TS_SOURCE_DIR/CMakeLists.txt")" ] ||
+    ts_fail "Version is '$(field Version)'"
+[ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || ts_fail "Architecture is '$(field Architecture)'"
+[ -n "$(field Maintainer)" ] || ts_fail "no Maintainer"
+depends=$(field Depends)
+for dep in libc6 libssl3 libcjson1; do
+    grep -Eq "(^|, )$dep( |,|$)" <<<"$depends" || ts_fail "Depends lacks $dep: $depends"
+done
+
+contents=$(dpkg-deb -c "$deb")
+for f in ./usr/bin/trustshim ./usr/lib/trustshim/libtrustshim.so ./usr/share/man/man1/trustshim.1.gz \
+    ./usr/share/man/man5/trustshim-manifest.5.gz ./usr/share/bash-completion/completions/trustshim \
+    ./usr/share/doc/trustshim/copyright ./usr/share/doc/trustshim/README.md; do
+    grep -q " $f\$" <<<"$contents" || ts_fail "the package lacks $f"
+done
+grep -q 'root/root' <<<"$contents" || ts_fail "files are not owned by root/root"
+! grep -E ' \./(usr/local|home|tmp|etc)/' <<<"$contents" || ts_fail "the package installs outside /usr"
+
+root="$TS_TMP/root"
+dpkg -x "$deb" "$root"
+cli="$root/usr/bin/trustshim"
+run() { env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD $(e2e_asan_env) "$cli" "$@"; }
+
+export TRUSTSHIM_MANIFEST="$TS_TMP/etc/manifest.json"
+run init >/dev/null || ts_fail "the packaged trustshim init failed"
+ts_selfsigned "$TS_TMP" server deb.test
+port=$(ts_free_port)
+ts_s_server "$TS_TMP/server.pem" "$TS_TMP/server.key" "$port"
+run fetch "https://127.0.0.1:$port" --add --trust-on-first-use >/dev/null 2>&1 ||
+    ts_fail "the packaged trustshim fetch --add failed"
+lib=$(readlink -f "$root/usr/lib/trustshim/libtrustshim.so")
+run env --format sh | grep -q "$lib" || ts_fail "env --format sh does not name the packaged library"
+
+while read -r jdk; do
+    major=$(e2e_jdk_major "$jdk")
+    classes="$TS_TMP/classes-$major"
+    ts_javac "$jdk" "$classes" "$E2E_DIR/java/HttpsProbe.java"
+    out=$(run exec -- "$jdk/bin/java" -cp "$classes" HttpsProbe "https://127.0.0.1:$port/" 2>&1 || true)
+    e2e_expect_ok "$out" "Java $major under the packaged trustshim exec"
+    ts_log "Java $major: OK under the packaged $(basename "$deb")"
+done <<<"$(ts_jdks)"
