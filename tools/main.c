@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder until the CLI lands */
-#include <stdio.h>
+/* trustshim: the command line.  The commands are in cmd_<verb>.c; the table in commands.c. */
+#include "cli.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-    puts("trustshim 0.1.0");
-    return 0;
+    return ts_cli_main(argc, argv);
 }

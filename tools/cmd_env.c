@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* trustshim env: the environment lines for Tomcat's setenv.sh, a systemd drop-in or a Dockerfile.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { OPT_FORMAT = 1 };
+
+static const ts_option options[] = {
+    {"format", 0, TS_OPT_VALUE, OPT_FORMAT, "sh|systemd|docker",
+     "sh: for a script sourced by the shell, e.g. Tomcat's bin/setenv.sh (default); systemd: a "
+     "drop-in ([Service] Environment=); docker: Dockerfile ENV lines"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static int env_main(int argc, char **argv);
+
+const ts_command ts_cmd_env = {
+    "env",
+    env_main,
+    "print the environment that puts a service under the library",
+    "[--format sh|systemd|docker]",
+    "Examples:\n"
+    "  trustshim env >> $CATALINA_BASE/bin/setenv.sh\n"
+    "  trustshim env --format systemd > /etc/systemd/system/tomcat10.service.d/trustshim.conf",
+    options,
+    false,
+};
+
+/* s inside "..." for sh: \ " $ ` escaped */
+static void sh_quoted(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if ((*s == '\\') || (*s == '"') || (*s == '$') || (*s == '`')) {
+            fputc('\\', out);
+        }
+        fputc(*s, out);
+    }
+}
+
+/* s inside "..." for systemd: \ and " escaped, % doubled (specifiers) */
+static void systemd_quoted(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if ((*s == '\\') || (*s == '"')) {
+            fputc('\\', out);
+        } else if (*s == '%') {
+            fputc('%', out);
+        }
+        fputc(*s, out);
+    }
+}
+
+/* s inside "..." for a Dockerfile ENV: \ " $ escaped */
+static void docker_quoted(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if ((*s == '\\') || (*s == '"') || (*s == '$')) {
+            fputc('\\', out);
+        }
+        fputc(*s, out);
+    }
+}
+
+int ts_print_env(FILE *out, const char *format, const char *lib, const char *manifest)
+{
+    if (strcmp(format, "sh") == 0) {
+        fprintf(out, "# trustshim: make the JVM trust the certificates of ");
+        fprintf(out, "%s\nexport LD_PRELOAD=\"", manifest);
+        sh_quoted(out, lib);
+        fprintf(out, "${LD_PRELOAD:+:$LD_PRELOAD}\"\nexport TRUSTSHIM_MANIFEST=\"");
+        sh_quoted(out, manifest);
+        fprintf(out, "\"\n");
+    } else if (strcmp(format, "systemd") == 0) {
+        fprintf(out, "[Service]\nEnvironment=\"LD_PRELOAD=");
+        systemd_quoted(out, lib);
+        fprintf(out, "\"\nEnvironment=\"TRUSTSHIM_MANIFEST=");
+        systemd_quoted(out, manifest);
+        fprintf(out, "\"\n");
+    } else if (strcmp(format, "docker") == 0) {
+        fprintf(out, "ENV LD_PRELOAD=\"");
+        docker_quoted(out, lib);
+        fprintf(out, "\"\nENV TRUSTSHIM_MANIFEST=\"");
+        docker_quoted(out, manifest);
+        fprintf(out, "\"\n");
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int env_main(int argc, char **argv)
+{
+    ts_optparse p;
+    ts_error err;
+    const char *format = "sh";
+    char lib[4096];
+    char mpath[4096];
+    int o;
+    int ret = TS_EXIT_USAGE;
+
+    ts_error_clear(&err);
+    if (ts_opt_init(&p, &ts_cmd_env, argc, argv) != 0) {
+        goto end;
+    }
+    while ((o = ts_opt_next(&p)) > 0) {
+        if (o == OPT_FORMAT) {
+            format = p.arg;
+        }
+    }
+    if (o < 0) {
+        ret = ts_opt_exit(o);
+        goto end;
+    }
+    if (p.n_operands > 0) {
+        ts_cli_error("env", "unexpected argument '%s'", p.operands[0]);
+        goto end;
+    }
+    if ((strcmp(format, "sh") != 0) && (strcmp(format, "systemd") != 0) &&
+        (strcmp(format, "docker") != 0)) {
+        ts_cli_error("--format", "'%s' is not a format (expected sh, systemd or docker)", format);
+        goto end;
+    }
+    if (ts_find_library(lib, sizeof(lib), &err) != 0) {
+        ts_cli_core_error("env", &err);
+        ret = TS_EXIT_FAIL;
+        goto end;
+    }
+    if (ts_absolute_path(ts_manifest_path(), mpath, sizeof(mpath)) != 0) {
+        ts_cli_error(ts_manifest_path(), "cannot make the path absolute");
+        goto end;
+    }
+    if (access(mpath, F_OK) != 0) {
+        ts_cli_warn(mpath, "does not exist yet (create it with 'trustshim init')");
+    }
+    ts_print_env(stdout, format, lib, mpath);
+    ret = TS_EXIT_OK;
+end:
+    ts_opt_free(&p);
+    return ret;
+}

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Talking to a server until it has shown its certificates.  The socket is
+ * non-blocking and every wait goes through poll with the timeout, so a server
+ * that never answers costs at most one timeout per step.  TLS runs over memory
+ * BIOs: we move the bytes ourselves, which gives the timeouts and lets us see
+ * what a server that is not speaking TLS sent instead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "fetch.h"
+
+typedef struct conn {
+    int fd;
+    double timeout;
+    const ts_url *url;
+    unsigned char buf[8192]; /* bytes received and not yet consumed */
+    size_t len;
+    char *why;
+    size_t why_size;
+} conn;
+
+static int fail(conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->why, c->why_size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Waits for events on the socket; what names what we wait for in the timeout message. */
+static int wait_for(conn *c, short events, const char *what)
+{
+    struct pollfd p = {.fd = c->fd, .events = events, .revents = 0};
+    struct timespec start;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        double spent;
+        int left;
+        int r;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        spent = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+        left = (int)((c->timeout - spent) * 1000.0 + 0.5);
+        if (left <= 0) {
+            return fail(c, "timed out after %g s waiting for %s", c->timeout, what);
+        }
+        r = poll(&p, 1, left);
+        if (r > 0) {
+            return 0;
+        }
+        if ((r < 0) && (errno != EINTR)) {
+            return fail(c, "poll: %s", strerror(errno));
+        }
+    }
+}
+
+/* Reads more bytes into c->buf; 0 on data, -1 on error, timeout or end of stream. */
+static int read_more(conn *c, const char *what)
+{
+    for (;;) {
+        ssize_t n;
+        if (c->len == sizeof(c->buf)) {
+            return fail(c, "too much data while waiting for %s", what);
+        }
+        n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+        if (n > 0) {
+            c->len += (size_t)n;
+            return 0;
+        }
+        if (n == 0) {
+            return fail(c, "connection closed while waiting for %s", what);
+        }
+        if ((errno == EAGAIN) || (errno == EWOULDBLOCK) || (errno == EINTR)) {
+            if (wait_for(c, POLLIN, what) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        return fail(c, "receive failed while waiting for %s: %s", what, strerror(errno));
+    }
+}
+
+static int send_all(conn *c, const void *data, size_t len, const char *what)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if ((n < 0) && ((errno == EAGAIN) || (errno == EWOULDBLOCK) || (errno == EINTR))) {
+            if (wait_for(c, POLLOUT, what) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        return fail(c, "send failed (%s): %s", what, strerror(errno));
+    }
+    return 0;
+}
+
+/* One CRLF- or LF-terminated line (without the terminator), consumed from c->buf. */
+static int read_line(conn *c, char *line, size_t size, const char *what)
+{
+    for (;;) {
+        unsigned char *nl = memchr(c->buf, '\n', c->len);
+        if (nl) {
+            size_t n = (size_t)(nl - c->buf);
+            size_t keep = n;
+            if ((keep > 0) && (c->buf[keep - 1] == '\r')) {
+                keep--;
+            }
+            if (keep >= size) {
+                keep = size - 1;
+            }
+            memcpy(line, c->buf, keep);
+            line[keep] = '\0';
+            memmove(c->buf, nl + 1, c->len - n - 1);
+            c->len -= n + 1;
+            return 0;
+        }
+        if (c->len >= 4096) {
+            return fail(c, "line too long while waiting for %s", what);
+        }
+        if (read_more(c, what) != 0) {
+            return -1;
+        }
+    }
+}
+
+/* The first line of what the server sent, quoted for a message. */
+static const char *quote_line(const char *line, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = line; *p && (n + 4 < size) && (n < 80); p++) {
+        out[n++] = ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) ? *p : '?';
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Reads an SMTP reply (all its lines); code of the last line, the first line in first. */
+static int smtp_reply(conn *c, const char *what, char *first, size_t fsize, bool *has_starttls)
+{
+    char line[1024];
+    char q[128];
+    bool last = false;
+    int code = -1;
+    bool firstline = true;
+    while (!last) {
+        if (read_line(c, line, sizeof(line), what) != 0) {
+            return -1;
+        }
+        code = ts_smtp_reply_code(line, &last);
+        if (code < 0) {
+            return fail(c, "not an SMTP server (got '%s' while waiting for %s)",
+                        quote_line(line, q, sizeof(q)), what);
+        }
+        if (firstline) {
+            snprintf(first, fsize, "%s", line);
+            firstline = false;
+        }
+        if (has_starttls && (strncasecmp(line + 4, "STARTTLS", 8) == 0)) {
+            *has_starttls = true;
+        }
+    }
+    return code;
+}
+
+static int starttls_smtp(conn *c)
+{
+    char first[1024];
+    char q[128];
+    char ehlo[128];
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char addr[64] = "127.0.0.1";
+    bool has_starttls = false;
+    int code = smtp_reply(c, "the SMTP greeting", first, sizeof(first), NULL);
+    if (code < 0) {
+        return -1;
+    }
+    if (code != 220) {
+        return fail(c, "server refused the connection: %s", quote_line(first, q, sizeof(q)));
+    }
+    /* EHLO wants our name; an address literal is always acceptable */
+    if ((getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) &&
+        (getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) ==
+         0) &&
+        (ss.ss_family == AF_INET6)) {
+        snprintf(ehlo, sizeof(ehlo), "EHLO [IPv6:%s]\r\n", addr);
+    } else {
+        snprintf(ehlo, sizeof(ehlo), "EHLO [%s]\r\n", addr);
+    }
+    if (send_all(c, ehlo, strlen(ehlo), "sending EHLO") != 0) {
+        return -1;
+    }
+    code = smtp_reply(c, "the reply to EHLO", first, sizeof(first), &has_starttls);
+    if (code < 0) {
+        return -1;
+    }
+    if (code != 250) {
+        return fail(c, "server refused EHLO: %s", quote_line(first, q, sizeof(q)));
+    }
+    if (!has_starttls) {
+        return fail(c, "server does not offer STARTTLS (not in its reply to EHLO)");
+    }
+    if (send_all(c, "STARTTLS\r\n", 10, "sending STARTTLS") != 0) {
+        return -1;
+    }
+    code = smtp_reply(c, "the reply to STARTTLS", first, sizeof(first), NULL);
+    if (code < 0) {
+        return -1;
+    }
+    if (code != 220) {
+        return fail(c, "server refused STARTTLS: %s", quote_line(first, q, sizeof(q)));
+    }
+    return 0;
+}
+
+static int starttls_imap(conn *c)
+{
+    char line[1024];
+    char q[128];
+    if (read_line(c, line, sizeof(line), "the IMAP greeting") != 0) {
+        return -1;
+    }
+    if (strncasecmp(line, "* BYE", 5) == 0) {
+        return fail(c, "server refused the connection: %s", quote_line(line, q, sizeof(q)));
+    }
+    if ((strncasecmp(line, "* OK", 4) != 0) && (strncasecmp(line, "* PREAUTH", 9) != 0)) {
+        return fail(c, "not an IMAP server (got '%s')", quote_line(line, q, sizeof(q)));
+    }
+    if (send_all(c, "ts1 STARTTLS\r\n", 14, "sending STARTTLS") != 0) {
+        return -1;
+    }
+    for (;;) {
+        if (read_line(c, line, sizeof(line), "the reply to STARTTLS") != 0) {
+            return -1;
+        }
+        if (strncmp(line, "ts1 ", 4) == 0) {
+            break;
+        }
+        if (strncmp(line, "* ", 2) != 0) {
+            return fail(c, "not an IMAP server (got '%s')", quote_line(line, q, sizeof(q)));
+        }
+    }
+    if (strncasecmp(line + 4, "OK", 2) != 0) {
+        return fail(c, "server refused STARTTLS: %s", quote_line(line + 4, q, sizeof(q)));
+    }
+    return 0;
+}
+
+static int starttls_pop3(conn *c)
+{
+    char line[1024];
+    char q[128];
+    if (read_line(c, line, sizeof(line), "the POP3 greeting") != 0) {
+        return -1;
+    }
+    if (strncmp(line, "-ERR", 4) == 0) {
+        return fail(c, "server refused the connection: %s", quote_line(line, q, sizeof(q)));
+    }
+    if (strncmp(line, "+OK", 3) != 0) {
+        return fail(c, "not a POP3 server (got '%s')", quote_line(line, q, sizeof(q)));
+    }
+    if (send_all(c, "STLS\r\n", 6, "sending STLS") != 0) {
+        return -1;
+    }
+    if (read_line(c, line, sizeof(line), "the reply to STLS") != 0) {
+        return -1;
+    }
+    if (strncmp(line, "+OK", 3) != 0) {
+        return fail(c, "server refused STLS: %s", quote_line(line, q, sizeof(q)));
+    }
+    return 0;
+}
+
+static int starttls_ldap(conn *c)
+{
+    unsigned char req[64];
+    size_t n = ts_ldap_starttls_request(req, sizeof(req));
+    const char *what = "the LDAP StartTLS response";
+    long size;
+    int code = 0;
+    char diag[256];
+    char q[128];
+    if (send_all(c, req, n, "sending the StartTLS request") != 0) {
+        return -1;
+    }
+    for (;;) {
+        size = ts_ber_element_size(c->buf, c->len);
+        if ((size < 0) || ((c->len > 0) && (c->buf[0] != 0x30))) {
+            if (ts_text_preview(c->buf, c->len, q, sizeof(q))) {
+                return fail(c, "not an LDAP server (got plain text: '%s')", q);
+            }
+            return fail(c, "not an LDAP server (malformed reply to StartTLS)");
+        }
+        if ((size > 0) && ((size_t)size <= c->len)) {
+            break;
+        }
+        if ((size > 0) && ((size_t)size > sizeof(c->buf))) {
+            return fail(c, "LDAP response too large");
+        }
+        if (read_more(c, what) != 0) {
+            return -1;
+        }
+    }
+    if (ts_ldap_parse_extended_response(c->buf, (size_t)size, &code, diag, sizeof(diag)) != 0) {
+        return fail(c, "not an LDAP server (unexpected reply to StartTLS)");
+    }
+    memmove(c->buf, c->buf + size, c->len - (size_t)size);
+    c->len -= (size_t)size;
+    if (code != 0) {
+        return fail(c, "server refused StartTLS: result %d (%s)%s%s", code,
+                    ts_ldap_result_name(code), diag[0] ? ": " : "", diag);
+    }
+    return 0;
+}
+
+static int tcp_connect(conn *c)
+{
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    char port[16];
+    int r;
+    int last_errno = 0;
+    bool timed_out = false;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_family = AF_UNSPEC;
+    snprintf(port, sizeof(port), "%u", c->url->port);
+    r = getaddrinfo(c->url->host, port, &hints, &res);
+    if (r != 0) {
+        return fail(c, "cannot resolve %s: %s", c->url->host, gai_strerror(r));
+    }
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
+        c->fd = fd;
+        if ((connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)) {
+            freeaddrinfo(res);
+            return 0;
+        }
+        if (errno == EINPROGRESS) {
+            if (wait_for(c, POLLOUT, "the connection") == 0) {
+                int soerr = 0;
+                socklen_t sl = sizeof(soerr);
+                if ((getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0) && (soerr == 0)) {
+                    freeaddrinfo(res);
+                    return 0;
+                }
+                last_errno = soerr;
+            } else {
+                timed_out = true;
+            }
+        } else {
+            last_errno = errno;
+        }
+        close(fd);
+        c->fd = -1;
+    }
+    freeaddrinfo(res);
+    if (timed_out) {
+        return fail(c, "timed out after %g s waiting for the connection", c->timeout);
+    }
+    return fail(c, "cannot connect: %s", strerror(last_errno ? last_errno : ECONNREFUSED));
+}
+
+/* Moves what OpenSSL wants to send to the socket. */
+static int flush_tls(conn *c, BIO *wbio)
+{
+    unsigned char out[4096];
+    int n;
+    while ((n = BIO_read(wbio, out, sizeof(out))) > 0) {
+        if (send_all(c, out, (size_t)n, "sending the TLS handshake") != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void openssl_reason(char *out, size_t size)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    snprintf(out, size, "%s", r ? r : "unknown error");
+    ERR_clear_error();
+}
+
+static int tls_handshake(conn *c, ts_cert_list *chain)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = NULL;
+    BIO *rbio = NULL;
+    BIO *wbio = NULL;
+    unsigned char first[64];
+    size_t nfirst = 0;
+    STACK_OF(X509) * sk;
+    int ret = -1;
+    ts_error err;
+    char reason[256];
+    char q[128];
+
+    if (!ctx) {
+        fail(c, "cannot create the TLS context");
+        goto end;
+    }
+    /* we are here to see what the server presents, however weak: no verification, any level */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    ssl = SSL_new(ctx);
+    rbio = BIO_new(BIO_s_mem());
+    wbio = BIO_new(BIO_s_mem());
+    if (!ssl || !rbio || !wbio) {
+        BIO_free(rbio);
+        BIO_free(wbio);
+        fail(c, "out of memory");
+        goto end;
+    }
+    BIO_set_mem_eof_return(rbio, -1);
+    SSL_set_bio(ssl, rbio, wbio);
+    SSL_set_connect_state(ssl);
+    if (!c->url->host_is_ip) {
+        SSL_set_tlsext_host_name(ssl, c->url->host);
+    }
+    /* bytes left over from the plain-text phase belong to the handshake */
+    if (c->len > 0) {
+        BIO_write(rbio, c->buf, (int)c->len);
+        memcpy(first, c->buf, c->len < sizeof(first) ? c->len : sizeof(first));
+        nfirst = c->len < sizeof(first) ? c->len : sizeof(first);
+        c->len = 0;
+    }
+    for (;;) {
+        int r = SSL_do_handshake(ssl);
+        int e;
+        if (flush_tls(c, wbio) != 0) {
+            goto end;
+        }
+        if (r == 1) {
+            break;
+        }
+        e = SSL_get_error(ssl, r);
+        if (e == SSL_ERROR_WANT_READ) {
+            ssize_t n;
+            c->len = 0;
+            n = recv(c->fd, c->buf, sizeof(c->buf), 0);
+            if (n < 0) {
+                if ((errno == EAGAIN) || (errno == EWOULDBLOCK) || (errno == EINTR)) {
+                    if (wait_for(c, POLLIN, "the TLS handshake") != 0) {
+                        goto end;
+                    }
+                    continue;
+                }
+                fail(c, "receive failed during the TLS handshake: %s", strerror(errno));
+                goto end;
+            }
+            if (n == 0) {
+                if ((nfirst > 0) && ts_text_preview(first, nfirst, q, sizeof(q))) {
+                    fail(c, "not a TLS server (got plain text: '%s')", q);
+                } else {
+                    fail(c, "connection closed during the TLS handshake");
+                }
+                goto end;
+            }
+            if (nfirst < sizeof(first)) {
+                size_t k = (size_t)n < sizeof(first) - nfirst ? (size_t)n : sizeof(first) - nfirst;
+                memcpy(first + nfirst, c->buf, k);
+                nfirst += k;
+            }
+            BIO_write(rbio, c->buf, (int)n);
+            continue;
+        }
+        if ((nfirst > 0) && ts_text_preview(first, nfirst, q, sizeof(q))) {
+            fail(c, "not a TLS server (got plain text: '%s')", q);
+        } else {
+            openssl_reason(reason, sizeof(reason));
+            fail(c, "TLS handshake failed: %s", reason);
+        }
+        goto end;
+    }
+    sk = SSL_get_peer_cert_chain(ssl);
+    if (!sk || (sk_X509_num(sk) == 0)) {
+        fail(c, "the server presented no certificate");
+        goto end;
+    }
+    ts_error_clear(&err);
+    for (int i = 0; i < sk_X509_num(sk); i++) {
+        unsigned char *der = NULL;
+        int n = i2d_X509(sk_X509_value(sk, i), &der);
+        if ((n <= 0) || (ts_cert_list_push_der(chain, der, (size_t)n, &err) != 0)) {
+            OPENSSL_free(der);
+            fail(c, "certificate %d of the chain is not valid: %s", i + 1, err.what);
+            goto end;
+        }
+        OPENSSL_free(der);
+    }
+    ret = 0;
+end:
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    ERR_clear_error();
+    return ret;
+}
+
+int ts_fetch_chain(const ts_url *u, double timeout, ts_cert_list *chain, char *why, size_t why_size)
+{
+    conn c;
+    int ret = -1;
+    memset(&c, 0, sizeof(c));
+    c.fd = -1;
+    c.timeout = timeout;
+    c.url = u;
+    c.why = why;
+    c.why_size = why_size;
+    why[0] = '\0';
+    if (tcp_connect(&c) != 0) {
+        goto end;
+    }
+    switch (u->proto) {
+    case TS_PROTO_SMTP:
+        ret = starttls_smtp(&c);
+        break;
+    case TS_PROTO_IMAP:
+        ret = starttls_imap(&c);
+        break;
+    case TS_PROTO_POP3:
+        ret = starttls_pop3(&c);
+        break;
+    case TS_PROTO_LDAP:
+        ret = starttls_ldap(&c);
+        break;
+    case TS_PROTO_TLS:
+    default:
+        ret = 0;
+        break;
+    }
+    if (ret != 0) {
+        goto end;
+    }
+    ret = tls_handshake(&c, chain);
+end:
+    if (c.fd >= 0) {
+        close(c.fd);
+    }
+    return ret;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TS_FETCH_H
+#define TS_FETCH_H
+
+/* Obtaining the certificate chain a server presents: TLS from the first byte or after STARTTLS. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cert.h"
+
+typedef enum ts_proto {
+    TS_PROTO_TLS = 0, /* TLS from the first byte */
+    TS_PROTO_SMTP,    /* EHLO, STARTTLS */
+    TS_PROTO_IMAP,    /* STARTTLS */
+    TS_PROTO_POP3,    /* STLS */
+    TS_PROTO_LDAP,    /* StartTLS extended operation */
+} ts_proto;
+
+typedef struct ts_url {
+    char scheme[16]; /* "" for host:port */
+    char host[256];  /* IPv6 without the brackets */
+    unsigned port;
+    ts_proto proto;
+    bool host_is_ip;
+} ts_url;
+
+/* Parses "scheme://host[:port][/...]" or "host:port"; 0, or -1 with the reason in why. */
+int ts_url_parse(const char *s, ts_url *u, char *why, size_t why_size);
+const char *ts_proto_name(ts_proto p); /* "TLS", "SMTP", ... */
+
+/*
+ * Connects to u, speaks the STARTTLS dialogue if any, does the TLS handshake
+ * with SNI = host and WITHOUT verifying anything, and appends the presented
+ * chain (leaf first) to chain.  timeout (seconds) applies to the connect and
+ * to every read.  On failure why holds one line ("timed out after 5 s waiting
+ * for the SMTP greeting").
+ */
+int ts_fetch_chain(const ts_url *u, double timeout, ts_cert_list *chain, char *why,
+                   size_t why_size);
+
+/* ---- pure helpers (unit-tested) ---- */
+/* The LDAP StartTLS ExtendedRequest with messageID 1; returns its length (<= size) or 0. */
+size_t ts_ldap_starttls_request(unsigned char *out, size_t size);
+/*
+ * Total length of the BER element at the start of buf: > 0 when known (may be
+ * more than len), 0 when more bytes are needed to know, -1 when malformed.
+ */
+long ts_ber_element_size(const unsigned char *buf, size_t len);
+/*
+ * Parses a complete LDAPMessage holding an ExtendedResponse: result code into
+ * *code and the diagnostic message into diag.  0, or -1 when it is not one.
+ */
+int ts_ldap_parse_extended_response(const unsigned char *buf, size_t len, int *code, char *diag,
+                                    size_t diag_size);
+const char *ts_ldap_result_name(int code);
+/*
+ * A quotable preview of bytes received: true when they look like text (printable
+ * ASCII, CR, LF, TAB), with the first line (at most 60 characters) in out.
+ */
+bool ts_text_preview(const unsigned char *buf, size_t len, char *out, size_t size);
+/* SMTP reply line: its code (100..599) and whether it is the last line ("250 " vs "250-"); -1 if
+ * not one. */
+int ts_smtp_reply_code(const char *line, bool *last);
+
+#endif

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Messages, the manifest in effect, certificate descriptions, aligned tables. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fileio.h"
+
+static const char *manifest_option;
+
+bool ts_cli_color(int fd)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fd) && !(nc && nc[0]);
+}
+
+static void vmessage(const char *kind, const char *color, const char *subject, const char *fmt,
+                     va_list ap)
+{
+    bool c = ts_cli_color(STDERR_FILENO);
+    fprintf(stderr, "trustshim: %s%s:%s ", c ? color : "", kind, c ? "\033[0m" : "");
+    if (subject && subject[0]) {
+        fprintf(stderr, "%s: ", subject);
+    }
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void ts_cli_error(const char *subject, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("error", "\033[1;31m", subject, fmt, ap);
+    va_end(ap);
+}
+
+void ts_cli_warn(const char *subject, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("warning", "\033[1;33m", subject, fmt, ap);
+    va_end(ap);
+}
+
+void ts_cli_core_error(const char *fallback, const ts_error *err)
+{
+    ts_error e = *err;
+    char buf[2048];
+    if (!e.file[0] && fallback) {
+        ts_error_set_file(&e, fallback);
+    }
+    if (!e.what[0]) {
+        snprintf(e.what, sizeof(e.what), "failed");
+    }
+    ts_cli_error(NULL, "%s", ts_error_str(&e, buf, sizeof(buf)));
+}
+
+const char *ts_manifest_path(void)
+{
+    const char *env = getenv("TRUSTSHIM_MANIFEST");
+    if (manifest_option) {
+        return manifest_option;
+    }
+    if (env && env[0]) {
+        return env;
+    }
+    return TS_MANIFEST_DEFAULT_PATH;
+}
+
+void ts_set_manifest_path(const char *path)
+{
+    manifest_option = path;
+}
+
+int ts_absolute_path(const char *path, char *out, size_t size)
+{
+    char cwd[4096];
+    int n;
+    if (path[0] == '/') {
+        n = snprintf(out, size, "%s", path);
+    } else {
+        if (!getcwd(cwd, sizeof(cwd))) {
+            return -1;
+        }
+        n = snprintf(out, size, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+    }
+    return ((n < 0) || ((size_t)n >= size)) ? -1 : 0;
+}
+
+int ts_load_manifest_or_report(const char *path, ts_manifest *m)
+{
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_manifest_load(path, m, &err) != 0) {
+        ts_cli_core_error(path, &err);
+        return TS_EXIT_USAGE;
+    }
+    return TS_EXIT_OK;
+}
+
+bool ts_hex_prefix(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        if (*s == ':') {
+            continue;
+        }
+        if (!isxdigit((unsigned char)*s) || (n + 1 >= size)) {
+            return false;
+        }
+        out[n++] = (char)tolower((unsigned char)*s);
+    }
+    out[n] = '\0';
+    return n >= 8;
+}
+
+long ts_find_cert(const ts_manifest *m, const char *key)
+{
+    unsigned char sha[TS_SHA256_LEN];
+    char prefix[TS_SHA256_HEX_LEN + 1];
+    long found = -1;
+    long i = ts_manifest_find_alias(m, key);
+    if (i >= 0) {
+        return i;
+    }
+    if (ts_sha256_from_hex(key, sha) == 0) {
+        return ts_manifest_find_sha256(m, sha);
+    }
+    if (!ts_hex_prefix(key, prefix, sizeof(prefix))) {
+        return -1;
+    }
+    for (size_t k = 0; k < m->n_certs; k++) {
+        char hex[TS_SHA256_HEX_LEN + 1];
+        ts_sha256_to_hex(m->certs[k].sha256, hex);
+        if (strncmp(hex, prefix, strlen(prefix)) == 0) {
+            if (found >= 0) {
+                return -2;
+            }
+            found = (long)k;
+        }
+    }
+    return found;
+}
+
+void ts_format_date(time_t t, char *out, size_t size)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || (strftime(out, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)) {
+        snprintf(out, size, "?");
+    }
+}
+
+void ts_now_rfc3339(char *out, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || (strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)) {
+        snprintf(out, size, "1970-01-01T00:00:00Z");
+    }
+}
+
+long ts_days_until(time_t t, time_t now)
+{
+    double d = difftime(t, now) / 86400.0;
+    return (long)(d < 0 ? d - 0.999999 : d);
+}
+
+void ts_print_cert(FILE *out, const char *indent, const ts_cert *c, const ts_cert_info *info)
+{
+    char hex[TS_SHA256_HEX_LEN + 1];
+    char nb[64];
+    char na[64];
+    ts_sha256_to_hex(c->sha256, hex);
+    ts_format_date(info->not_before, nb, sizeof(nb));
+    ts_format_date(info->not_after, na, sizeof(na));
+    fprintf(out, "%ssubject:  %s\n", indent, info->subject);
+    fprintf(out, "%sissuer:   %s\n", indent, info->issuer);
+    fprintf(out, "%svalid:    %s to %s (%ld days left)\n", indent, nb, na,
+            ts_days_until(info->not_after, time(NULL)));
+    fprintf(out, "%skey:      %s %d bits%s%s\n", indent, info->key_type, info->key_bits,
+            info->is_ca ? ", CA" : "", info->self_signed ? ", self-signed" : "");
+    fprintf(out, "%ssha256:   %s\n", indent, hex);
+}
+
+int ts_warn_cert(const char *subject, const ts_cert_info *info, time_t now)
+{
+    int n = 0;
+    char d[64];
+    if (info->not_after < now) {
+        ts_format_date(info->not_after, d, sizeof(d));
+        ts_cli_warn(subject, "expired on %s", d);
+        n++;
+    }
+    if (info->not_before > now) {
+        ts_format_date(info->not_before, d, sizeof(d));
+        ts_cli_warn(subject, "not valid before %s", d);
+        n++;
+    }
+    if (!info->is_ca) {
+        ts_cli_warn(subject, "not a CA certificate (a leaf): it must be renewed here whenever "
+                             "the server's certificate changes");
+        n++;
+    }
+    if ((strcmp(info->key_type, "RSA") == 0) && (info->key_bits < 2048)) {
+        ts_cli_warn(subject, "weak key: RSA %d bits (under 2048)", info->key_bits);
+        n++;
+    }
+    if (info->sha1_signature) {
+        ts_cli_warn(subject, "SHA-1 signature: recent JDKs reject it in chains");
+        n++;
+    }
+    return n;
+}
+
+void ts_table_init(ts_table *t, size_t ncols)
+{
+    memset(t, 0, sizeof(*t));
+    t->ncols = ncols;
+}
+
+int ts_table_row(ts_table *t, const char *const *cols)
+{
+    if ((t->nrows + 1) * t->ncols > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : t->ncols * 16;
+        char **c = realloc(t->cells, cap * sizeof(char *));
+        if (!c) {
+            return -1;
+        }
+        t->cells = c;
+        t->cap = cap;
+    }
+    for (size_t i = 0; i < t->ncols; i++) {
+        t->cells[t->nrows * t->ncols + i] = strdup(cols[i] ? cols[i] : "");
+    }
+    t->nrows++;
+    return 0;
+}
+
+void ts_table_print(const ts_table *t, FILE *out)
+{
+    size_t width[16] = {0};
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; (c < t->ncols) && (c < 16); c++) {
+            const char *s = t->cells[r * t->ncols + c];
+            size_t w = s ? strlen(s) : 0;
+            if (w > width[c]) {
+                width[c] = w;
+            }
+        }
+    }
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; (c < t->ncols) && (c < 16); c++) {
+            const char *s = t->cells[r * t->ncols + c];
+            if (c + 1 == t->ncols) {
+                fprintf(out, "%s\n", s ? s : "");
+            } else {
+                fprintf(out, "%-*s  ", (int)width[c], s ? s : "");
+            }
+        }
+    }
+}
+
+void ts_table_free(ts_table *t)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++) {
+        free(t->cells[i]);
+    }
+    free(t->cells);
+    memset(t, 0, sizeof(*t));
+}
