@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Every exported function, called as libnio calls them (dlsym(RTLD_DEFAULT)),
+# answers exactly as libc does for paths that are not targets (files,
+# directories, symlinks, missing paths, errors, errno kept); a served cacerts
+# reads as the merged keystore through each open form; a library whose
+# constructor opens cacerts before ours is initialised, and fork + exec of a
+# child, are served too.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/preload/lib.sh"
+pl_setup
+probe="$TS_BUILD_DIR/bin/ts_preload_probe"
+ctor="$TS_BUILD_DIR/bin/ts_preload_ctor_main"
+[ -x "$probe" ] && [ -x "$ctor" ] || ts_fail "test helpers not built"
+
+# A tree with files, a symlink, a missing path, a directory, an unreadable file.
+mkdir -p "$TS_TMP/t/dir"
+echo hello >"$TS_TMP/t/file"
+ln -s file "$TS_TMP/t/link"
+ln -s missing "$TS_TMP/t/dangling"
+cp /etc/ssl/certs/java/cacerts "$TS_TMP/t/other.ks"
+paths=("$TS_TMP/t/file" "$TS_TMP/t/link" "$TS_TMP/t/dangling" "$TS_TMP/t/dir" "$TS_TMP/t/missing"
+    "$TS_TMP/t/file/notdir" "$TS_TMP/t/other.ks" "$TS_TMP/t/nokeystore/x.ks" /etc/passwd /proc/self/status)
+
+# A manifest with a certificate, so the library is fully on.
+ts_selfsigned "$TS_TMP" srv mail.example.test
+cat >"$TS_TMP/manifest.json" <<JSON
+{ "version": 1, "certificates": [ $(pl_cert_json "$TS_TMP/srv.pem" mail '["mail.example.test"]') ],
+  "keystore_dirs": [ "$TS_TMP/ksdir" ] }
+JSON
+export TRUSTSHIM_LOG=warn
+
+# /proc/self/status differs per process: only its first line is stable.
+filter() { grep -v -E '^(open|open64|openat|openat64|__open.*|fopen|fopen64): fd size [0-9]+ hash' | sed 's/ino [0-9]*//' ; }
+"$probe" calls "${paths[@]}" >"$TS_TMP/plain.out" 2>&1
+TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" calls "${paths[@]}" >"$TS_TMP/pre.out" 2>"$TS_TMP/pre.err"
+grep -q 'not found' "$TS_TMP/pre.out" && ts_fail "a function is missing: $(grep 'not found' "$TS_TMP/pre.out")"
+# Content hashes of regular files must match too (not /proc).
+grep -v '^open.*proc\|status' "$TS_TMP/plain.out" >/dev/null
+if ! diff <(sed "/== \/proc/,\$d" "$TS_TMP/plain.out") <(sed "/== \/proc/,\$d" "$TS_TMP/pre.out") >&2; then
+    ts_fail "non-target paths answer differently under the library"
+fi
+diff <(filter <"$TS_TMP/plain.out") <(filter <"$TS_TMP/pre.out") >&2 || ts_fail "/proc answers differ"
+[ ! -s "$TS_TMP/pre.err" ] || ts_fail "unexpected stderr: $(cat "$TS_TMP/pre.err")"
+grep -q 'errno kept: yes' "$TS_TMP/pre.out" || ts_fail "errno changed by a successful open"
+ts_log "25 functions x ${#paths[@]} non-target paths: same answers with and without the library"
+
+# Served: the JRE layout by name.  Every open form gives the merged bytes; stat the real file.
+jre="$TS_TMP/jre/lib/security"
+mkdir -p "$jre"
+cp /etc/ssl/certs/java/cacerts "$jre/cacerts"
+disk=$("$probe" read "$jre/cacerts")
+served=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts")
+[ "$disk" != "$served" ] || ts_fail "cacerts was not served ($served)"
+TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" calls "$jre/cacerts" >"$TS_TMP/served.out"
+n=$(grep -c -F -- ": fd ${served#read: }" "$TS_TMP/served.out" || true)
+[ "$n" = 10 ] || { cat "$TS_TMP/served.out" >&2; ts_fail "expected 10 open forms to serve the merged bytes, got $n"; }
+ts_log "cacerts: disk '$disk', served '$served' through all 10 open forms"
+
+# Off: TRUSTSHIM_MANIFEST unset, TRUSTSHIM_DISABLE=1.
+[ "$(ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] || ts_fail "served without TRUSTSHIM_MANIFEST"
+[ "$(TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] ||
+    ts_fail "served with TRUSTSHIM_DISABLE=1"
+
+# Synthesized per-host keystore: the directory does not exist.
+ks="$TS_TMP/ksdir/mail.example.test.ks"
+TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" calls "$ks" "$TS_TMP/ksdir/other.example.test.ks" >"$TS_TMP/synth.out"
+for f in stat stat64 lstat lstat64 fstatat fstatat64 __xstat __xstat64 __lxstat __lxstat64 __fxstatat __fxstatat64 statx; do
+    grep -A30 "== $ks" "$TS_TMP/synth.out" | grep -q -E "^$f: 0 mode 100444 size [1-9]" ||
+        { cat "$TS_TMP/synth.out" >&2; ts_fail "$f of a synthesized keystore is not a read-only regular file"; }
+done
+grep -A30 "== $ks" "$TS_TMP/synth.out" | grep -q '^access R_OK: 0' || ts_fail "access(R_OK) of a synthesized keystore"
+grep -A30 "== $TS_TMP/ksdir/other" "$TS_TMP/synth.out" | grep -q '^stat: -1 ENOENT' ||
+    ts_fail "a host not in the manifest must stay ENOENT"
+ts_log "synthesized $ks answers the stat family; other hosts stay ENOENT"
+
+# A library whose constructor opens cacerts before libtrustshim.so's constructor ran.
+out=$(TS_CTOR_PATH="$jre/cacerts" TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$ctor")
+ts_log "constructor test: $(echo "$out" | tr '\n' ' ')"
+[ "$(echo "$out" | sed -n 's/^constructor: //p')" = "${served#read: }" ] || ts_fail "constructor-time open not served: $out"
+[ "$(echo "$out" | sed -n 's/^main: //p')" = "${served#read: }" ] || ts_fail "later open not served: $out"
+plain=$(TS_CTOR_PATH="$jre/cacerts" "$ctor")
+[ "$(echo "$plain" | sed -n 's/^constructor: //p')" = "${disk#read: }" ] || ts_fail "without the library: $plain"
+
+# fork, then exec of a child: LD_PRELOAD is inherited, each process serves the same bytes.
+out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" fork "$jre/cacerts") || ts_fail "fork test failed: $out"
+ts_log "fork test: $(echo "$out" | tr '\n' ' ')"
+[ "$(echo "$out" | sed 's/^[a-z-]*: //' | sort -u)" = "${served#read: }" ] || ts_fail "fork/exec: not all served alike: $out"

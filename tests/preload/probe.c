@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Calls every function libtrustshim.so exports, found as the JDK's libnio
+ * finds statx: dlsym(RTLD_DEFAULT) (so the library's definition when it is
+ * preloaded, libc's otherwise), and prints what each returned.
+ *   probe calls PATH...   one line per function and path
+ *   probe read PATH       size and FNV-1a hash of the content open() gives
+ *   probe fork PATH       read in the parent, in a forked child, and in an exec'd child
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef int (*open_fn)(const char *, int, ...);
+typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*open2_fn)(const char *, int);
+typedef int (*openat2_fn)(int, const char *, int);
+typedef FILE *(*fopen_fn)(const char *, const char *);
+typedef int (*stat_fn)(const char *, struct stat *);
+typedef int (*fstatat_fn)(int, const char *, struct stat *, int);
+typedef int (*xstat_fn)(int, const char *, struct stat *);
+typedef int (*fxstatat_fn)(int, int, const char *, struct stat *, int);
+typedef int (*statx_fn)(int, const char *, int, unsigned int, struct statx *);
+typedef int (*access_fn)(const char *, int);
+typedef int (*faccessat_fn)(int, const char *, int, int);
+
+static void *sym(const char *name)
+{
+    void *p = dlsym(RTLD_DEFAULT, name);
+    if (p == NULL) {
+        printf("%s: not found\n", name);
+    }
+    return p;
+}
+
+static void content(int fd, char *out, size_t size)
+{
+    unsigned char buf[65536];
+    uint64_t h = 1469598103934665603ULL;
+    size_t total = 0;
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            h = (h ^ buf[i]) * 1099511628211ULL;
+        }
+        total += (size_t)n;
+    }
+    snprintf(out, size, "size %zu hash %016llx", total, (unsigned long long)h);
+}
+
+static void report_fd(const char *name, int fd)
+{
+    char c[128];
+
+    if (fd < 0) {
+        printf("%s: -1 %s\n", name, strerrorname_np(errno));
+        return;
+    }
+    content(fd, c, sizeof(c));
+    printf("%s: fd %s\n", name, c);
+    close(fd);
+}
+
+static void report_stat(const char *name, int r, const struct stat *st)
+{
+    if (r != 0) {
+        printf("%s: -1 %s\n", name, strerrorname_np(errno));
+        return;
+    }
+    printf("%s: 0 mode %o size %lld ino %llu mtime %lld\n", name, (unsigned)st->st_mode,
+           (long long)st->st_size, (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec);
+}
+
+static void calls(const char *path)
+{
+    struct stat st;
+    struct statx stx;
+    void *f;
+
+    printf("== %s\n", path);
+    if ((f = sym("open")) != NULL)
+        report_fd("open", ((open_fn)f)(path, O_RDONLY));
+    if ((f = sym("open64")) != NULL)
+        report_fd("open64", ((open_fn)f)(path, O_RDONLY | O_CLOEXEC));
+    if ((f = sym("openat")) != NULL)
+        report_fd("openat", ((openat_fn)f)(AT_FDCWD, path, O_RDONLY));
+    if ((f = sym("openat64")) != NULL)
+        report_fd("openat64", ((openat_fn)f)(AT_FDCWD, path, O_RDONLY));
+    if ((f = sym("__open_2")) != NULL)
+        report_fd("__open_2", ((open2_fn)f)(path, O_RDONLY));
+    if ((f = sym("__open64_2")) != NULL)
+        report_fd("__open64_2", ((open2_fn)f)(path, O_RDONLY));
+    if ((f = sym("__openat_2")) != NULL)
+        report_fd("__openat_2", ((openat2_fn)f)(AT_FDCWD, path, O_RDONLY));
+    if ((f = sym("__openat64_2")) != NULL)
+        report_fd("__openat64_2", ((openat2_fn)f)(AT_FDCWD, path, O_RDONLY));
+    const char *fopens[] = {"fopen", "fopen64"};
+    for (int i = 0; i < 2; i++) {
+        if ((f = sym(fopens[i])) != NULL) {
+            FILE *fp = ((fopen_fn)f)(path, "rb");
+            report_fd(fopens[i], fp != NULL ? dup(fileno(fp)) : -1);
+            if (fp != NULL) {
+                fclose(fp);
+            }
+        }
+    }
+    const char *stats[] = {"stat", "stat64", "lstat", "lstat64"};
+    for (int i = 0; i < 4; i++) {
+        if ((f = sym(stats[i])) != NULL) {
+            memset(&st, 0, sizeof(st));
+            report_stat(stats[i], ((stat_fn)f)(path, &st), &st);
+        }
+    }
+    const char *fstatats[] = {"fstatat", "fstatat64"};
+    for (int i = 0; i < 2; i++) {
+        if ((f = sym(fstatats[i])) != NULL) {
+            memset(&st, 0, sizeof(st));
+            report_stat(fstatats[i], ((fstatat_fn)f)(AT_FDCWD, path, &st, 0), &st);
+        }
+    }
+    const char *xstats[] = {"__xstat", "__xstat64", "__lxstat", "__lxstat64"};
+    for (int i = 0; i < 4; i++) {
+        if ((f = sym(xstats[i])) != NULL) {
+            memset(&st, 0, sizeof(st));
+            report_stat(xstats[i], ((xstat_fn)f)(1, path, &st), &st);
+        }
+    }
+    const char *fxstatats[] = {"__fxstatat", "__fxstatat64"};
+    for (int i = 0; i < 2; i++) {
+        if ((f = sym(fxstatats[i])) != NULL) {
+            memset(&st, 0, sizeof(st));
+            report_stat(fxstatats[i], ((fxstatat_fn)f)(1, AT_FDCWD, path, &st, 0), &st);
+        }
+    }
+    if ((f = sym("statx")) != NULL) {
+        memset(&stx, 0, sizeof(stx));
+        int r = ((statx_fn)f)(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx);
+        if (r != 0) {
+            printf("statx: -1 %s\n", strerrorname_np(errno));
+        } else {
+            printf("statx: 0 mode %o size %llu ino %llu mtime %lld\n", (unsigned)stx.stx_mode,
+                   (unsigned long long)stx.stx_size, (unsigned long long)stx.stx_ino,
+                   (long long)stx.stx_mtime.tv_sec);
+        }
+    }
+    if ((f = sym("access")) != NULL) {
+        int r = ((access_fn)f)(path, R_OK);
+        printf("access R_OK: %d %s\n", r, r != 0 ? strerrorname_np(errno) : "");
+    }
+    if ((f = sym("faccessat")) != NULL) {
+        int r = ((faccessat_fn)f)(AT_FDCWD, path, F_OK, 0);
+        printf("faccessat F_OK: %d %s\n", r, r != 0 ? strerrorname_np(errno) : "");
+    }
+    /* errno survives a successful call untouched. */
+    if ((f = sym("open")) != NULL) {
+        errno = 1234;
+        int fd = ((open_fn)f)("/", O_RDONLY | O_DIRECTORY);
+        printf("errno kept: %s\n", errno == 1234 ? "yes" : "no");
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+static void read_path(const char *who, const char *path)
+{
+    char c[128];
+    int fd = open(path, O_RDONLY);
+
+    if (fd < 0) {
+        printf("%s: -1 %s\n", who, strerrorname_np(errno));
+        return;
+    }
+    content(fd, c, sizeof(c));
+    close(fd);
+    printf("%s: %s\n", who, c);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "calls") == 0) {
+        for (int i = 2; i < argc; i++) {
+            calls(argv[i]);
+        }
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "read") == 0) {
+        read_path("read", argv[2]);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "fork") == 0) {
+        read_path("parent", argv[2]);
+        pid_t pid = fork();
+        if (pid == 0) {
+            read_path("child", argv[2]);
+            fflush(stdout);
+            execl("/proc/self/exe", argv[0], "read", argv[2], (char *)NULL);
+            _exit(127);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        read_path("parent-again", argv[2]);
+        return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : 1;
+    }
+    fprintf(stderr, "usage: probe calls PATH... | read PATH | fork PATH\n");
+    return 2;
+}

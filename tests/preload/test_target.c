@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of preload/target.c: the pure "may this be a target?" functions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "target.h"
+
+static void test_tail_jre(void **state)
+{
+    (void)state;
+    assert_int_equal(ts_tail_classify("/usr/lib/jvm/java-17/lib/security/cacerts", NULL),
+                     TS_TAIL_JRE_STORE);
+    assert_int_equal(ts_tail_classify("/opt/jdk8/jre/lib/security/cacerts", NULL),
+                     TS_TAIL_JRE_STORE);
+    assert_int_equal(ts_tail_classify("/opt/jdk/lib/security/jssecacerts", NULL),
+                     TS_TAIL_JRE_STORE);
+    assert_int_equal(ts_tail_classify("lib/security/cacerts", NULL), TS_TAIL_JRE_STORE);
+    assert_int_equal(ts_tail_classify("../lib/security/cacerts", NULL), TS_TAIL_JRE_STORE);
+    /* "mylib/security/cacerts" is not .../lib/security/ */
+    assert_int_equal(ts_tail_classify("/x/mylib/security/cacerts", NULL), TS_TAIL_STORE_NAME);
+    assert_int_equal(ts_tail_classify("/etc/ssl/certs/java/cacerts", NULL), TS_TAIL_STORE_NAME);
+    assert_int_equal(ts_tail_classify("cacerts", NULL), TS_TAIL_STORE_NAME);
+}
+
+static void test_tail_none(void **state)
+{
+    (void)state;
+    assert_int_equal(ts_tail_classify(NULL, NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/etc/passwd", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/usr/lib/jvm/x/lib/modules", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/lib/security/cacerts/", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/cacerts.bak", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/xcacerts", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/.ks", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/a.ks.bak", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/classes", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/a.KS", NULL), TS_TAIL_NONE);
+}
+
+static void test_tail_ks_and_others(void **state)
+{
+    const char *names[] = {"trust.store", "app-truststore"};
+    ts_names extra = {names, 2};
+
+    (void)state;
+    assert_int_equal(ts_tail_classify("/home/allegra/keystore/mail.example.test.ks", NULL),
+                     TS_TAIL_HOST_KS);
+    assert_int_equal(ts_tail_classify("a.ks", NULL), TS_TAIL_HOST_KS);
+    assert_int_equal(ts_tail_classify("/x/app.jks", NULL), TS_TAIL_OTHER);
+    assert_int_equal(ts_tail_classify("/x/app.p12", NULL), TS_TAIL_OTHER);
+    assert_int_equal(ts_tail_classify("/x/app.pfx", NULL), TS_TAIL_OTHER);
+    assert_int_equal(ts_tail_classify("/x/app.truststore", NULL), TS_TAIL_OTHER);
+    assert_int_equal(ts_tail_classify("/x/trust.store", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/trust.store", &extra), TS_TAIL_OTHER);
+    assert_int_equal(ts_tail_classify("app-truststore", &extra), TS_TAIL_OTHER);
+    assert_int_equal(ts_tail_classify("/x/app-truststore2", &extra), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/x/trust.store/", &extra), TS_TAIL_NONE);
+}
+
+static void test_flags(void **state)
+{
+    (void)state;
+    assert_true(ts_open_flags_servable(O_RDONLY));
+    assert_true(ts_open_flags_servable(O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_LARGEFILE));
+    assert_false(ts_open_flags_servable(O_WRONLY));
+    assert_false(ts_open_flags_servable(O_RDWR));
+    assert_false(ts_open_flags_servable(O_RDONLY | O_CREAT));
+    assert_false(ts_open_flags_servable(O_RDONLY | O_TRUNC));
+    assert_false(ts_open_flags_servable(O_RDONLY | O_DIRECTORY));
+    assert_false(ts_open_flags_servable(O_PATH));
+    assert_false(ts_open_flags_servable(O_WRONLY | O_CREAT | O_TRUNC));
+
+    assert_true(ts_fopen_mode_servable("r"));
+    assert_true(ts_fopen_mode_servable("rb"));
+    assert_true(ts_fopen_mode_servable("re"));
+    assert_false(ts_fopen_mode_servable("r+"));
+    assert_false(ts_fopen_mode_servable("w"));
+    assert_false(ts_fopen_mode_servable("a"));
+    assert_false(ts_fopen_mode_servable("rw"));
+    assert_false(ts_fopen_mode_servable(NULL));
+}
+
+static void check_norm(const char *in, const char *want)
+{
+    char out[256];
+
+    assert_true(ts_path_normalize(in, out, sizeof(out)));
+    assert_string_equal(out, want);
+}
+
+static void test_normalize(void **state)
+{
+    char small[8];
+
+    (void)state;
+    check_norm("/", "/");
+    check_norm("//", "/");
+    check_norm("/a/b/", "/a/b");
+    check_norm("/a//b/./c", "/a/b/c");
+    check_norm("/a/b/../c", "/a/c");
+    check_norm("/../a", "/a");
+    check_norm("/a/..", "/");
+    check_norm("/srv/allegra/./keystore/", "/srv/allegra/keystore");
+    assert_false(ts_path_normalize("relative/path", small, sizeof(small)));
+    assert_false(ts_path_normalize("/a/very/long/path", small, sizeof(small)));
+    assert_false(ts_path_normalize(NULL, small, sizeof(small)));
+}
+
+static void test_ks_split(void **state)
+{
+    char dir[64], host[64];
+
+    (void)state;
+    assert_true(ts_ks_split("/srv/allegra/keystore/mail.example.test.ks", dir, sizeof(dir), host,
+                            sizeof(host)));
+    assert_string_equal(dir, "/srv/allegra/keystore");
+    assert_string_equal(host, "mail.example.test");
+    assert_true(ts_ks_split("/x.ks", dir, sizeof(dir), host, sizeof(host)));
+    assert_string_equal(dir, "/");
+    assert_string_equal(host, "x");
+    assert_true(ts_ks_split("ldap_1.ks", dir, sizeof(dir), host, sizeof(host)));
+    assert_string_equal(dir, ".");
+    assert_false(ts_ks_split("/k/.ks", dir, sizeof(dir), host, sizeof(host)));
+    assert_false(ts_ks_split("/k/.hidden.ks", dir, sizeof(dir), host, sizeof(host)));
+    assert_false(ts_ks_split("/k/a b.ks", dir, sizeof(dir), host, sizeof(host)));
+    assert_false(ts_ks_split("/k/a.jks", dir, sizeof(dir), host, sizeof(host)));
+    assert_false(
+        ts_ks_split("/k/averyveryverylonghostname.example.test.ks", dir, sizeof(dir), host, 8));
+}
+
+static void test_cmdline(void **state)
+{
+    static const char cmd[] =
+        "java\0-Xmx1g\0-DALLEGRA_HOME=/srv/a\0-DALLEGRA_HOMEX=/no\0-DTRACKPLUS_HOME=\0"
+        "-DALLEGRA_HOME=/srv/b\0-cp\0x\0Main";
+    size_t len = sizeof(cmd) - 1;
+
+    (void)state;
+    assert_string_equal(ts_cmdline_property(cmd, len, "ALLEGRA_HOME"), "/srv/b");
+    assert_string_equal(ts_cmdline_property(cmd, len, "TRACKPLUS_HOME"), "");
+    assert_null(ts_cmdline_property(cmd, len, "MISSING"));
+    /* An argument cut off without its NUL (a truncated read) does not count. */
+    static const char cut[] = "java\0-DALLEGRA_HOME=/srv/c";
+    assert_null(ts_cmdline_property(cut, sizeof(cut) - 1, "ALLEGRA_HOME"));
+    assert_null(ts_cmdline_property(cmd, 0, "ALLEGRA_HOME"));
+}
+
+static void test_log_level(void **state)
+{
+    (void)state;
+    assert_int_equal(ts_log_level_parse("error"), 0);
+    assert_int_equal(ts_log_level_parse("warn"), 1);
+    assert_int_equal(ts_log_level_parse("info"), 2);
+    assert_int_equal(ts_log_level_parse("debug"), 3);
+    assert_int_equal(ts_log_level_parse(NULL), 1);
+    assert_int_equal(ts_log_level_parse("verbose"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tail_jre),
+        cmocka_unit_test(test_tail_none),
+        cmocka_unit_test(test_tail_ks_and_others),
+        cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_ks_split),
+        cmocka_unit_test(test_cmdline),
+        cmocka_unit_test(test_log_level),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,19 @@
+# Tests of libtrustshim.so (preload/).  Script tests run the real JDKs (every
+# one ts_jdks finds), keytool and openssl s_server under the library.
+set(ts_pl ${CMAKE_CURRENT_LIST_DIR})
+
+ts_unit_test(test_preload_target ${ts_pl}/test_target.c ${CMAKE_SOURCE_DIR}/preload/target.c)
+target_include_directories(test_preload_target PRIVATE ${CMAKE_SOURCE_DIR}/preload)
+
+# C helpers: calls every exported function; a library whose constructor opens a keystore.
+add_executable(ts_preload_probe ${ts_pl}/probe.c)
+target_link_libraries(ts_preload_probe PRIVATE trustshim_flags ${CMAKE_DL_LIBS})
+add_library(ts_preload_ctor SHARED ${ts_pl}/ctor_lib.c)
+target_link_libraries(ts_preload_ctor PRIVATE trustshim_flags)
+add_executable(ts_preload_ctor_main ${ts_pl}/ctor_main.c)
+target_link_libraries(ts_preload_ctor_main PRIVATE ts_preload_ctor trustshim_flags)
+
+foreach(t symbols libc passthrough keytool https pkcs12 allegra concurrency faults)
+  ts_script_test(preload_${t} preload/${t}.sh)
+endforeach()
+set_tests_properties(preload_concurrency preload_faults preload_https PROPERTIES TIMEOUT 600)
