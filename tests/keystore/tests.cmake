@@ -11,3 +11,13 @@ target_link_libraries(keystore_cert PRIVATE ks_test_util)
 
 ts_unit_test(keystore_formats ${ks_dir}/test_keystore.c)
 target_link_libraries(keystore_formats PRIVATE ks_test_util)
+
+# The test driver for the script tests (found as $TS_BUILD_DIR/bin/ks_tool).
+add_executable(ks_tool ${ks_dir}/ks_tool.c)
+target_link_libraries(ks_tool PRIVATE trustshim_core trustshim_flags)
+
+ts_script_test(keystore_jdk_encoded keystore/jdk_encoded.sh)
+ts_script_test(keystore_jdk_cacerts keystore/jdk_cacerts.sh)
+
+ts_unit_test(keystore_golden ${ks_dir}/test_golden.c)
+target_compile_definitions(keystore_golden PRIVATE KS_GOLDEN_DIR="${ks_dir}/golden")

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test driver for the certificate and keystore core, used by the script tests:
+ *   ks_tool encode-jks [-p PASSWORD] OUT CERTFILE...   JKS v2 (default password changeit)
+ *   ks_tool encode-p12 OUT CERTFILE...                 JDK 18+ style PKCS12 trust store
+ *   ks_tool list FILE [PASSWORD]                       "alias<TAB>sha256" per entry
+ *   ks_tool certs FILE                                 sha256 of every certificate in a
+ * PEM/DER/PKCS#7 file Aliases of encoded entries: the file's base name (ts_alias_from_text), then
+ * NAME-2, NAME-3 ... for further certificates of a bundle.  Creation time:
+ * SOURCE_DATE_EPOCH, else TS_DEFAULT_TIMESTAMP_MS.  Errors: one line, exit 2.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert.h"
+#include "keystore.h"
+
+static int fail(const char *file, const ts_error *err)
+{
+    char line[2048];
+
+    fprintf(stderr, "ks_tool: error: %s: %s\n", file, ts_error_str(err, line, sizeof(line)));
+    return 2;
+}
+
+static int read_all(const char *path, unsigned char **buf, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    unsigned char *p = NULL;
+    size_t n = 0, cap = 0;
+
+    if (fp == NULL) {
+        fprintf(stderr, "ks_tool: error: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        size_t got;
+
+        if (cap - n < 65536) {
+            unsigned char *q = realloc(p, cap + 65536);
+
+            if (q == NULL) {
+                free(p);
+                fclose(fp);
+                fprintf(stderr, "ks_tool: error: %s: out of memory\n", path);
+                return -1;
+            }
+            p = q;
+            cap += 65536;
+        }
+        got = fread(p + n, 1, cap - n, fp);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    if (ferror(fp)) {
+        fprintf(stderr, "ks_tool: error: %s: read error\n", path);
+        free(p);
+        fclose(fp);
+        return -1;
+    }
+    fclose(fp);
+    *buf = p;
+    *len = n;
+    return 0;
+}
+
+static int64_t timestamp_ms(void)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+
+    if (sde != NULL && *sde != '\0') {
+        return (int64_t)strtoll(sde, NULL, 10) * 1000;
+    }
+    return TS_DEFAULT_TIMESTAMP_MS;
+}
+
+static int cmd_encode(ts_format format, int argc, char **argv)
+{
+    const char *password = NULL;
+    const char *out_path;
+    ts_keystore ks = {0};
+    unsigned char *out = NULL;
+    size_t out_len = 0;
+    ts_error err;
+    int ret = 2;
+    FILE *fp;
+
+    if (argc >= 2 && strcmp(argv[0], "-p") == 0) {
+        password = argv[1];
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "ks_tool: usage: encode-jks|encode-p12 [-p PASSWORD] OUT CERTFILE...\n");
+        return 2;
+    }
+    out_path = argv[0];
+    ts_error_clear(&err);
+    for (int i = 1; i < argc; i++) {
+        ts_cert_list l = {0};
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        const char *base = strrchr(argv[i], '/') != NULL ? strrchr(argv[i], '/') + 1 : argv[i];
+        char name[256], stem[65];
+
+        snprintf(name, sizeof(name), "%s", base);
+        if (strrchr(name, '.') != NULL) {
+            *strrchr(name, '.') = '\0';
+        }
+        ts_alias_from_text(name, stem, sizeof(stem));
+        if (read_all(argv[i], &buf, &len) != 0) {
+            goto end;
+        }
+        if (ts_certs_parse(buf, len, &l, &err) != 0) {
+            free(buf);
+            ret = fail(argv[i], &err);
+            goto end;
+        }
+        free(buf);
+        for (size_t k = 0; k < l.count; k++) {
+            char alias[96];
+
+            if (k == 0) {
+                snprintf(alias, sizeof(alias), "%s", stem);
+            } else {
+                snprintf(alias, sizeof(alias), "%s-%zu", stem, k + 1);
+            }
+            if (ts_keystore_add(&ks, alias, timestamp_ms(), l.items[k].der, l.items[k].der_len,
+                                &err) != 0) {
+                ts_cert_list_free(&l);
+                ret = fail(argv[i], &err);
+                goto end;
+            }
+        }
+        ts_cert_list_free(&l);
+    }
+    if (ts_keystore_encode(&ks, format, password, &out, &out_len, &err) != 0) {
+        ret = fail(out_path, &err);
+        goto end;
+    }
+    fp = fopen(out_path, "wb");
+    if (fp == NULL || fwrite(out, 1, out_len, fp) != out_len || fclose(fp) != 0) {
+        fprintf(stderr, "ks_tool: error: %s: cannot write\n", out_path);
+        ret = 1;
+        goto end;
+    }
+    ret = 0;
+end:
+    free(out);
+    ts_keystore_free(&ks);
+    return ret;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    ts_keystore ks = {0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_error err;
+    char hex[TS_SHA256_HEX_LEN + 1];
+
+    if (argc < 1 || argc > 2) {
+        fprintf(stderr, "ks_tool: usage: list FILE [PASSWORD]\n");
+        return 2;
+    }
+    if (read_all(argv[0], &buf, &len) != 0) {
+        return 2;
+    }
+    ts_error_clear(&err);
+    if (ts_keystore_decode(buf, len, argc == 2 ? argv[1] : NULL, &ks, &err) != 0) {
+        free(buf);
+        return fail(argv[0], &err);
+    }
+    fprintf(stderr, "ks_tool: %s: %s, %zu entries, %zu skipped\n", argv[0],
+            ts_format_name(ts_keystore_detect(buf, len)), ks.count, ks.skipped);
+    for (size_t i = 0; i < ks.count; i++) {
+        ts_sha256_to_hex(ks.items[i].cert.sha256, hex);
+        printf("%s\t%s\n", ks.items[i].alias, hex);
+    }
+    free(buf);
+    ts_keystore_free(&ks);
+    return 0;
+}
+
+static int cmd_certs(int argc, char **argv)
+{
+    ts_cert_list l = {0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_error err;
+    char hex[TS_SHA256_HEX_LEN + 1];
+
+    if (argc != 1) {
+        fprintf(stderr, "ks_tool: usage: certs FILE\n");
+        return 2;
+    }
+    if (read_all(argv[0], &buf, &len) != 0) {
+        return 2;
+    }
+    ts_error_clear(&err);
+    if (ts_certs_parse(buf, len, &l, &err) != 0) {
+        free(buf);
+        return fail(argv[0], &err);
+    }
+    for (size_t i = 0; i < l.count; i++) {
+        ts_sha256_to_hex(l.items[i].sha256, hex);
+        printf("%s\n", hex);
+    }
+    free(buf);
+    ts_cert_list_free(&l);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "encode-jks") == 0) {
+        return cmd_encode(TS_FORMAT_JKS, argc - 2, argv + 2);
+    }
+    if (argc >= 2 && strcmp(argv[1], "encode-p12") == 0) {
+        return cmd_encode(TS_FORMAT_PKCS12, argc - 2, argv + 2);
+    }
+    if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+        return cmd_list(argc - 2, argv + 2);
+    }
+    if (argc >= 2 && strcmp(argv[1], "certs") == 0) {
+        return cmd_certs(argc - 2, argv + 2);
+    }
+    fprintf(stderr, "usage: ks_tool encode-jks|encode-p12|list|certs ...\n");
+    return 2;
+}
