@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# trustshim add / list / remove / distrust / undistrust: what they print, what they
+# change, and that a failed command changes nothing.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/cli/lib.sh"
+
+expect 0 "$T" init
+mkcert ca "Example Root CA" -addext basicConstraints=critical,CA:TRUE
+mkcert mail "mail.example.test" -addext basicConstraints=critical,CA:FALSE
+mkcert other "Other CA" -addext basicConstraints=critical,CA:TRUE
+mkcert third "Third CA" -addext basicConstraints=critical,CA:TRUE
+# a weak, old-fashioned, expired leaf: every warning at once
+mkcert_dated weak "Weak Server" 20200101000000Z 20200201000000Z 1024 sha1 FALSE
+# not yet valid
+mkcert_dated future "Future CA" 20990101000000Z 21000101000000Z 2048 sha256 TRUE
+
+# add: alias from the CN, printed description
+expect 0 "$T" add "$TS_TMP/ca.pem"
+has "$OUT" "added example-root-ca"
+has "$OUT" "subject:  CN=Example Root CA"
+has "$OUT" "issuer:   CN=Example Root CA"
+has "$OUT" "valid:    "
+has "$OUT" "sha256:   $(sha ca)"
+[ -z "$ERR" ] || ts_fail "warnings for a sound CA: $ERR"
+# the same again: said so, nothing changes
+snapshot
+expect 0 "$T" add "$TS_TMP/ca.pem"
+has "$OUT" "already in the manifest as example-root-ca"
+unchanged "duplicate add"
+# alias from --host; the host in hosts[]; a leaf warns
+expect 0 "$T" add "$TS_TMP/mail.pem" --host mail.example.test --host smtp.example.test
+has "$OUT" "added mail.example.test"
+has "$OUT" "hosts:    mail.example.test, smtp.example.test"
+has "$ERR" "trustshim: warning: mail.example.test: not a CA certificate"
+# warnings, without refusing
+expect 0 "$T" add "$TS_TMP/weak.pem"
+has "$OUT" "added weak-server"
+has "$ERR" "weak-server: expired on 2020-02-01"
+has "$ERR" "weak-server: weak key: RSA 1024 bits"
+has "$ERR" "weak-server: SHA-1 signature"
+has "$ERR" "weak-server: not a CA certificate"
+expect 0 "$T" add "$TS_TMP/future.pem"
+has "$ERR" "future-ca: not valid before 2099-01-01"
+# --alias, and a bundle (text between blocks) where every certificate counts
+{ echo "Bundle of two"; cat "$TS_TMP/other.pem"; echo "some text"; cat "$TS_TMP/third.pem"; } >"$TS_TMP/bundle.pem"
+expect 0 "$T" add "$TS_TMP/bundle.pem" --alias corp
+has "$OUT" "added corp"
+has "$OUT" "added corp-2"
+has "$OUT" "sha256:   $(sha other)"
+has "$OUT" "sha256:   $(sha third)"
+
+# list: table and JSON
+expect 0 "$T" list
+has "$OUT" "ALIAS"
+has "$OUT" "example-root-ca"
+has "$OUT" "$(sha mail | cut -c1-16)"
+has "$OUT" "mail.example.test,smtp.example.test"
+expect 0 "$T" list --json
+python3 - "$TS_TMP/.out" "$(sha mail)" <<'PY' || ts_fail "list --json is not what was expected: $OUT"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert isinstance(a, list) and len(a) == 6, a
+m = [e for e in a if e["alias"] == "mail.example.test"][0]
+assert m["sha256"] == sys.argv[2]
+assert m["subject"] == "CN=mail.example.test"
+assert m["hosts"] == ["mail.example.test", "smtp.example.test"]
+assert m["not_after"].endswith("Z") and m["days_left"] > 300
+for e in a:
+    for k in ("alias", "sha256", "subject", "not_after", "hosts"):
+        assert k in e, (k, e)
+PY
+
+# DER and PKCS#7 input
+mkcert der "DER CA"
+openssl x509 -in "$TS_TMP/der.pem" -outform DER -out "$TS_TMP/der.cer"
+expect 0 "$T" add "$TS_TMP/der.cer"
+has "$OUT" "added der-ca"
+mkcert p7a "P7 One"
+mkcert p7b "P7 Two"
+openssl crl2pkcs7 -nocrl -certfile "$TS_TMP/p7a.pem" -certfile "$TS_TMP/p7b.pem" -out "$TS_TMP/both.p7b"
+expect 0 "$T" add "$TS_TMP/both.p7b"
+has "$OUT" "added p7-one"
+has "$OUT" "added p7-two"
+
+# failures change nothing
+snapshot
+echo "not a certificate" >"$TS_TMP/junk.pem"
+expect 2 "$T" add "$TS_TMP/mail.pem" "$TS_TMP/junk.pem"
+error_is "$TS_TMP/junk.pem"
+unchanged "add with a bad file"
+expect 2 "$T" add "$TS_TMP/nonexistent.pem"
+error_is "$TS_TMP/nonexistent.pem"
+unchanged "add of a missing file"
+mkcert new "New CA"
+expect 2 "$T" add "$TS_TMP/new.pem" --alias corp
+error_is "alias 'corp' is already used"
+unchanged "add with a taken alias"
+expect 2 "$T" add "$TS_TMP/new.pem" --alias "Upper Case"
+error_is "--alias: 'Upper Case' is not a valid alias"
+expect 2 "$T" add "$TS_TMP/new.pem" --host "bad host"
+error_is "--host: 'bad host' is not a host name"
+unchanged "add with bad options"
+expect 2 "$T" remove corp no-such-alias
+error_is "no certificate with alias or SHA-256 'no-such-alias'; nothing removed"
+unchanged "remove with an unknown alias"
+expect 2 "$T" undistrust "$(sha ca)"
+error_is "is not distrusted"
+unchanged "undistrust of something not distrusted"
+expect 2 "$T" distrust no-such-alias --base "$TS_TMP/nonexistent.jks"
+error_is "$TS_TMP/nonexistent.jks"
+unchanged "distrust with a missing base"
+# a broken manifest: one line naming the file and place; nothing written
+cp "$TRUSTSHIM_MANIFEST" "$TS_TMP/good.json"
+sed -i 's/"version": 1,/"version": 1, "colour": "red",/' "$TRUSTSHIM_MANIFEST"
+snapshot
+expect 2 "$T" add "$TS_TMP/new.pem"
+error_is "$TRUSTSHIM_MANIFEST"
+has "$ERR" "colour"
+unchanged "add to an invalid manifest"
+expect 2 "$T" list
+error_is "colour"
+cp "$TS_TMP/good.json" "$TRUSTSHIM_MANIFEST"
+
+# remove by alias, full fingerprint (with colons) and prefix
+expect 0 "$T" remove corp-2 "$(sha der | sed 's/../&:/g; s/:$//' | tr a-f A-F)" "$(sha p7a | cut -c1-12)"
+has "$OUT" "removed corp-2"
+has "$OUT" "removed der-ca"
+has "$OUT" "removed p7-one"
+expect 0 "$T" list --json
+hasnt "$OUT" "$(sha third)"
+hasnt "$OUT" "$(sha der)"
+has "$OUT" "$(sha p7b)"
+expect 0 "$T" list
+hasnt "$OUT" "corp-2"
+
+# distrust a base CA by the base's alias and by fingerprint; undistrust restores
+keytool -importcert -noprompt -alias "basecert" -file "$TS_TMP/new.pem" -keystore "$TS_TMP/base.jks" \
+    -storepass changeit -storetype JKS >/dev/null 2>&1 || ts_fail "keytool could not make the base"
+expect 0 "$T" distrust basecert --base "$TS_TMP/base.jks"
+has "$OUT" "distrusted $(sha new)"
+expect 0 "$T" list
+has "$OUT" "distrusted: $(sha new)"
+grep -q "$(sha new)" "$TRUSTSHIM_MANIFEST" || ts_fail "distrust not written"
+expect 0 "$T" distrust "$(sha new)"
+has "$OUT" "already distrusted"
+expect 0 "$T" undistrust basecert --base "$TS_TMP/base.jks"
+has "$OUT" "restored $(sha new)"
+expect 0 "$T" list
+hasnt "$OUT" "distrusted:"
+# the JDK's own cacerts is the default base (an alias keytool shows)
+if jh=$(ts_jdks | head -1) && [ -n "$jh" ]; then
+    alias=$(JAVA_HOME=$jh "$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | awk -F, '/trustedCertEntry/ {print $1; exit}')
+    [ -n "$alias" ] || ts_fail "no alias in the JDK's cacerts"
+    JAVA_HOME=$jh expect 0 "$T" distrust "$alias"
+    has "$OUT" "distrusted "
+    JAVA_HOME=$jh expect 0 "$T" undistrust "$alias"
+    has "$OUT" "restored "
+fi
+
+# mode and owner are kept across an edit
+chmod 0640 "$TRUSTSHIM_MANIFEST"
+chown 1234:2345 "$TRUSTSHIM_MANIFEST" 2>/dev/null || true
+owner=$(stat -c '%u:%g' "$TRUSTSHIM_MANIFEST")
+expect 0 "$T" add "$TS_TMP/new.pem"
+[ "$(stat -c %a "$TRUSTSHIM_MANIFEST")" = 640 ] || ts_fail "mode not kept: $(stat -c %a "$TRUSTSHIM_MANIFEST")"
+[ "$(stat -c '%u:%g' "$TRUSTSHIM_MANIFEST")" = "$owner" ] || ts_fail "owner not kept"
+[ -f "$TRUSTSHIM_MANIFEST.lock" ] || ts_fail "no lock file beside the manifest"
+# no temporary files left behind
+left=$(find "$(dirname "$TRUSTSHIM_MANIFEST")" -name '.manifest.json.*')
+[ -z "$left" ] || ts_fail "temporary files left: $left"
+# the manifest stays valid for the core (and clean: 2-space indentation)
+grep -q '^  "certificates": \[' "$TRUSTSHIM_MANIFEST" || ts_fail "manifest not indented as expected"
+ts_log "ok"
