@@ -1,2 +1,1811 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: being written */
+/*
+ * The manifest: JSON in, validated structs out, and back.  The only file that
+ * knows cJSON.  Validation is strict on purpose: a typo in a field name must
+ * not silently drop trust, so everything unexpected is an error naming the
+ * JSON path and what was expected.
+ */
+#include "manifest.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fileio.h"
+
+/* Deepest nesting the format uses: root { certificates [ { hosts [ */
+#define MAX_DEPTH 4
+#define WHERE_MAX 256
+/* Largest certificate file a manifest may name. */
+#define CERT_FILE_MAX (16u * 1024u * 1024u)
+
+static const char *const top_fields[] = {"version",  "password",      "format", "certificates",
+                                         "distrust", "keystore_dirs", "targets"};
+enum { F_VERSION, F_PASSWORD, F_FORMAT, F_CERTS, F_DISTRUST, F_DIRS, F_TARGETS, F_TOP_N };
+
+static const char *const cert_fields[] = {"alias", "sha256", "pem",  "file",
+                                          "hosts", "source", "added"};
+enum { C_ALIAS, C_SHA256, C_PEM, C_FILE, C_HOSTS, C_SOURCE, C_ADDED, C_N };
+
+static const char *const target_fields[] = {"path", "password", "merge"};
+enum { T_PATH, T_PASSWORD, T_MERGE, T_N };
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+
+    if (d != NULL) {
+        memcpy(d, s, n);
+    }
+    return d;
+}
+
+/* snprintf that may truncate on purpose (error text, paths checked elsewhere). */
+static void fmt(char *out, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fmt(char *out, size_t size, const char *format, ...)
+{
+    va_list ap;
+
+    va_start(ap, format);
+    vsnprintf(out, size, format, ap);
+    va_end(ap);
+}
+
+static int oom(ts_error *err, const char *where)
+{
+    return ts_error_set(err, where, "out of memory");
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/*
+ * 64 hex digits, or keytool's 32 colon-separated pairs.  Returns NULL or what
+ * is wrong with s.
+ */
+static const char *parse_sha(const char *s, unsigned char sha[TS_SHA256_LEN], char *buf,
+                             size_t size)
+{
+    size_t len = strlen(s), digits = 0;
+    bool colons = len == TS_SHA256_HEX_LEN + TS_SHA256_LEN - 1;
+
+    for (size_t i = 0; i < len; i++) {
+        if (hex_value(s[i]) >= 0) {
+            digits++;
+        } else if (s[i] != ':') {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c < 0x7f) {
+                snprintf(buf, size, "invalid character '%c' at position %zu", c, i + 1);
+            } else {
+                snprintf(buf, size, "invalid byte 0x%02x at position %zu", c, i + 1);
+            }
+            return buf;
+        }
+    }
+    if (digits != TS_SHA256_HEX_LEN || (len != TS_SHA256_HEX_LEN && !colons)) {
+        snprintf(buf, size, "got %zu hexadecimal digits", digits);
+        return buf;
+    }
+    for (size_t i = 0, o = 0; o < TS_SHA256_LEN; o++) {
+        if (colons && o > 0) {
+            if (s[i] != ':') {
+                snprintf(buf, size, "expected ':' at position %zu", i + 1);
+                return buf;
+            }
+            i++;
+        }
+        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+        if (hi < 0 || lo < 0) {
+            snprintf(buf, size, "misplaced ':' at position %zu", i + (hi < 0 ? 1 : 2));
+            return buf;
+        }
+        sha[o] = (unsigned char)(hi << 4 | lo);
+        i += 2;
+    }
+    return NULL;
+}
+
+#define SHA_EXPECTED                                                                               \
+    "expected 64 hexadecimal digits (the certificate's SHA-256, ':' separators allowed)"
+
+/* Key names are untrusted text: keep error lines printable and short. */
+static void printable(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+
+    for (; *s != '\0' && o + 5 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7f) {
+            out[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        }
+    }
+    if (*s != '\0' && o + 4 < size) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+}
+
+static void path_field(char *out, const char *parent, const char *name)
+{
+    char safe[80];
+
+    printable(name, safe, sizeof(safe));
+    fmt(out, WHERE_MAX, "%s%s%s", parent, parent[0] != '\0' ? "." : "", safe);
+}
+
+static void path_index(char *out, const char *parent, size_t i)
+{
+    fmt(out, WHERE_MAX, "%s[%zu]", parent, i);
+}
+
+/* ------------------------------------------------------- raw text checks */
+
+/* Length of the UTF-8 sequence at p (at most n bytes available), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t need;
+    uint32_t cp;
+
+    if (p[0] < 0x80) {
+        return 1;
+    }
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        need = 2;
+        cp = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        need = 3;
+        cp = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        need = 4;
+        cp = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n < need) {
+        return 0;
+    }
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = cp << 6 | (p[i] & 0x3fu);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return need;
+}
+
+static void line_col(const char *text, size_t off, char *out, size_t size)
+{
+    size_t line = 1, col = 1;
+
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            line++;
+            col = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            col++;
+        }
+    }
+    snprintf(out, size, "line %zu, column %zu", line, col);
+}
+
+static int text_error(ts_error *err, const char *text, size_t off, const char *what)
+{
+    char where[64];
+
+    line_col(text, off, where, sizeof(where));
+    return ts_error_set(err, where, "%s", what);
+}
+
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * A strict JSON syntax check before cJSON builds the tree.  cJSON accepts NUL
+ * bytes, raw control characters, invalid UTF-8 and \u0000 (which would cut a
+ * string short), and its error position is only approximate: this scanner
+ * rejects all of those and says exactly where and what was expected.  Nesting
+ * is limited to what the format uses, which also bounds the recursion.
+ */
+typedef struct scanner {
+    const char *text;
+    const unsigned char *t;
+    size_t len;
+    size_t i;
+    ts_error *err;
+} scanner;
+
+static int scan_fail(scanner *s, size_t at, const char *what)
+{
+    return text_error(s->err, s->text, at, what);
+}
+
+/* The character at s->i is not what the grammar wants there. */
+static int unexpected(scanner *s, const char *expected)
+{
+    char what[160];
+
+    if (s->i >= s->len) {
+        fmt(what, sizeof(what), "unexpected end of the text: expected %s", expected);
+    } else if (s->t[s->i] == 0) {
+        fmt(what, sizeof(what), "NUL byte: expected JSON text");
+    } else if (s->t[s->i] > 0x20 && s->t[s->i] < 0x7f) {
+        fmt(what, sizeof(what), "unexpected '%c': expected %s", s->t[s->i], expected);
+    } else if (utf8_seq(s->t + s->i, s->len - s->i) == 0) {
+        fmt(what, sizeof(what), "invalid UTF-8: expected JSON text in UTF-8");
+    } else {
+        fmt(what, sizeof(what), "unexpected character: expected %s", expected);
+    }
+    return scan_fail(s, s->i, what);
+}
+
+static void skip_ws(scanner *s)
+{
+    while (s->i < s->len && is_json_space((char)s->t[s->i])) {
+        s->i++;
+    }
+}
+
+static int hex4(const unsigned char *p, unsigned *v)
+{
+    *v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hex_value((char)p[k]);
+        if (h < 0) {
+            return -1;
+        }
+        *v = *v << 4 | (unsigned)h;
+    }
+    return 0;
+}
+
+static int scan_string(scanner *s)
+{
+    s->i++; /* the opening quote */
+    for (;;) {
+        unsigned char c;
+        size_t n;
+
+        if (s->i >= s->len) {
+            return unexpected(s, "'\"' to close the string");
+        }
+        c = s->t[s->i];
+        if (c == '"') {
+            s->i++;
+            return 0;
+        }
+        if (c == 0) {
+            return scan_fail(s, s->i, "NUL byte: expected JSON text");
+        }
+        if (c < 0x20) {
+            return scan_fail(s, s->i,
+                             "control character in a string: expected it escaped (\\n, \\t, ...)");
+        }
+        if (c == '\\') {
+            unsigned cp, lo;
+            if (s->i + 1 >= s->len) {
+                s->i++;
+                return unexpected(s, "an escape sequence");
+            }
+            if (strchr("\"\\/bfnrt", s->t[s->i + 1]) != NULL && s->t[s->i + 1] != 0) {
+                s->i += 2;
+                continue;
+            }
+            if (s->t[s->i + 1] != 'u') {
+                return scan_fail(
+                    s, s->i,
+                    "invalid escape: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
+            }
+            if (s->len - s->i < 6 || hex4(s->t + s->i + 2, &cp) != 0) {
+                return scan_fail(s, s->i, "invalid \\u escape: expected 4 hexadecimal digits");
+            }
+            if (cp == 0) {
+                return scan_fail(s, s->i, "\\u0000 in a string: NUL is not allowed");
+            }
+            if (cp >= 0xdc00 && cp <= 0xdfff) {
+                return scan_fail(s, s->i, "invalid \\u escape: unpaired surrogate");
+            }
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (s->len - s->i < 12 || s->t[s->i + 6] != '\\' || s->t[s->i + 7] != 'u' ||
+                    hex4(s->t + s->i + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff) {
+                    return scan_fail(s, s->i, "invalid \\u escape: unpaired surrogate");
+                }
+                s->i += 6;
+            }
+            s->i += 6;
+            continue;
+        }
+        n = utf8_seq(s->t + s->i, s->len - s->i);
+        if (n == 0) {
+            return scan_fail(s, s->i, "invalid UTF-8: expected JSON text in UTF-8");
+        }
+        s->i += n;
+    }
+}
+
+static bool at_digit(const scanner *s)
+{
+    return s->i < s->len && s->t[s->i] >= '0' && s->t[s->i] <= '9';
+}
+
+static int scan_number(scanner *s)
+{
+    size_t start = s->i;
+
+    if (s->t[s->i] == '-') {
+        s->i++;
+    }
+    if (!at_digit(s)) {
+        return scan_fail(s, start, "invalid number");
+    }
+    if (s->t[s->i] == '0') {
+        s->i++;
+    } else {
+        while (at_digit(s)) {
+            s->i++;
+        }
+    }
+    if (s->i < s->len && s->t[s->i] == '.') {
+        s->i++;
+        if (!at_digit(s)) {
+            return scan_fail(s, start, "invalid number");
+        }
+        while (at_digit(s)) {
+            s->i++;
+        }
+    }
+    if (s->i < s->len && (s->t[s->i] == 'e' || s->t[s->i] == 'E')) {
+        s->i++;
+        if (s->i < s->len && (s->t[s->i] == '+' || s->t[s->i] == '-')) {
+            s->i++;
+        }
+        if (!at_digit(s)) {
+            return scan_fail(s, start, "invalid number");
+        }
+        while (at_digit(s)) {
+            s->i++;
+        }
+    }
+    return 0;
+}
+
+#define VALUE_EXPECTED "a value (object, array, string, number, true, false or null)"
+
+static int scan_value(scanner *s, int depth);
+
+/* An object or array at s->i. */
+static int scan_container(scanner *s, int depth)
+{
+    bool object = s->t[s->i] == '{';
+    char close = object ? '}' : ']';
+
+    if (depth + 1 > MAX_DEPTH) {
+        char what[128];
+        fmt(what, sizeof(what),
+            "nested deeper than the manifest format allows (%d levels of objects and arrays)",
+            MAX_DEPTH);
+        return scan_fail(s, s->i, what);
+    }
+    s->i++;
+    skip_ws(s);
+    if (s->i < s->len && s->t[s->i] == close) {
+        s->i++;
+        return 0;
+    }
+    for (;;) {
+        if (object) {
+            if (s->i >= s->len || s->t[s->i] != '"') {
+                return unexpected(s, "a field name in double quotes");
+            }
+            if (scan_string(s) != 0) {
+                return -1;
+            }
+            skip_ws(s);
+            if (s->i >= s->len || s->t[s->i] != ':') {
+                return unexpected(s, "':'");
+            }
+            s->i++;
+        }
+        if (scan_value(s, depth + 1) != 0) {
+            return -1;
+        }
+        skip_ws(s);
+        if (s->i < s->len && s->t[s->i] == ',') {
+            s->i++;
+            skip_ws(s);
+            continue;
+        }
+        if (s->i < s->len && s->t[s->i] == close) {
+            s->i++;
+            return 0;
+        }
+        return unexpected(s, object ? "',' or '}'" : "',' or ']'");
+    }
+}
+
+static int scan_value(scanner *s, int depth)
+{
+    static const char *const literals[] = {"true", "false", "null"};
+    unsigned char c;
+
+    skip_ws(s);
+    if (s->i >= s->len) {
+        return unexpected(s, VALUE_EXPECTED);
+    }
+    c = s->t[s->i];
+    if (c == '{' || c == '[') {
+        return scan_container(s, depth);
+    }
+    if (c == '"') {
+        return scan_string(s);
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        return scan_number(s);
+    }
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(literals[k]);
+        if (s->len - s->i >= n && memcmp(s->t + s->i, literals[k], n) == 0) {
+            s->i += n;
+            return 0;
+        }
+    }
+    return unexpected(s, VALUE_EXPECTED);
+}
+
+static int check_syntax(const char *text, size_t len, ts_error *err)
+{
+    scanner s = {text, (const unsigned char *)text, len, 0, err};
+
+    skip_ws(&s);
+    if (s.i == len) {
+        return ts_error_set(err, "", "empty: expected a JSON object");
+    }
+    if (s.t[s.i] != '{') {
+        return scan_fail(&s, s.i, "expected a JSON object at the top level");
+    }
+    if (scan_value(&s, 0) != 0) {
+        return -1;
+    }
+    skip_ws(&s);
+    if (s.i < len) {
+        return scan_fail(&s, s.i, "unexpected text after the JSON object");
+    }
+    return 0;
+}
+
+static cJSON *parse_json(const char *text, size_t len, ts_error *err)
+{
+    const char *end = NULL;
+    cJSON *root;
+
+    if (check_syntax(text, len, err) != 0) {
+        return NULL;
+    }
+    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (root == NULL) {
+        /* The text is valid JSON: only running out of memory gets here. */
+        ts_error_set(err, "", "cannot parse the JSON (out of memory?)");
+        return NULL;
+    }
+    return root;
+}
+
+/* ------------------------------------------------------ field validation */
+
+/*
+ * out[i] = the member named names[i], or NULL.  Unknown or repeated keys are
+ * errors (cJSON keeps both copies of a repeated key; we must not pick one).
+ */
+static int object_fields(const cJSON *obj, const char *where, const char *const *names, size_t n,
+                         const cJSON **out, ts_error *err)
+{
+    char w[WHERE_MAX];
+
+    if (!cJSON_IsObject(obj)) {
+        return ts_error_set(err, where, "expected an object");
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+    }
+    for (const cJSON *c = obj->child; c != NULL; c = c->next) {
+        size_t i;
+        for (i = 0; i < n; i++) {
+            if (strcmp(c->string, names[i]) == 0) {
+                break;
+            }
+        }
+        path_field(w, where, c->string);
+        if (i == n) {
+            char list[256];
+            size_t used = 0;
+            for (size_t k = 0; k < n; k++) {
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                         k > 0 ? ", " : "", names[k]);
+            }
+            return ts_error_set(err, w, "unknown field (expected one of %s)", list);
+        }
+        if (out[i] != NULL) {
+            return ts_error_set(err, w, "field given twice in the same object");
+        }
+        out[i] = c;
+    }
+    return 0;
+}
+
+typedef enum text_kind {
+    TEXT_LINE, /* no control characters */
+    TEXT_PEM,  /* newlines, CR and tabs allowed */
+} text_kind;
+
+static int get_string(const cJSON *v, const char *where, text_kind kind, const char *expected,
+                      char **out, ts_error *err)
+{
+    const char *s;
+
+    if (!cJSON_IsString(v) || v->valuestring == NULL) {
+        return ts_error_set(err, where, "expected %s", expected);
+    }
+    s = v->valuestring;
+    if (s[0] == '\0') {
+        return ts_error_set(err, where, "must not be empty: expected %s", expected);
+    }
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool allowed = kind == TEXT_PEM && (c == '\n' || c == '\r' || c == '\t');
+        if ((c < 0x20 || c == 0x7f) && !allowed) {
+            return ts_error_set(err, where,
+                                "control character (0x%02x) at position %zu: expected %s", c, i + 1,
+                                expected);
+        }
+    }
+    *out = xstrdup(s);
+    if (*out == NULL) {
+        return oom(err, where);
+    }
+    return 0;
+}
+
+/* NULL when a is a valid manifest alias, else what is wrong (in buf). */
+static const char *alias_problem(const char *a, char *buf, size_t size)
+{
+    size_t len = strlen(a);
+
+    if (len == 0) {
+        return "must not be empty";
+    }
+    if (len > 255) {
+        snprintf(buf, size, "too long (%zu bytes): at most 255", len);
+        return buf;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)a[i];
+        if (c >= 0x80) {
+            snprintf(buf, size, "must be ASCII (byte 0x%02x at position %zu)", c, i + 1);
+            return buf;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            snprintf(buf, size, "must not contain control characters (0x%02x at position %zu)", c,
+                     i + 1);
+            return buf;
+        }
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (a[i] >= 'A' && a[i] <= 'Z') {
+            char lower[64];
+            size_t k;
+            for (k = 0; k < len && k + 1 < sizeof(lower); k++) {
+                lower[k] = (a[k] >= 'A' && a[k] <= 'Z') ? (char)(a[k] - 'A' + 'a') : a[k];
+            }
+            lower[k] = '\0';
+            snprintf(
+                buf, size,
+                "must be lowercase (Java lowercases aliases when looking them up): write \"%s%s\"",
+                lower, k < len ? "..." : "");
+            return buf;
+        }
+    }
+    if (strstr(a, " [jdk") != NULL) {
+        return "must not contain \" [jdk\" (it marks the JDK's own root certificates)";
+    }
+    if (!ts_alias_valid(a, false)) {
+        return "is not a valid alias: expected printable lowercase ASCII";
+    }
+    return NULL;
+}
+
+/* A DNS name (LDH labels, '_' tolerated) or an IPv4/IPv6 address. */
+static bool host_valid(const char *h)
+{
+    unsigned char addr[16];
+    size_t len = strlen(h), label = 0;
+
+    if (len == 0 || len > 253) {
+        return false;
+    }
+    if (strchr(h, ':') != NULL) {
+        return inet_pton(AF_INET6, h, addr) == 1;
+    }
+    for (size_t i = 0; i <= len; i++) {
+        char c = h[i];
+        if (c == '.' || c == '\0') {
+            if (label == 0 || label > 63 || h[i - 1] == '-' || h[i - label] == '-') {
+                return false;
+            }
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_') {
+            label++;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+#define HOST_EXPECTED                                                                              \
+    "expected a host name (letters, digits, '-', '_', dot-separated labels) or an IP address"
+
+static bool is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int digits_at(const char *s, size_t n, int *v)
+{
+    *v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 0;
+}
+
+/* RFC 3339 date-time: 2024-05-01T12:00:00Z, fractions and offsets allowed. */
+static bool rfc3339_valid(const char *s)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, sec, oh, om;
+    size_t i = 19;
+
+    if (strlen(s) < 20 || digits_at(s, 4, &y) || s[4] != '-' || digits_at(s + 5, 2, &mo) ||
+        s[7] != '-' || digits_at(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+        digits_at(s + 11, 2, &h) || s[13] != ':' || digits_at(s + 14, 2, &mi) || s[16] != ':' ||
+        digits_at(s + 17, 2, &sec)) {
+        return false;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && is_leap(y)) || h > 23 ||
+        mi > 59 || sec > 60) {
+        return false;
+    }
+    if (s[i] == '.') {
+        size_t start = ++i;
+        while (s[i] >= '0' && s[i] <= '9') {
+            i++;
+        }
+        if (i == start) {
+            return false;
+        }
+    }
+    if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0') {
+        return true;
+    }
+    if ((s[i] != '+' && s[i] != '-') || strlen(s + i) != 6 || digits_at(s + i + 1, 2, &oh) ||
+        s[i + 3] != ':' || digits_at(s + i + 4, 2, &om)) {
+        return false;
+    }
+    return oh <= 23 && om <= 59;
+}
+
+#define ADDED_EXPECTED "expected an RFC 3339 date-time such as 2024-05-01T12:00:00Z"
+
+/* Finding duplicates in O(n log n): sort (key, index) pairs. */
+typedef struct dup_item {
+    const void *key;
+    size_t index;
+} dup_item;
+
+typedef int (*key_cmp)(const void *a, const void *b);
+
+static int cmp_str_nocase(const void *a, const void *b)
+{
+    return strcasecmp(a, b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static int cmp_sha(const void *a, const void *b)
+{
+    return memcmp(a, b, TS_SHA256_LEN);
+}
+
+static int dup_item_cmp(const void *a, const void *b, void *arg)
+{
+    const dup_item *x = a, *y = b;
+    int c = ((key_cmp)arg)(x->key, y->key);
+
+    if (c != 0) {
+        return c;
+    }
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Looks for two equal keys among n records of `stride` bytes starting at
+ * base: the key is the record's first bytes (by_pointer false, compared by
+ * cmp) or the char * stored there (by_pointer true; NULL pointers are
+ * skipped).  Finds the pair (first, second) with the smallest second index:
+ * the duplicate a reader meets first.  Returns 1 when found, 0 when all keys
+ * differ, -1 out of memory.
+ */
+static int first_dup(const void *base, size_t n, size_t stride, bool by_pointer, key_cmp cmp,
+                     size_t *first, size_t *second)
+{
+    dup_item *items;
+    size_t count = 0;
+    bool found = false;
+
+    if (n < 2) {
+        return 0;
+    }
+    items = malloc(n * sizeof(*items));
+    if (items == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const void *rec = (const char *)base + i * stride;
+        const void *key = by_pointer ? *(const char *const *)rec : rec;
+        if (key != NULL) {
+            items[count].key = key;
+            items[count++].index = i;
+        }
+    }
+    qsort_r(items, count, sizeof(*items), dup_item_cmp, (void *)cmp);
+    for (size_t i = 1; i < count; i++) {
+        if (cmp(items[i - 1].key, items[i].key) != 0) {
+            continue;
+        }
+        /* Sorted by index within a group: its first two are the earliest pair. */
+        if (!found || items[i].index < *second) {
+            *first = items[i - 1].index;
+            *second = items[i].index;
+            found = true;
+        }
+        while (i + 1 < count && cmp(items[i].key, items[i + 1].key) == 0) {
+            i++;
+        }
+    }
+    free(items);
+    return found ? 1 : 0;
+}
+
+/*
+ * Checks that v is an array and allocates *out for its elements (nothing
+ * for an empty array).  Returns the element count, or -1.
+ */
+static long array_start(const cJSON *v, const char *where, const char *expected, size_t elem_size,
+                        void **out, ts_error *err)
+{
+    size_t n = 0;
+
+    if (!cJSON_IsArray(v)) {
+        ts_error_set(err, where, "expected %s", expected);
+        return -1;
+    }
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        n++;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    *out = calloc(n, elem_size);
+    if (*out == NULL) {
+        oom(err, where);
+        return -1;
+    }
+    return (long)n;
+}
+
+/* --------------------------------------------------------------- parsing */
+
+static int parse_hosts(const cJSON *v, const char *where, ts_manifest_cert *mc, ts_error *err)
+{
+    char w[WHERE_MAX];
+    size_t first, second;
+    long n =
+        array_start(v, where, "an array of host names", sizeof(char *), (void **)&mc->hosts, err);
+    int found;
+
+    if (n <= 0) {
+        return (int)n;
+    }
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        path_index(w, where, mc->n_hosts);
+        if (get_string(c, w, TEXT_LINE, "a host name", &mc->hosts[mc->n_hosts], err) != 0) {
+            return -1;
+        }
+        mc->n_hosts++;
+        if (!host_valid(mc->hosts[mc->n_hosts - 1])) {
+            return ts_error_set(err, w, HOST_EXPECTED);
+        }
+    }
+    found =
+        first_dup(mc->hosts, mc->n_hosts, sizeof(char *), true, cmp_str_nocase, &first, &second);
+    if (found < 0) {
+        return oom(err, where);
+    }
+    if (found > 0) {
+        path_index(w, where, second);
+        return ts_error_set(err, w, "host listed twice (also %s[%zu])", where, first);
+    }
+    return 0;
+}
+
+static int parse_cert(const cJSON *obj, const char *where, ts_manifest_cert *mc, ts_error *err)
+{
+    const cJSON *f[C_N];
+    char w[WHERE_MAX], buf[160];
+    const char *problem;
+
+    if (object_fields(obj, where, cert_fields, C_N, f, err) != 0) {
+        return -1;
+    }
+    if (f[C_ALIAS] != NULL) {
+        path_field(w, where, "alias");
+        if (!cJSON_IsString(f[C_ALIAS])) {
+            return ts_error_set(err, w, "expected a string (the keystore alias)");
+        }
+        problem = alias_problem(f[C_ALIAS]->valuestring, buf, sizeof(buf));
+        if (problem != NULL) {
+            return ts_error_set(err, w, "%s", problem);
+        }
+        if (get_string(f[C_ALIAS], w, TEXT_LINE, "an alias", &mc->alias, err) != 0) {
+            return -1;
+        }
+    }
+    path_field(w, where, "sha256");
+    if (f[C_SHA256] == NULL) {
+        return ts_error_set(err, w, "missing: " SHA_EXPECTED);
+    }
+    if (!cJSON_IsString(f[C_SHA256])) {
+        return ts_error_set(err, w, SHA_EXPECTED);
+    }
+    problem = parse_sha(f[C_SHA256]->valuestring, mc->sha256, buf, sizeof(buf));
+    if (problem != NULL) {
+        return ts_error_set(err, w, SHA_EXPECTED ", %s", problem);
+    }
+    if (f[C_PEM] != NULL && f[C_FILE] != NULL) {
+        return ts_error_set(err, where,
+                            "has both \"pem\" and \"file\": expected exactly one of them");
+    }
+    if (f[C_PEM] == NULL && f[C_FILE] == NULL) {
+        return ts_error_set(err, where,
+                            "has neither \"pem\" nor \"file\": expected the certificate inline "
+                            "(\"pem\") or a path to it (\"file\")");
+    }
+    if (f[C_PEM] != NULL) {
+        path_field(w, where, "pem");
+        if (get_string(f[C_PEM], w, TEXT_PEM, "the certificate in PEM", &mc->pem, err) != 0) {
+            return -1;
+        }
+    } else {
+        path_field(w, where, "file");
+        if (get_string(f[C_FILE], w, TEXT_LINE, "a path (relative to the manifest's directory)",
+                       &mc->file, err) != 0) {
+            return -1;
+        }
+    }
+    if (f[C_HOSTS] != NULL) {
+        path_field(w, where, "hosts");
+        if (parse_hosts(f[C_HOSTS], w, mc, err) != 0) {
+            return -1;
+        }
+    }
+    if (f[C_SOURCE] != NULL) {
+        path_field(w, where, "source");
+        if (get_string(f[C_SOURCE], w, TEXT_LINE, "a string (where the certificate came from)",
+                       &mc->source, err) != 0) {
+            return -1;
+        }
+    }
+    if (f[C_ADDED] != NULL) {
+        path_field(w, where, "added");
+        if (get_string(f[C_ADDED], w, TEXT_LINE, ADDED_EXPECTED "", &mc->added, err) != 0) {
+            return -1;
+        }
+        if (!rfc3339_valid(mc->added)) {
+            return ts_error_set(err, w, ADDED_EXPECTED);
+        }
+    }
+    return 0;
+}
+
+/* Reports the first duplicate found by first_dup at "<name>[second]<suffix>". */
+static int dup_error(int found, const char *name, const char *suffix, size_t first, size_t second,
+                     const char *what, ts_error *err)
+{
+    char w[WHERE_MAX];
+
+    if (found < 0) {
+        return oom(err, name);
+    }
+    if (found == 0) {
+        return 0;
+    }
+    fmt(w, sizeof(w), "%s[%zu]%s", name, second, suffix);
+    return ts_error_set(err, w, "%s (also %s[%zu]%s)", what, name, first, suffix);
+}
+
+static int parse_certs(const cJSON *v, ts_manifest *m, ts_error *err)
+{
+    char w[WHERE_MAX];
+    size_t first = 0, second = 0;
+    long n = array_start(v, "certificates", "an array of objects", sizeof(*m->certs),
+                         (void **)&m->certs, err);
+    int found;
+
+    if (n <= 0) {
+        return (int)n;
+    }
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        path_index(w, "certificates", m->n_certs);
+        m->n_certs++;
+        if (parse_cert(c, w, &m->certs[m->n_certs - 1], err) != 0) {
+            return -1;
+        }
+    }
+    found = first_dup(&m->certs[0].alias, m->n_certs, sizeof(*m->certs), true, cmp_str_nocase,
+                      &first, &second);
+    if (found > 0) {
+        fmt(w, sizeof(w), "certificates[%zu].alias", second);
+        return ts_error_set(err, w, "duplicate alias \"%s\": already used by certificates[%zu]",
+                            m->certs[second].alias, first);
+    }
+    if (found == 0) {
+        found = first_dup(&m->certs[0].sha256, m->n_certs, sizeof(*m->certs), false, cmp_sha,
+                          &first, &second);
+    }
+    return dup_error(found, "certificates", ".sha256", first, second,
+                     "duplicate certificate: same sha256", err);
+}
+
+static int parse_distrust(const cJSON *v, ts_manifest *m, ts_error *err)
+{
+    char w[WHERE_MAX], buf[160];
+    size_t first = 0, second = 0;
+    long n = array_start(v, "distrust", "an array of SHA-256 fingerprints", sizeof(*m->distrust),
+                         (void **)&m->distrust, err);
+
+    if (n <= 0) {
+        return (int)n;
+    }
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        path_index(w, "distrust", m->n_distrust);
+        if (!cJSON_IsString(c)) {
+            return ts_error_set(err, w, SHA_EXPECTED);
+        }
+        const char *problem =
+            parse_sha(c->valuestring, m->distrust[m->n_distrust], buf, sizeof(buf));
+        if (problem != NULL) {
+            return ts_error_set(err, w, SHA_EXPECTED ", %s", problem);
+        }
+        m->n_distrust++;
+    }
+    int found = first_dup(m->distrust, m->n_distrust, sizeof(*m->distrust), false, cmp_sha, &first,
+                          &second);
+    return dup_error(found, "distrust", "", first, second, "fingerprint listed twice", err);
+}
+
+#define PATH_EXPECTED "expected an absolute path (starting with /)"
+
+static int get_abs_path(const cJSON *v, const char *where, char **out, ts_error *err)
+{
+    if (get_string(v, where, TEXT_LINE, "an absolute path (starting with /)", out, err) != 0) {
+        return -1;
+    }
+    if ((*out)[0] != '/') {
+        return ts_error_set(err, where, PATH_EXPECTED);
+    }
+    return 0;
+}
+
+static int parse_dirs(const cJSON *v, ts_manifest *m, ts_error *err)
+{
+    char w[WHERE_MAX];
+    size_t first = 0, second = 0;
+    long n = array_start(v, "keystore_dirs", "an array of absolute paths",
+                         sizeof(*m->keystore_dirs), (void **)&m->keystore_dirs, err);
+
+    if (n <= 0) {
+        return (int)n;
+    }
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        path_index(w, "keystore_dirs", m->n_keystore_dirs);
+        m->n_keystore_dirs++;
+        if (get_abs_path(c, w, &m->keystore_dirs[m->n_keystore_dirs - 1], err) != 0) {
+            return -1;
+        }
+    }
+    int found = first_dup(m->keystore_dirs, m->n_keystore_dirs, sizeof(char *), true, cmp_str,
+                          &first, &second);
+    return dup_error(found, "keystore_dirs", "", first, second, "path listed twice", err);
+}
+
+static int parse_target(const cJSON *obj, const char *where, ts_target *t, ts_error *err)
+{
+    char w[WHERE_MAX];
+    const cJSON *f[T_N];
+
+    t->merge = true;
+    if (object_fields(obj, where, target_fields, T_N, f, err) != 0) {
+        return -1;
+    }
+    path_field(w, where, "path");
+    if (f[T_PATH] == NULL) {
+        return ts_error_set(err, w, "missing: " PATH_EXPECTED);
+    }
+    if (get_abs_path(f[T_PATH], w, &t->path, err) != 0) {
+        return -1;
+    }
+    if (f[T_PASSWORD] != NULL) {
+        path_field(w, where, "password");
+        if (get_string(f[T_PASSWORD], w, TEXT_LINE, "a string (the keystore's password)",
+                       &t->password, err) != 0) {
+            return -1;
+        }
+    }
+    if (f[T_MERGE] != NULL) {
+        path_field(w, where, "merge");
+        if (!cJSON_IsBool(f[T_MERGE])) {
+            return ts_error_set(err, w, "expected true or false");
+        }
+        t->merge = cJSON_IsTrue(f[T_MERGE]);
+    }
+    return 0;
+}
+
+static int parse_targets(const cJSON *v, ts_manifest *m, ts_error *err)
+{
+    char w[WHERE_MAX];
+    size_t first = 0, second = 0;
+    long n = array_start(v, "targets", "an array of objects", sizeof(*m->targets),
+                         (void **)&m->targets, err);
+
+    if (n <= 0) {
+        return (int)n;
+    }
+    for (const cJSON *c = v->child; c != NULL; c = c->next) {
+        path_index(w, "targets", m->n_targets);
+        m->n_targets++;
+        if (parse_target(c, w, &m->targets[m->n_targets - 1], err) != 0) {
+            return -1;
+        }
+    }
+    int found = first_dup(&m->targets[0].path, m->n_targets, sizeof(*m->targets), true, cmp_str,
+                          &first, &second);
+    return dup_error(found, "targets", ".path", first, second, "path listed twice", err);
+}
+
+static int parse_version(const cJSON *root, ts_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+
+    if (v == NULL) {
+        return ts_error_set(err, "version", "missing: expected %d", TS_MANIFEST_VERSION);
+    }
+    if (!cJSON_IsNumber(v)) {
+        return ts_error_set(err, "version", "expected the number %d", TS_MANIFEST_VERSION);
+    }
+    if (v->valuedouble != (double)TS_MANIFEST_VERSION) {
+        return ts_error_set(err, "version", "unsupported version %g: expected %d", v->valuedouble,
+                            TS_MANIFEST_VERSION);
+    }
+    return 0;
+}
+
+static int parse_root(const cJSON *root, ts_manifest *m, ts_error *err)
+{
+    const cJSON *f[F_TOP_N];
+
+    /* The version first: a newer file should say so, not list unknown fields. */
+    if (parse_version(root, err) != 0) {
+        return -1;
+    }
+    if (object_fields(root, "", top_fields, F_TOP_N, f, err) != 0) {
+        return -1;
+    }
+    m->version = TS_MANIFEST_VERSION;
+    if (f[F_PASSWORD] != NULL) {
+        char *pw = NULL;
+        if (get_string(f[F_PASSWORD], "password", TEXT_LINE, "a string (the keystore password)",
+                       &pw, err) != 0) {
+            return -1;
+        }
+        free(m->password);
+        m->password = pw;
+    }
+    if (f[F_FORMAT] != NULL) {
+        const cJSON *v = f[F_FORMAT];
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "jks") == 0) {
+            m->format = TS_FORMAT_JKS;
+        } else if (cJSON_IsString(v) && strcmp(v->valuestring, "pkcs12") == 0) {
+            m->format = TS_FORMAT_PKCS12;
+        } else {
+            return ts_error_set(err, "format", "expected \"jks\" or \"pkcs12\"");
+        }
+    }
+    if (f[F_CERTS] != NULL && parse_certs(f[F_CERTS], m, err) != 0) {
+        return -1;
+    }
+    if (f[F_DISTRUST] != NULL && parse_distrust(f[F_DISTRUST], m, err) != 0) {
+        return -1;
+    }
+    if (f[F_DIRS] != NULL && parse_dirs(f[F_DIRS], m, err) != 0) {
+        return -1;
+    }
+    if (f[F_TARGETS] != NULL && parse_targets(f[F_TARGETS], m, err) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ public API */
+
+int ts_manifest_init(ts_manifest *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->version = TS_MANIFEST_VERSION;
+    m->format = TS_FORMAT_JKS;
+    m->password = xstrdup(TS_DEFAULT_PASSWORD);
+    return m->password != NULL ? 0 : -1;
+}
+
+static void cert_entry_free(ts_manifest_cert *c)
+{
+    free(c->alias);
+    free(c->pem);
+    free(c->file);
+    for (size_t k = 0; k < c->n_hosts; k++) {
+        free(c->hosts[k]);
+    }
+    free(c->hosts);
+    free(c->source);
+    free(c->added);
+    if (c->cert.der != NULL) {
+        ts_cert_free(&c->cert);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+void ts_manifest_free(ts_manifest *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < m->n_certs; i++) {
+        cert_entry_free(&m->certs[i]);
+    }
+    free(m->certs);
+    free(m->distrust);
+    for (size_t i = 0; i < m->n_keystore_dirs; i++) {
+        free(m->keystore_dirs[i]);
+    }
+    free(m->keystore_dirs);
+    for (size_t i = 0; i < m->n_targets; i++) {
+        free(m->targets[i].path);
+        free(m->targets[i].password);
+    }
+    free(m->targets);
+    free(m->password);
+    memset(m, 0, sizeof(*m));
+}
+
+int ts_manifest_parse(const char *text, size_t len, const char *path, ts_manifest *m, ts_error *err)
+{
+    ts_manifest tmp;
+    cJSON *root;
+    int rc;
+
+    ts_error_clear(err);
+    ts_error_set_file(err, path);
+    memset(m, 0, sizeof(*m));
+    root = parse_json(text, len, err);
+    if (root == NULL) {
+        return -1;
+    }
+    if (ts_manifest_init(&tmp) != 0) {
+        cJSON_Delete(root);
+        return oom(err, "");
+    }
+    rc = parse_root(root, &tmp, err);
+    cJSON_Delete(root);
+    if (rc != 0) {
+        ts_manifest_free(&tmp);
+        return -1;
+    }
+    *m = tmp;
+    return 0;
+}
+
+/* A certificate file's path: relative ones are relative to the manifest's directory. */
+static int cert_file_path(const char *manifest_path, const char *file, char *out, size_t size)
+{
+    char dir[4096];
+    int n;
+
+    if (file[0] == '/') {
+        n = snprintf(out, size, "%s", file);
+    } else {
+        ts_dirname(manifest_path != NULL ? manifest_path : "", dir, sizeof(dir));
+        n = snprintf(out, size, "%s/%s", dir, file);
+    }
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Moves a lower-level error (its file and where) into what, under the JSON path. */
+static int rewrap(ts_error *err, const ts_error *inner, const char *where,
+                  const char *manifest_path)
+{
+    char what[sizeof(inner->what)];
+
+    if (err == NULL) {
+        return -1;
+    }
+    fmt(what, sizeof(what), "%s%s%s%s%s", inner->file, inner->file[0] != '\0' ? ": " : "",
+        inner->where, inner->where[0] != '\0' ? ": " : "", inner->what);
+    ts_error_clear(err);
+    ts_error_set_file(err, manifest_path);
+    return ts_error_set(err, where, "%s", what);
+}
+
+static int load_one(ts_manifest_cert *mc, size_t i, const char *manifest_path, bool check_owner,
+                    unsigned uid, ts_error *err)
+{
+    char where[WHERE_MAX], full[4096], hex[TS_SHA256_HEX_LEN + 1];
+    ts_cert_list list = {0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_error inner;
+    int rc = -1;
+
+    ts_error_clear(&inner);
+    if (mc->pem != NULL) {
+        snprintf(where, sizeof(where), "certificates[%zu].pem", i);
+        if (ts_certs_parse((const unsigned char *)mc->pem, strlen(mc->pem), &list, &inner) != 0) {
+            return rewrap(err, &inner, where, manifest_path);
+        }
+    } else {
+        snprintf(where, sizeof(where), "certificates[%zu].file", i);
+        if (cert_file_path(manifest_path, mc->file, full, sizeof(full)) != 0) {
+            return ts_error_set(err, where, "path too long");
+        }
+        if (check_owner && ts_file_check_safe(full, (uid_t)uid, &inner) != 0) {
+            return rewrap(err, &inner, where, manifest_path);
+        }
+        if (ts_read_file(full, CERT_FILE_MAX, &buf, &len, &inner) != 0) {
+            return rewrap(err, &inner, where, manifest_path);
+        }
+        if (ts_certs_parse(buf, len, &list, &inner) != 0) {
+            ts_error_set_file(&inner, full);
+            rc = rewrap(err, &inner, where, manifest_path);
+            goto end;
+        }
+    }
+    snprintf(where, sizeof(where), "certificates[%zu].sha256", i);
+    for (size_t k = 0; k < list.count; k++) {
+        if (memcmp(list.items[k].sha256, mc->sha256, TS_SHA256_LEN) == 0) {
+            if (ts_cert_copy(&mc->cert, &list.items[k]) != 0) {
+                oom(err, where);
+                goto end;
+            }
+            rc = 0;
+            goto end;
+        }
+    }
+    ts_sha256_to_hex(list.items[0].sha256, hex);
+    if (list.count == 1) {
+        ts_error_set(err, where, "does not match the certificate (got %s)", hex);
+    } else {
+        ts_error_set(err, where,
+                     "does not match the certificate (got %s; none of the %zu certificates in the "
+                     "bundle matches)",
+                     hex, list.count);
+    }
+end:
+    ts_cert_list_free(&list);
+    free(buf);
+    return rc;
+}
+
+int ts_manifest_load_certs(ts_manifest *m, const char *manifest_path, bool check_owner,
+                           unsigned uid, ts_error *err)
+{
+    size_t i;
+
+    ts_error_clear(err);
+    ts_error_set_file(err, manifest_path);
+    for (i = 0; i < m->n_certs; i++) {
+        if (m->certs[i].cert.der != NULL) {
+            continue;
+        }
+        if (load_one(&m->certs[i], i, manifest_path, check_owner, uid, err) != 0) {
+            break;
+        }
+    }
+    if (i == m->n_certs) {
+        return 0;
+    }
+    /* Nothing half-done: a failed load leaves every certificate unloaded. */
+    for (size_t k = 0; k < i; k++) {
+        if (m->certs[k].cert.der != NULL) {
+            ts_cert_free(&m->certs[k].cert);
+            memset(&m->certs[k].cert, 0, sizeof(m->certs[k].cert));
+        }
+    }
+    return -1;
+}
+
+int ts_manifest_load(const char *path, ts_manifest *m, ts_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    ts_error_clear(err);
+    memset(m, 0, sizeof(*m));
+    if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, err) != 0) {
+        return -1;
+    }
+    rc = ts_manifest_parse((const char *)buf, len, path, m, err);
+    free(buf);
+    if (rc == 0 && ts_manifest_load_certs(m, path, false, 0, err) != 0) {
+        ts_manifest_free(m);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------- printing */
+
+typedef struct out_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+    bool failed;
+} out_buf;
+
+static void put_n(out_buf *o, const char *s, size_t n)
+{
+    if (o->failed) {
+        return;
+    }
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap > 0 ? o->cap : 1024;
+        while (o->len + n + 1 > cap) {
+            cap *= 2;
+        }
+        char *p = realloc(o->p, cap);
+        if (p == NULL) {
+            o->failed = true;
+            return;
+        }
+        o->p = p;
+        o->cap = cap;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+static void put(out_buf *o, const char *s)
+{
+    put_n(o, s, strlen(s));
+}
+
+static void put_indent(out_buf *o, int level)
+{
+    static const char spaces[] = "        ";
+
+    put_n(o, spaces, (size_t)level * 2);
+}
+
+/* A JSON string; invalid UTF-8 becomes U+FFFD so that the output always parses. */
+static void put_string(out_buf *o, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
+    char esc[8];
+
+    put(o, "\"");
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 0) {
+            put(o, "\xef\xbf\xbd");
+            i++;
+            continue;
+        }
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            put_n(o, esc, 2);
+        } else if (c == '\n') {
+            put(o, "\\n");
+        } else if (c == '\r') {
+            put(o, "\\r");
+        } else if (c == '\t') {
+            put(o, "\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            put(o, esc);
+        } else {
+            put_n(o, (const char *)p + i, n);
+        }
+        i += n;
+    }
+    put(o, "\"");
+}
+
+/* Writes `"key": ` at level, after a comma when *first is false. */
+static void put_key(out_buf *o, int level, bool *first, const char *key)
+{
+    put(o, *first ? "\n" : ",\n");
+    *first = false;
+    put_indent(o, level);
+    put_string(o, key);
+    put(o, ": ");
+}
+
+static void put_string_field(out_buf *o, int level, bool *first, const char *key, const char *v)
+{
+    if (v != NULL) {
+        put_key(o, level, first, key);
+        put_string(o, v);
+    }
+}
+
+static void put_string_array(out_buf *o, int level, char *const *items, size_t n)
+{
+    if (n == 0) {
+        put(o, "[]");
+        return;
+    }
+    put(o, "[");
+    for (size_t i = 0; i < n; i++) {
+        put(o, i == 0 ? "\n" : ",\n");
+        put_indent(o, level + 1);
+        put_string(o, items[i]);
+    }
+    put(o, "\n");
+    put_indent(o, level);
+    put(o, "]");
+}
+
+static void put_cert(out_buf *o, const ts_manifest_cert *c)
+{
+    char hex[TS_SHA256_HEX_LEN + 1];
+    bool first = true;
+
+    put_indent(o, 2);
+    put(o, "{");
+    put_string_field(o, 3, &first, "alias", c->alias);
+    ts_sha256_to_hex(c->sha256, hex);
+    put_string_field(o, 3, &first, "sha256", hex);
+    if (c->n_hosts > 0) {
+        put_key(o, 3, &first, "hosts");
+        put_string_array(o, 3, c->hosts, c->n_hosts);
+    }
+    put_string_field(o, 3, &first, "source", c->source);
+    put_string_field(o, 3, &first, "added", c->added);
+    if (c->file != NULL) {
+        put_string_field(o, 3, &first, "file", c->file);
+    } else {
+        put_string_field(o, 3, &first, "pem", c->pem);
+    }
+    put(o, "\n");
+    put_indent(o, 2);
+    put(o, "}");
+}
+
+char *ts_manifest_to_json(const ts_manifest *m)
+{
+    out_buf o = {0};
+    bool first = true;
+    char num[32];
+
+    put(&o, "{");
+    put_key(&o, 1, &first, "version");
+    snprintf(num, sizeof(num), "%d", m->version);
+    put(&o, num);
+    if (m->password != NULL && strcmp(m->password, TS_DEFAULT_PASSWORD) != 0) {
+        put_string_field(&o, 1, &first, "password", m->password);
+    }
+    if (m->format == TS_FORMAT_PKCS12) {
+        put_string_field(&o, 1, &first, "format", "pkcs12");
+    }
+    put_key(&o, 1, &first, "certificates");
+    if (m->n_certs == 0) {
+        put(&o, "[]");
+    } else {
+        put(&o, "[");
+        for (size_t i = 0; i < m->n_certs; i++) {
+            put(&o, i == 0 ? "\n" : ",\n");
+            put_cert(&o, &m->certs[i]);
+        }
+        put(&o, "\n  ]");
+    }
+    if (m->n_distrust > 0) {
+        put_key(&o, 1, &first, "distrust");
+        put(&o, "[");
+        for (size_t i = 0; i < m->n_distrust; i++) {
+            char hex[TS_SHA256_HEX_LEN + 1];
+            ts_sha256_to_hex(m->distrust[i], hex);
+            put(&o, i == 0 ? "\n" : ",\n");
+            put_indent(&o, 2);
+            put_string(&o, hex);
+        }
+        put(&o, "\n  ]");
+    }
+    if (m->n_keystore_dirs > 0) {
+        put_key(&o, 1, &first, "keystore_dirs");
+        put_string_array(&o, 1, m->keystore_dirs, m->n_keystore_dirs);
+    }
+    if (m->n_targets > 0) {
+        put_key(&o, 1, &first, "targets");
+        put(&o, "[");
+        for (size_t i = 0; i < m->n_targets; i++) {
+            const ts_target *t = &m->targets[i];
+            bool tfirst = true;
+            put(&o, i == 0 ? "\n" : ",\n");
+            put_indent(&o, 2);
+            put(&o, "{");
+            put_string_field(&o, 3, &tfirst, "path", t->path);
+            put_string_field(&o, 3, &tfirst, "password", t->password);
+            if (!t->merge) {
+                put_key(&o, 3, &tfirst, "merge");
+                put(&o, "false");
+            }
+            put(&o, "\n");
+            put_indent(&o, 2);
+            put(&o, "}");
+        }
+        put(&o, "\n  ]");
+    }
+    put(&o, "\n}\n");
+    if (o.failed) {
+        free(o.p);
+        return NULL;
+    }
+    return o.p;
+}
+
+/* --------------------------------------------------------------- lookups */
+
+long ts_manifest_find_sha256(const ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
+{
+    for (size_t i = 0; i < m->n_certs; i++) {
+        if (memcmp(m->certs[i].sha256, sha, TS_SHA256_LEN) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+long ts_manifest_find_alias(const ts_manifest *m, const char *alias)
+{
+    for (size_t i = 0; i < m->n_certs; i++) {
+        if (m->certs[i].alias != NULL && strcasecmp(m->certs[i].alias, alias) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+bool ts_manifest_is_distrusted(const ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
+{
+    for (size_t i = 0; i < m->n_distrust; i++) {
+        if (memcmp(m->distrust[i], sha, TS_SHA256_LEN) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ts_manifest_has_host(const ts_manifest *m, const char *host)
+{
+    for (size_t i = 0; i < m->n_certs; i++) {
+        for (size_t k = 0; k < m->certs[i].n_hosts; k++) {
+            if (strcasecmp(m->certs[i].hosts[k], host) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------- editing */
+
+/* alias unless taken, else alias-2, alias-3 ... (out has room for 256 bytes). */
+static void unique_alias(const ts_manifest *m, const char *base, char out[256])
+{
+    snprintf(out, 256, "%s", base);
+    for (unsigned n = 2; ts_manifest_find_alias(m, out) >= 0; n++) {
+        char suffix[16];
+        int sl = snprintf(suffix, sizeof(suffix), "-%u", n);
+        snprintf(out, 256, "%.*s%s", 255 - sl, base, suffix);
+    }
+}
+
+static int check_new_entry(const char *alias, const char *const *hosts, size_t n_hosts,
+                           const char *source, const char *added, ts_error *err)
+{
+    char buf[160], w[WHERE_MAX];
+    const char *problem;
+
+    if (alias != NULL && (problem = alias_problem(alias, buf, sizeof(buf))) != NULL) {
+        return ts_error_set(err, "alias", "%s", problem);
+    }
+    for (size_t i = 0; i < n_hosts; i++) {
+        path_index(w, "hosts", i);
+        if (!host_valid(hosts[i])) {
+            return ts_error_set(err, w, HOST_EXPECTED);
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcasecmp(hosts[k], hosts[i]) == 0) {
+                return ts_error_set(err, w, "host listed twice (also hosts[%zu])", k);
+            }
+        }
+    }
+    if (source != NULL) {
+        for (const char *p = source; *p != '\0'; p++) {
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                return ts_error_set(err, "source", "must not contain control characters");
+            }
+        }
+        if (source[0] == '\0') {
+            return ts_error_set(err, "source", "must not be empty");
+        }
+    }
+    if (added != NULL && !rfc3339_valid(added)) {
+        return ts_error_set(err, "added", ADDED_EXPECTED);
+    }
+    return 0;
+}
+
+int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
+                         const char *const *hosts, size_t n_hosts, const char *source,
+                         const char *added, size_t *index, ts_error *err)
+{
+    char base[256], final[256], hex[TS_SHA256_HEX_LEN + 1];
+    ts_manifest_cert mc;
+    long dup;
+
+    memset(&mc, 0, sizeof(mc));
+    if (check_new_entry(alias, hosts, n_hosts, source, added, err) != 0) {
+        return -1;
+    }
+    dup = ts_manifest_find_sha256(m, cert->sha256);
+    if (dup >= 0) {
+        ts_sha256_to_hex(cert->sha256, hex);
+        return ts_error_set(err, "",
+                            "certificate %s is already in the manifest (certificates[%ld]%s%s)",
+                            hex, dup, m->certs[dup].alias != NULL ? ", alias " : "",
+                            m->certs[dup].alias != NULL ? m->certs[dup].alias : "");
+    }
+    if (alias != NULL) {
+        snprintf(base, sizeof(base), "%s", alias);
+    } else if (n_hosts > 0) {
+        ts_alias_from_text(hosts[0], base, sizeof(base));
+    } else {
+        ts_cert_info info;
+        ts_error ignored;
+        if (ts_cert_describe(cert, &info, &ignored) == 0) {
+            ts_alias_from_text(info.common_name, base, sizeof(base));
+        } else {
+            ts_alias_from_text("", base, sizeof(base));
+        }
+    }
+    unique_alias(m, base, final);
+
+    mc.alias = xstrdup(final);
+    memcpy(mc.sha256, cert->sha256, TS_SHA256_LEN);
+    mc.pem = ts_cert_to_pem(cert);
+    mc.source = source != NULL ? xstrdup(source) : NULL;
+    mc.added = added != NULL ? xstrdup(added) : NULL;
+    mc.hosts = n_hosts > 0 ? calloc(n_hosts, sizeof(*mc.hosts)) : NULL;
+    bool failed = mc.alias == NULL || mc.pem == NULL || (source != NULL && mc.source == NULL) ||
+                  (added != NULL && mc.added == NULL) || (n_hosts > 0 && mc.hosts == NULL);
+    for (size_t i = 0; !failed && i < n_hosts; i++) {
+        mc.hosts[i] = xstrdup(hosts[i]);
+        failed = mc.hosts[i] == NULL;
+        mc.n_hosts = i + 1;
+    }
+    if (!failed) {
+        failed = ts_cert_copy(&mc.cert, cert) != 0;
+    }
+    ts_manifest_cert *grown =
+        failed ? NULL : realloc(m->certs, (m->n_certs + 1) * sizeof(*m->certs));
+    if (grown == NULL) {
+        cert_entry_free(&mc);
+        return oom(err, "");
+    }
+    m->certs = grown;
+    m->certs[m->n_certs] = mc;
+    if (index != NULL) {
+        *index = m->n_certs;
+    }
+    m->n_certs++;
+    return 0;
+}
+
+void ts_manifest_remove_cert(ts_manifest *m, size_t i)
+{
+    if (i >= m->n_certs) {
+        return;
+    }
+    cert_entry_free(&m->certs[i]);
+    memmove(&m->certs[i], &m->certs[i + 1], (m->n_certs - i - 1) * sizeof(*m->certs));
+    m->n_certs--;
+}
+
+int ts_manifest_distrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
+{
+    unsigned char(*grown)[TS_SHA256_LEN];
+
+    if (ts_manifest_is_distrusted(m, sha)) {
+        return 0;
+    }
+    grown = realloc(m->distrust, (m->n_distrust + 1) * sizeof(*m->distrust));
+    if (grown == NULL) {
+        return -1;
+    }
+    m->distrust = grown;
+    memcpy(m->distrust[m->n_distrust++], sha, TS_SHA256_LEN);
+    return 0;
+}
+
+int ts_manifest_undistrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
+{
+    for (size_t i = 0; i < m->n_distrust; i++) {
+        if (memcmp(m->distrust[i], sha, TS_SHA256_LEN) == 0) {
+            memmove(&m->distrust[i], &m->distrust[i + 1],
+                    (m->n_distrust - i - 1) * sizeof(*m->distrust));
+            m->n_distrust--;
+            return 0;
+        }
+    }
+    return -1;
+}

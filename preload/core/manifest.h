@@ -20,12 +20,13 @@ typedef struct ts_manifest_cert {
     char *alias;                         /* NULL: derived from the host or subject CN at merge */
     unsigned char sha256[TS_SHA256_LEN]; /* the pin */
     char *pem;                           /* inline PEM, or NULL */
-    char *file;                          /* path as written (relative to the manifest's directory), or NULL */
+    char *file; /* path as written (relative to the manifest's directory), or NULL */
     char **hosts;
     size_t n_hosts;
     char *source; /* free text, e.g. "fetch smtp://mail.example.test:587" */
     char *added;  /* RFC 3339 */
-    ts_cert cert; /* the certificate itself, filled by ts_manifest_load_certs (der == NULL before) */
+    ts_cert
+        cert; /* the certificate itself, filled by ts_manifest_load_certs (der == NULL before) */
 } ts_manifest_cert;
 
 typedef struct ts_target {
@@ -59,8 +60,16 @@ void ts_manifest_free(ts_manifest *m);
  * (ts_alias_valid(.., false)), an entry with both or neither of pem/file:
  * each is an error with err->where the JSON path ("certificates[3].sha256")
  * and err->what what was expected.  Does not read certificate files.
+ * Also refused: "version" other than 1, empty strings, control characters,
+ * hosts that are not host names or IP addresses, "added" not RFC 3339,
+ * relative keystore_dirs / targets paths, a key given twice in one object,
+ * nesting deeper than the format, trailing text, NUL bytes, invalid UTF-8.
+ * JSON syntax errors have err->where "line L, column C".
+ * *m is overwritten (not freed first); on failure it is zeroed, so
+ * ts_manifest_free(m) is safe either way.
  */
-int ts_manifest_parse(const char *text, size_t len, const char *path, ts_manifest *m, ts_error *err);
+int ts_manifest_parse(const char *text, size_t len, const char *path, ts_manifest *m,
+                      ts_error *err);
 
 /*
  * Fills certs[i].cert: decodes inline PEM, or reads `file` relative to the
@@ -68,10 +77,13 @@ int ts_manifest_parse(const char *text, size_t len, const char *path, ts_manifes
  * bundle: the certificate whose SHA-256 matches the pin is taken.  No match is
  * "certificates[i].sha256: does not match the certificate (got <hex>)".
  * When check_owner is true each certificate file (and its directories) must
- * pass ts_file_check_safe(.., uid).
+ * pass ts_file_check_safe(.., uid).  Entries already loaded (cert.der set) are
+ * kept; on failure every entry is left unloaded.  Errors: err->file is
+ * manifest_path, err->where "certificates[i].pem" / ".file" / ".sha256", and
+ * err->what includes the certificate file's name and the lower-level reason.
  */
-int ts_manifest_load_certs(ts_manifest *m, const char *manifest_path, bool check_owner, unsigned uid,
-                           ts_error *err);
+int ts_manifest_load_certs(ts_manifest *m, const char *manifest_path, bool check_owner,
+                           unsigned uid, ts_error *err);
 
 /* ts_read_file + ts_manifest_parse + ts_manifest_load_certs (no ownership checks). */
 int ts_manifest_load(const char *path, ts_manifest *m, ts_error *err);
@@ -91,14 +103,17 @@ bool ts_manifest_is_distrusted(const ts_manifest *m, const unsigned char sha[TS_
 bool ts_manifest_has_host(const ts_manifest *m, const char *host);
 
 /*
- * Appends a certificate entry (deep copy of cert; alias/hosts/source/added
- * copied; alias NULL or not unique -> made from hosts[0] or the CN with
- * ts_alias_from_text and a -2, -3 ... suffix).  Fails on a duplicate fingerprint.
+ * Appends a certificate entry (deep copy of cert, stored inline as "pem";
+ * alias/hosts/source/added copied).  The alias: the one given (it must be a
+ * valid manifest alias), else made from hosts[0], else from the subject's CN
+ * (ts_alias_from_text); when taken, a -2, -3 ... suffix makes it unique.
+ * hosts, source and added are validated as ts_manifest_parse does.  Fails on
+ * a duplicate fingerprint.
  * On success *index is the new entry's index (index may be NULL).
  */
-int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias, const char *const *hosts,
-                         size_t n_hosts, const char *source, const char *added, size_t *index,
-                         ts_error *err);
+int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
+                         const char *const *hosts, size_t n_hosts, const char *source,
+                         const char *added, size_t *index, ts_error *err);
 /* Removes certs[i]. */
 void ts_manifest_remove_cert(ts_manifest *m, size_t i);
 /* distrust list: add (no-op if present) / remove (-1 if absent). */

@@ -1,2 +1,353 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* placeholder: being written */
+/*
+ * base + manifest - distrust -> one keystore with unique, valid aliases.
+ * Runs inside the JVM at its first trust-store open, and a manifest may hold
+ * thousands of certificates: fingerprints and aliases live in fixed-size
+ * open-addressing tables sized up front, so the whole merge is linear.
+ */
+#include "merge.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ALIAS_MAX 255
+
+/* A zeroed table of a power-of-two number of slots, at least twice n: never full. */
+static void *table_alloc(size_t n, size_t slot_size, size_t *mask)
+{
+    size_t size = 16;
+
+    while (size < 2 * n + 2) {
+        size *= 2;
+    }
+    *mask = size - 1;
+    return calloc(size, slot_size);
+}
+
+/* -------------------------------------------------- set of fingerprints */
+
+typedef struct fp_set {
+    const unsigned char **slots;
+    size_t mask;
+} fp_set;
+
+static int fp_set_init(fp_set *s, size_t n)
+{
+    s->slots = table_alloc(n, sizeof(*s->slots), &s->mask);
+    return s->slots != NULL ? 0 : -1;
+}
+
+static size_t fp_slot(const fp_set *s, const unsigned char *sha)
+{
+    /* A SHA-256 is already uniformly distributed: its first bytes are the hash. */
+    size_t h = 0;
+
+    memcpy(&h, sha, sizeof(h));
+    h &= s->mask;
+    while (s->slots[h] != NULL && memcmp(s->slots[h], sha, TS_SHA256_LEN) != 0) {
+        h = (h + 1) & s->mask;
+    }
+    return h;
+}
+
+static bool fp_contains(const fp_set *s, const unsigned char *sha)
+{
+    return s->slots[fp_slot(s, sha)] != NULL;
+}
+
+/* false when sha was already there.  sha must outlive the set. */
+static bool fp_insert(fp_set *s, const unsigned char *sha)
+{
+    size_t h = fp_slot(s, sha);
+
+    if (s->slots[h] != NULL) {
+        return false;
+    }
+    s->slots[h] = sha;
+    return true;
+}
+
+/* ------------------------------------------------------- set of aliases */
+
+typedef struct alias_slot {
+    char *alias;
+    unsigned next_suffix; /* where to resume when this alias is the base of a suffixed one */
+} alias_slot;
+
+typedef struct alias_set {
+    alias_slot *slots;
+    size_t mask;
+} alias_set;
+
+static int alias_set_init(alias_set *s, size_t n)
+{
+    s->slots = table_alloc(n, sizeof(*s->slots), &s->mask);
+    return s->slots != NULL ? 0 : -1;
+}
+
+static void alias_set_free(alias_set *s)
+{
+    if (s->slots != NULL) {
+        for (size_t i = 0; i <= s->mask; i++) {
+            free(s->slots[i].alias);
+        }
+    }
+    free(s->slots);
+}
+
+static alias_slot *alias_lookup(const alias_set *s, const char *alias)
+{
+    size_t h = 14695981039346656037u;
+
+    for (const unsigned char *p = (const unsigned char *)alias; *p != '\0'; p++) {
+        h = (h ^ *p) * 1099511628211u;
+    }
+    h &= s->mask;
+    while (s->slots[h].alias != NULL && strcmp(s->slots[h].alias, alias) != 0) {
+        h = (h + 1) & s->mask;
+    }
+    return &s->slots[h];
+}
+
+/*
+ * Takes base, or base-2, base-3 ... whichever is free, into out.  The suffix
+ * search resumes where the last one for the same base stopped, so that many
+ * certificates sharing one name stay linear.  The table never grows: it was
+ * sized for every entry.  Returns -1 out of memory.
+ */
+static int alias_take(alias_set *s, const char *base, char out[ALIAS_MAX + 1])
+{
+    alias_slot *slot = alias_lookup(s, base), *free_slot;
+    unsigned n;
+
+    if (slot->alias == NULL) {
+        slot->alias = strdup(base);
+        snprintf(out, ALIAS_MAX + 1, "%s", base);
+        return slot->alias != NULL ? 0 : -1;
+    }
+    for (n = slot->next_suffix > 2 ? slot->next_suffix : 2;; n++) {
+        char suffix[16];
+        int len = snprintf(suffix, sizeof(suffix), "-%u", n);
+        snprintf(out, ALIAS_MAX + 1, "%.*s%s", ALIAS_MAX - len, base, suffix);
+        free_slot = alias_lookup(s, out);
+        if (free_slot->alias == NULL) {
+            break;
+        }
+    }
+    free_slot->alias = strdup(out);
+    slot->next_suffix = n + 1;
+    return free_slot->alias != NULL ? 0 : -1;
+}
+
+/* ------------------------------------------------------------- merging */
+
+/* The alias a base entry keeps: lowercased; rebuilt only when still invalid. */
+static void base_alias(const char *alias, char out[ALIAS_MAX + 1])
+{
+    size_t i;
+
+    for (i = 0; alias[i] != '\0' && i < ALIAS_MAX; i++) {
+        char c = alias[i];
+        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[i] = '\0';
+    if (alias[i] != '\0' || !ts_alias_valid(out, true)) {
+        ts_alias_from_text(alias, out, ALIAS_MAX + 1);
+    }
+}
+
+/* The alias a manifest entry asks for before uniqueness: its own, else from hosts[0] or the CN. */
+static void manifest_alias(const ts_manifest_cert *c, char out[ALIAS_MAX + 1])
+{
+    if (c->alias != NULL) {
+        if (ts_alias_valid(c->alias, false)) {
+            snprintf(out, ALIAS_MAX + 1, "%s", c->alias);
+        } else {
+            ts_alias_from_text(c->alias, out, ALIAS_MAX + 1);
+        }
+    } else if (c->n_hosts > 0) {
+        ts_alias_from_text(c->hosts[0], out, ALIAS_MAX + 1);
+    } else {
+        ts_cert_info info;
+        ts_error ignored;
+        if (ts_cert_describe(&c->cert, &info, &ignored) == 0) {
+            ts_alias_from_text(info.common_name, out, ALIAS_MAX + 1);
+        } else {
+            ts_alias_from_text("", out, ALIAS_MAX + 1);
+        }
+    }
+}
+
+static bool selected(const ts_manifest_cert *c, const char *host)
+{
+    if (host == NULL) {
+        return true;
+    }
+    for (size_t i = 0; i < c->n_hosts; i++) {
+        if (strcasecmp(c->hosts[i], host) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* What ends up in the result, before it is copied into the keystore. */
+typedef struct plan_entry {
+    const ts_cert *cert;
+    int64_t created_ms;
+    char alias[ALIAS_MAX + 1];
+} plan_entry;
+
+enum { SKIP = 0, KEEP_EXPLICIT, KEEP_DERIVED };
+
+int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts *opts,
+             ts_keystore *out, ts_merge_summary *summary, ts_error *err)
+{
+    size_t n_base = base != NULL ? base->count : 0;
+    size_t n_man = m != NULL ? m->n_certs : 0;
+    const char *host = opts != NULL ? opts->host : NULL;
+    int64_t stamp = opts != NULL ? opts->timestamp_ms : TS_DEFAULT_TIMESTAMP_MS;
+    ts_merge_summary sum;
+    fp_set distrust = {0}, seen = {0};
+    alias_set aliases = {0};
+    plan_entry *plan = NULL;
+    unsigned char *keep = NULL;
+    size_t n_plan = 0, n_base_kept;
+    int ret = -1;
+
+    memset(&sum, 0, sizeof(sum));
+    memset(out, 0, sizeof(*out));
+    sum.base = n_base;
+    for (size_t i = 0; i < n_man; i++) {
+        if (selected(&m->certs[i], host) && m->certs[i].cert.der == NULL) {
+            return ts_error_set(err, "", "certificates[%zu]: certificate not loaded", i);
+        }
+    }
+    if (fp_set_init(&distrust, m != NULL ? m->n_distrust : 0) != 0 ||
+        fp_set_init(&seen, n_base + n_man) != 0 || alias_set_init(&aliases, n_base + n_man) != 0) {
+        goto oom;
+    }
+    plan = calloc(n_base + n_man + 1, sizeof(*plan));
+    keep = calloc(n_man + 1, 1);
+    if (plan == NULL || keep == NULL) {
+        goto oom;
+    }
+    for (size_t i = 0; m != NULL && i < m->n_distrust; i++) {
+        fp_insert(&distrust, m->distrust[i]);
+    }
+
+    for (size_t i = 0; i < n_base; i++) {
+        const ts_entry *e = &base->items[i];
+        char want[ALIAS_MAX + 1];
+        if (fp_contains(&distrust, e->cert.sha256)) {
+            sum.distrusted++;
+            continue;
+        }
+        if (!fp_insert(&seen, e->cert.sha256)) {
+            sum.duplicates++;
+            continue;
+        }
+        base_alias(e->alias != NULL ? e->alias : "", want);
+        plan_entry *p = &plan[n_plan++];
+        p->cert = &e->cert;
+        p->created_ms = e->created_ms;
+        if (alias_take(&aliases, want, p->alias) != 0) {
+            goto oom;
+        }
+    }
+    n_base_kept = n_plan;
+
+    for (size_t i = 0; i < n_man; i++) {
+        const ts_manifest_cert *c = &m->certs[i];
+        if (!selected(c, host)) {
+            continue;
+        }
+        sum.manifest++;
+        if (fp_contains(&distrust, c->cert.sha256)) {
+            sum.distrusted++;
+        } else if (!fp_insert(&seen, c->cert.sha256)) {
+            sum.duplicates++;
+        } else {
+            keep[i] =
+                c->alias != NULL && ts_alias_valid(c->alias, false) ? KEEP_EXPLICIT : KEEP_DERIVED;
+            sum.added++;
+        }
+    }
+    /* Explicit aliases claim their names before derived ones. */
+    for (int pass = KEEP_EXPLICIT; pass <= KEEP_DERIVED; pass++) {
+        size_t slot = n_base_kept;
+        for (size_t i = 0; i < n_man; i++) {
+            if (keep[i] == SKIP) {
+                continue;
+            }
+            plan_entry *p = &plan[slot++];
+            if (keep[i] != pass) {
+                continue;
+            }
+            char want[ALIAS_MAX + 1];
+            manifest_alias(&m->certs[i], want);
+            p->cert = &m->certs[i].cert;
+            p->created_ms = stamp;
+            if (alias_take(&aliases, want, p->alias) != 0) {
+                goto oom;
+            }
+        }
+    }
+    n_plan += sum.added;
+
+    for (size_t i = 0; i < n_plan; i++) {
+        ts_entry e;
+        e.alias = plan[i].alias;
+        e.created_ms = plan[i].created_ms;
+        e.cert = *plan[i].cert;
+        if (ts_keystore_add_entry(out, &e, err) != 0) {
+            ts_keystore_free(out);
+            memset(out, 0, sizeof(*out));
+            goto end;
+        }
+    }
+    sum.total = n_plan;
+    if (summary != NULL) {
+        *summary = sum;
+    }
+    ret = 0;
+    goto end;
+oom:
+    ts_error_set(err, "", "out of memory");
+end:
+    free(distrust.slots);
+    free(seen.slots);
+    alias_set_free(&aliases);
+    free(plan);
+    free(keep);
+    return ret;
+}
+
+int ts_render(const unsigned char *base, size_t base_len, const char *base_password,
+              const ts_manifest *m, const ts_merge_opts *opts, ts_format format,
+              const char *password, unsigned char **out, size_t *out_len, ts_merge_summary *summary,
+              ts_error *err)
+{
+    ts_keystore decoded, merged;
+    bool have_base = base != NULL && base_len > 0;
+    int ret = -1;
+
+    memset(&decoded, 0, sizeof(decoded));
+    memset(&merged, 0, sizeof(merged));
+    *out = NULL;
+    *out_len = 0;
+    if (have_base && ts_keystore_decode(base, base_len, base_password, &decoded, err) != 0) {
+        goto end;
+    }
+    if (ts_merge(have_base ? &decoded : NULL, m, opts, &merged, summary, err) != 0) {
+        goto end;
+    }
+    ret = ts_keystore_encode(&merged, format, password, out, out_len, err);
+end:
+    ts_keystore_free(&decoded);
+    ts_keystore_free(&merged);
+    return ret;
+}

@@ -18,12 +18,17 @@ typedef struct ts_merge_opts {
     int64_t timestamp_ms;
 } ts_merge_opts;
 
+/* Always: base + manifest == total + duplicates + distrusted. */
 typedef struct ts_merge_summary {
     size_t base;       /* trusted entries in the base */
     size_t added;      /* manifest entries added */
-    size_t duplicates; /* manifest entries already in the base (kept once, under the base's alias) */
-    size_t distrusted; /* entries left out because their fingerprint is in distrust[] */
+    size_t duplicates; /* entries left out because the same certificate is already in the result:
+                          manifest entries already in the base (kept once, under the base's alias)
+                          and repeated entries of the base itself */
+    size_t distrusted; /* entries (base or manifest) left out because their fingerprint is in
+                          distrust[] */
     size_t total;      /* entries in the result */
+    size_t manifest;   /* manifest certificates selected (all, or those naming opts->host) */
 } ts_merge_summary;
 
 /*
@@ -33,17 +38,28 @@ typedef struct ts_merge_summary {
  * their order, then the manifest's in manifest order.  Aliases: lowercased;
  * base aliases keep " [jdk" suffixes; manifest aliases get -2, -3 ... on a
  * clash.  The manifest's certificates must be loaded (ts_manifest_load_certs).
+ * Details:
+ *  - A fingerprint both in certificates[] and distrust[] is left out.
+ *  - A base alias that is not valid even lowercased is rebuilt with
+ *    ts_alias_from_text; a repeated base alias gets a suffix too.
+ *  - Manifest entries without an alias get one from hosts[0], else the
+ *    subject's CN.  Explicit manifest aliases are placed before derived ones,
+ *    so a derived alias never takes an explicit one's name.
+ *  - Manifest entries are dated opts->timestamp_ms; base entries keep theirs.
+ *  - Hash tables throughout: linear in the number of entries.
+ * out must be empty (zeroed); on failure it stays empty.  summary may be NULL.
  */
-int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts *opts, ts_keystore *out,
-             ts_merge_summary *summary, ts_error *err);
+int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts *opts,
+             ts_keystore *out, ts_merge_summary *summary, ts_error *err);
 
 /*
  * Convenience for the preload and `render`: decode base (base == NULL or
  * base_len == 0: no base) with base_password, merge, encode as format with
  * password.  *out is malloc'd.
  */
-int ts_render(const unsigned char *base, size_t base_len, const char *base_password, const ts_manifest *m,
-              const ts_merge_opts *opts, ts_format format, const char *password, unsigned char **out,
-              size_t *out_len, ts_merge_summary *summary, ts_error *err);
+int ts_render(const unsigned char *base, size_t base_len, const char *base_password,
+              const ts_manifest *m, const ts_merge_opts *opts, ts_format format,
+              const char *password, unsigned char **out, size_t *out_len, ts_merge_summary *summary,
+              ts_error *err);
 
 #endif
