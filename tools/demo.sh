@@ -26,7 +26,7 @@ die() {
 }
 
 if [ -x "$build/bin/trustshim" ]; then
-    bindir=$build/bin
+    bindir=$(cd "$build/bin" && pwd)
 elif command -v trustshim >/dev/null 2>&1; then
     bindir=$(dirname "$(command -v trustshim)")
 else
@@ -101,9 +101,9 @@ JAVA
 printf 'trustshim demo (working in %s)\n' "$work"
 
 announce "A TLS server on 127.0.0.1:$port with a self-signed certificate"
-printf '   %s\n' "$ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \\" \
+printf '   %s\n' "$ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \\" \
     "      -subj /CN=demo.test -addext subjectAltName=IP:127.0.0.1 -keyout server.key -out server.pem"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=demo.test \
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=demo.test \
     -addext subjectAltName=IP:127.0.0.1 -keyout server.key -out server.pem 2>/dev/null ||
     die "openssl could not make a certificate"
 show openssl x509 -in server.pem -noout -subject -issuer

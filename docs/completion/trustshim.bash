@@ -20,7 +20,7 @@ _trustshim() {
         cword=$COMP_CWORD
     fi
 
-    local commands="init add fetch list remove distrust undistrust render exec env check verify"
+    local commands="init add fetch list remove distrust undistrust render exec env check verify help"
     local global="--manifest --help --version"
 
     # The command is the first word after the global options.
@@ -88,11 +88,17 @@ _trustshim() {
         list) opts+=" --json" ;;
         remove) ;;
         distrust | undistrust) opts+=" --base" ;;
-        render) opts+=" --output --format --base --no-base --password --host" ;;
+        render) opts+=" --output --format --base --no-base --password --base-password --host" ;;
         exec) opts+=" --with --without" ;;
         env) opts+=" --format" ;;
         check) opts+=" --strict" ;;
-        verify) opts+=" --timeout" ;;
+        verify) opts+=" --base --no-base --timeout" ;;
+        help)
+            if ((cword == cmd_at + 1)); then
+                COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+            fi
+            return
+            ;;
         *) return ;;
     esac
 
@@ -117,7 +123,7 @@ _trustshim() {
             COMPREPLY=($(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur"))
             return
             ;;
-        --alias | --host | --sha256 | --timeout | --password)
+        --alias | --host | --sha256 | --timeout | --password | --base-password)
             return
             ;;
     esac

@@ -4,7 +4,7 @@
 # CLI, the library, the man pages, the completion and the docs.  Unpacked with
 # dpkg -x into a temporary root (not installed system-wide), its trustshim
 # makes a JVM trust a pinned server.  Every JDK.
-. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
 ts_require_jdk

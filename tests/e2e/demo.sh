@@ -3,7 +3,7 @@
 # to the end, shows the PKIX failure, the fetch and the success under
 # `trustshim exec`, and leaves neither its directory nor its server behind.
 # With the library disabled the demo must notice and fail at step 4.
-. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
 ts_require_jdk

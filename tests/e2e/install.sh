@@ -2,7 +2,7 @@
 # `cmake --install` into a temporary prefix puts every file where it belongs,
 # and `trustshim exec` from the installed tree (its library found at
 # ../lib/trustshim/ from bin/) makes a JVM trust a pinned server.  Every JDK.
-. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
 ts_require_jdk

@@ -5,7 +5,7 @@
 # obtained with `trustshim fetch ldap://127.0.0.1:PORT --add --trust-on-first-use`
 # (a StartTLS fetch); the JNDI client fails with the PKIX error without
 # trustshim and finds the entry both ways under `trustshim exec`.  Every JDK.
-. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
 SLAPD=/usr/sbin/slapd

@@ -8,7 +8,7 @@
 # JRE's default trust and once, as Allegra does, with the per-host keystore
 # $ALLEGRA_HOME/keystore/127.0.0.1.ks, which exists on no disk.  Without
 # trustshim the same client fails with the PKIX error.  Every JDK found.
-. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
 MAIL_JAR=/usr/share/java/jakarta-mail.jar

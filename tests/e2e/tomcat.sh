@@ -5,7 +5,7 @@
 # whose certificate was added with `trustshim fetch --add` answers OK, the other
 # fails with the PKIX error.  Tomcat is stopped and no process is left behind.
 # One Tomcat start per JDK (11 or later).
-. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
 CATALINA_HOME=/usr/share/tomcat10

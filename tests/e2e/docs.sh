@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The man pages render without warnings and, with the bash completion, stay
+# true to the CLI: every command `trustshim --help` lists and every option
+# `trustshim CMD --help` lists is in trustshim(1) and completes.  The user
+# docs' relative links lead to files that exist.
+. "${TS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
+
+ts_require_cmd groff
+e2e_require_build
+
+man1="$TS_SOURCE_DIR/docs/man/trustshim.1"
+man5="$TS_SOURCE_DIR/docs/man/trustshim-manifest.5"
+completion="$TS_SOURCE_DIR/docs/completion/trustshim.bash"
+
+# 1. The pages render cleanly (groff's own warnings; man -l when man-db is there).
+for page in "$man1" "$man5"; do
+    warnings=$(groff -man -ww -z -Tutf8 "$page" 2>&1)
+    [ -z "$warnings" ] || ts_fail "$page: groff warnings: $warnings"
+    if command -v man >/dev/null 2>&1; then
+        warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+        [ -z "$warnings" ] || ts_fail "$page: man -l warnings: $warnings"
+        LC_ALL=C.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$page" 2>/dev/null | grep -q '^NAME' ||
+            ts_fail "$page: man -l shows no NAME section"
+    fi
+done
+grep -q "trustshim $(sed -n 's/^project(trustshim VERSION \([0-9.]*\).*/\1/p' "$TS_SOURCE_DIR/CMakeLists.txt")" "$man1" ||
+    ts_fail "trustshim.1 does not carry the project's version"
+
+# 2. The completion, driven as bash would drive it.
+# shellcheck source=/dev/null
+. "$completion"
+complete_line() { # words of the command line, the last one being completed
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    COMP_LINE="$*"
+    COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    _trustshim trustshim "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    printf '%s\n' "${COMPREPLY[@]}" | sort -u
+}
+# roff spells every '-' of an option name as '\-'.
+roff_option() { sed 's/-/\\-/g' <<<"$1"; }
+
+commands=$("$TS_CLI" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+[ "$(wc -w <<<"$commands")" -ge 12 ] || ts_fail "trustshim --help lists too few commands: $commands"
+completed=$(complete_line trustshim "")
+for cmd in $commands; do
+    grep -qx "$cmd" <<<"$completed" || ts_fail "completion does not offer the command $cmd"
+    grep -Eq "^\.B[IR]? \"?$cmd( |\"|$)" "$man1" || ts_fail "trustshim.1 does not describe the command $cmd"
+    help_opts=$("$TS_CLI" "$cmd" --help | sed -n '/^Options:/,$p' | grep -o -- '--[a-z0-9-]*' | sort -u)
+    [ -n "$help_opts" ] || ts_fail "trustshim $cmd --help lists no options"
+    comp_opts=$(complete_line trustshim "$cmd" --)
+    [ "$help_opts" = "$comp_opts" ] ||
+        ts_fail "completion of 'trustshim $cmd --': $(tr '\n' ' ' <<<"$comp_opts"), but --help lists $(tr '\n' ' ' <<<"$help_opts")"
+    for opt in $help_opts; do
+        grep -qF -- "$(roff_option "$opt")" "$man1" || ts_fail "trustshim.1 does not mention $opt (of $cmd)"
+    done
+done
+[ "$(complete_line trustshim fe)" = fetch ] || ts_fail "'trustshim fe' does not complete to fetch"
+[ "$(complete_line trustshim env --format "" | tr '\n' ' ')" = "docker sh systemd " ] ||
+    ts_fail "env --format does not complete to sh, systemd, docker"
+[ "$(complete_line trustshim render --format "" | tr '\n' ' ')" = "jks pkcs12 " ] ||
+    ts_fail "render --format does not complete to jks, pkcs12"
+[ "$(complete_line trustshim fetch https://x --pick "" | tr '\n' ' ')" = "all last leaf " ] ||
+    ts_fail "fetch --pick does not complete to last, leaf, all"
+complete_line trustshim exec -- bas | grep -qx bash || ts_fail "exec -- does not complete commands"
+
+# The aliases of the manifest in effect complete for remove.
+ts_tmpdir
+export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
+"$TS_CLI" init >/dev/null
+ts_selfsigned "$TS_TMP" one one.example.test
+"$TS_CLI" add "$TS_TMP/one.pem" --alias completion-one >/dev/null 2>&1 || ts_fail "trustshim add failed"
+PATH="$(dirname "$TS_CLI"):$PATH"
+[ "$(complete_line trustshim remove comp)" = completion-one ] || ts_fail "remove does not complete the manifest's aliases"
+
+# 3. Relative links of the user docs lead somewhere.
+for doc in README.md tomcat.md containers.md allegra.md troubleshooting.md security.md comparison.md; do
+    f="$TS_SOURCE_DIR/docs/$doc"
+    [ -f "$f" ] || ts_fail "docs/$doc is missing"
+    for link in $(grep -o '](\([^)#:]*\))' "$f" | sed 's/^](//; s/)$//' | sort -u); do
+        [ -e "$(dirname "$f")/$link" ] || ts_fail "docs/$doc links to $link, which does not exist"
+    done
+done
