@@ -13,7 +13,7 @@ Modes:
   silent      accepts connections and never sends a byte
   plaintext   a plain-text SMTP-like server (for a TLS port): greets in text
   close       closes the connection as soon as the client sends something
-              (for TLS: during the handshake)
+              (for TLS: during the handshake), else after half a second
 Writes "ready" to stdout once listening.
 """
 import argparse
@@ -91,7 +91,12 @@ class Handler(socketserver.StreamRequestHandler):
                     return
                 self.send("500 5.5.1 command not recognized")
         if mode == "close":
-            self.connection.recv(1)
+            # a TLS client speaks first: close once it has; a STARTTLS client waits: close soon
+            self.connection.settimeout(0.5)
+            try:
+                self.connection.recv(1)
+            except OSError:
+                pass
             return
         getattr(self, "handle_" + proto)()
 

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# trustshim fetch against real servers on 127.0.0.1: openssl s_server (TLS), the
+# Python STARTTLS servers (SMTP, IMAP, POP3, LDAP), slapd (LDAP StartTLS, ldaps),
+# and servers that misbehave.  Pinning, trust on first use, every error path.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/cli/lib.sh"
+. "$TS_SOURCE_DIR/tests/servers/slapd.sh"
+ts_require_cmd openssl python3
+
+expect 0 "$T" init
+ts_selfsigned "$TS_TMP" srv localhost
+SRV=$(sha srv)
+# a chain: root CA -> server certificate, served with the root
+mkcert root "Test Root CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+openssl req -new -newkey rsa:2048 -nodes -keyout "$TS_TMP/leaf.key" -out "$TS_TMP/leaf.csr" \
+    -subj "/CN=localhost" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$TS_TMP/leaf.ext"
+openssl x509 -req -in "$TS_TMP/leaf.csr" -CA "$TS_TMP/root.pem" -CAkey "$TS_TMP/root.key" \
+    -CAcreateserial -days 30 -sha256 -extfile "$TS_TMP/leaf.ext" -out "$TS_TMP/leaf.pem" 2>/dev/null
+cat "$TS_TMP/leaf.pem" "$TS_TMP/root.pem" >"$TS_TMP/leafchain.pem"
+
+P_TLS=$(ts_free_port)
+ts_s_server "$TS_TMP/srv.pem" "$TS_TMP/srv.key" "$P_TLS"
+P_CHAIN=$(ts_free_port)
+ts_s_server "$TS_TMP/leaf.pem" "$TS_TMP/leaf.key" "$P_CHAIN" -cert_chain "$TS_TMP/root.pem"
+
+# --- TLS: the chain is printed, not verified; nothing is added without --add
+snapshot
+expect 0 "$T" fetch "https://localhost:$P_TLS"
+has "$OUT" "https://localhost:$P_TLS presented 1 certificate:"
+has "$OUT" "subject:  CN=localhost"
+has "$OUT" "sha256:   $SRV"
+unchanged "fetch without --add"
+expect 0 "$T" fetch "127.0.0.1:$P_TLS"
+has "$OUT" "sha256:   $SRV"
+# two certificates: the last (the root) is the default pick
+expect 0 "$T" fetch "localhost:$P_CHAIN"
+has "$OUT" "presented 2 certificates"
+has "$OUT" "[1] (chosen)"
+has "$OUT" "subject:  CN=Test Root CA"
+
+# --- pinning: a mismatch refuses and changes nothing
+expect 1 "$T" fetch "https://localhost:$P_TLS" --add --sha256 "$(sha root)"
+has "$ERR" "trustshim: error: https://localhost:$P_TLS: pin mismatch: no certificate presented has SHA-256 $(sha root)"
+unchanged "pin mismatch"
+# ... a match (colons and uppercase allowed) adds that certificate, with the host, source and time
+pin=$(openssl x509 -in "$TS_TMP/srv.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+expect 0 "$T" fetch "https://localhost:$P_TLS" --add --sha256 "$pin"
+has "$OUT" "added localhost"
+expect 0 "$T" list --json
+python3 - "$TS_TMP/.out" "$SRV" "https://localhost:$P_TLS" <<'PY' || ts_fail "fetched entry: $OUT"
+import json, sys
+e = json.load(open(sys.argv[1]))[0]
+assert e["sha256"] == sys.argv[2] and e["hosts"] == ["localhost"], e
+assert e["source"] == "fetch " + sys.argv[3], e
+assert e["added"].endswith("Z"), e
+PY
+# the pin picks the leaf of a chain even though the default would be the root
+expect 0 "$T" fetch "localhost:$P_CHAIN" --add --sha256 "$(sha leaf)" --alias leaf-pinned
+has "$OUT" "added leaf-pinned"
+has "$OUT" "[0] (to add)"
+# the same again: already there, nothing changes
+snapshot
+expect 0 "$T" fetch "localhost:$P_CHAIN" --add --sha256 "$(sha leaf)"
+has "$OUT" "already in the manifest as leaf-pinned"
+unchanged "fetch --add of a certificate already there"
+
+# --- trust on first use: refused without a terminal, accepted when asked for
+expect 1 "$T" fetch "localhost:$P_CHAIN" --add
+error_is "refusing to add a certificate that is not pinned: no terminal to confirm"
+unchanged "TOFU without a terminal"
+expect 0 "$T" fetch "localhost:$P_CHAIN" --add --trust-on-first-use --pick all
+has "$OUT" "already in the manifest as leaf-pinned"
+has "$OUT" "added localhost"
+expect 0 "$T" list --json
+has "$OUT" "$(sha root)"
+# on a terminal it asks; "n" refuses, "y" adds
+expect 0 "$T" remove "$(sha root)"
+snapshot
+set +e
+out=$(printf 'n\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add" /dev/null 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] || ts_fail "answer n: exit $rc: $out"
+has "$out" "Trust this certificate for localhost:$P_CHAIN? [y/N]"
+has "$out" "not confirmed; nothing added"
+unchanged "TOFU answered no"
+out=$(printf 'y\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add" /dev/null 2>&1) || ts_fail "answer y: $out"
+has "$out" "added localhost"
+expect 0 "$T" list --json
+has "$OUT" "$(sha root)"
+
+# --- STARTTLS: SMTP (and submission), IMAP, POP3, LDAP
+P=$(ts_free_port); py_server smtp "$P" ok srv
+expect 0 "$T" fetch "smtp://localhost:$P"
+has "$OUT" "sha256:   $SRV"
+expect 0 "$T" fetch "submission://127.0.0.1:$P"
+has "$OUT" "sha256:   $SRV"
+P=$(ts_free_port); py_server imap "$P" ok srv
+expect 0 "$T" fetch "imap://localhost:$P"
+has "$OUT" "sha256:   $SRV"
+P_POP=$(ts_free_port); py_server pop3 "$P_POP" ok srv
+expect 0 "$T" fetch "pop3://localhost:$P_POP"
+has "$OUT" "sha256:   $SRV"
+P=$(ts_free_port); py_server ldap "$P" ok srv
+expect 0 "$T" fetch "ldap://localhost:$P"
+has "$OUT" "sha256:   $SRV"
+# slapd: StartTLS (our hand-made BER request) and ldaps
+P_LDAP=$(ts_free_port)
+P_LDAPS=$(ts_free_port)
+chmod 0644 "$TS_TMP/srv.key"
+ts_slapd "$TS_TMP/slapd" "$P_LDAP" "$P_LDAPS" "$TS_TMP/srv.pem" "$TS_TMP/srv.key"
+expect 0 "$T" fetch "ldap://localhost:$P_LDAP"
+has "$OUT" "sha256:   $SRV"
+expect 0 "$T" fetch "ldaps://localhost:$P_LDAPS"
+has "$OUT" "sha256:   $SRV"
+expect 0 "$T" fetch "ldap://localhost:$P_LDAP" --add --sha256 "$SRV" --alias slapd
+has "$OUT" "already in the manifest"
+
+# --- refusals
+snapshot
+P=$(ts_free_port); py_server smtp "$P" refuse
+expect 1 "$T" fetch "smtp://localhost:$P" --add --trust-on-first-use
+error_is "smtp://localhost:$P: server refused STARTTLS: 454 4.7.0 TLS not available due to temporary reason"
+P=$(ts_free_port); py_server smtp "$P" no-starttls
+expect 1 "$T" fetch "smtp://localhost:$P"
+error_is "server does not offer STARTTLS"
+P=$(ts_free_port); py_server imap "$P" refuse
+expect 1 "$T" fetch "imap://localhost:$P"
+error_is "server refused STARTTLS: NO [UNAVAILABLE] TLS not available"
+P=$(ts_free_port); py_server pop3 "$P" refuse
+expect 1 "$T" fetch "pop3://localhost:$P"
+error_is "server refused STLS: -ERR TLS not available"
+P=$(ts_free_port); py_server ldap "$P" refuse
+expect 1 "$T" fetch "ldap://localhost:$P"
+error_is "server refused StartTLS: result 52 (unavailable): TLS not configured"
+# slapd without a certificate refuses StartTLS its own way
+P=$(ts_free_port)
+ts_slapd "$TS_TMP/slapd-notls" "$P"
+expect 1 "$T" fetch "ldap://localhost:$P"
+error_is "ldap://localhost:$P: server refused StartTLS: result"
+unchanged "refused STARTTLS"
+
+# --- a server that never answers: each step times out, clearly, in time
+P=$(ts_free_port); py_server smtp "$P" silent
+start=$SECONDS
+expect 1 "$T" fetch "smtp://localhost:$P" --timeout 1
+error_is "smtp://localhost:$P: timed out after 1 s waiting for the SMTP greeting"
+expect 1 "$T" fetch "https://localhost:$P" --timeout 1
+error_is "timed out after 1 s waiting for the TLS handshake"
+expect 1 "$T" fetch "imap://localhost:$P" --timeout 0.5
+error_is "timed out after 0.5 s waiting for the IMAP greeting"
+expect 1 "$T" fetch "pop3://localhost:$P" --timeout 0.5
+error_is "timed out after 0.5 s waiting for the POP3 greeting"
+expect 1 "$T" fetch "ldap://localhost:$P" --timeout 0.5
+error_is "timed out after 0.5 s waiting for the LDAP StartTLS response"
+((SECONDS - start < 15)) || ts_fail "timeouts took $((SECONDS - start)) s"
+
+# --- the wrong protocol
+P=$(ts_free_port); py_server smtp "$P" plaintext
+expect 1 "$T" fetch "https://localhost:$P"
+error_is "https://localhost:$P: not a TLS server (got plain text: '220 plain.example.test ESMTP plain text, not TLS')"
+expect 1 "$T" fetch "imap://localhost:$P"
+error_is "not an IMAP server (got '220 plain.example.test ESMTP plain text, not TLS')"
+expect 1 "$T" fetch "pop3://localhost:$P"
+error_is "not a POP3 server"
+expect 1 "$T" fetch "ldap://localhost:$P"
+error_is "not an LDAP server (got plain text: '220 plain.example.test"
+expect 1 "$T" fetch "smtp://localhost:$P_POP"
+error_is "not an SMTP server (got '+OK pop.example.test POP3 ready' while waiting for the SMTP greeting)"
+# closed during the handshake / before the greeting
+P=$(ts_free_port); py_server tls "$P" close
+expect 1 "$T" fetch "https://localhost:$P"
+error_is "https://localhost:$P: connection closed during the TLS handshake"
+expect 1 "$T" fetch "smtp://localhost:$P"
+error_is "connection closed while waiting for the SMTP greeting"
+# nobody listening; an unknown host
+P=$(ts_free_port)
+expect 1 "$T" fetch "https://127.0.0.1:$P"
+error_is "https://127.0.0.1:$P: cannot connect: Connection refused"
+expect 1 "$T" fetch "https://no-such-host.invalid:443" --timeout 2
+error_is "cannot resolve no-such-host.invalid"
+unchanged "failed fetches"
+# --add with no manifest: the fetch works, the add says what is missing
+rm -f "$TS_TMP/none.json"
+expect 2 "$T" --manifest "$TS_TMP/none.json" fetch "https://localhost:$P_TLS" --add --sha256 "$SRV"
+error_is "no such manifest"
+ts_log "ok"
