@@ -77,23 +77,102 @@ static int fail_bag(p12_ctx *ctx, const char *what)
     return ts_error_set(ctx->err, where, "%s", what);
 }
 
+/* Enters the DER element at *p (bounded by end) that must have tag: its
+ * contents and their length; *p moves past the element.  NULL when malformed. */
+static const unsigned char *der_enter(const unsigned char **p, const unsigned char *end,
+                                      unsigned char tag, size_t *len)
+{
+    const unsigned char *q = *p;
+    size_t n;
+
+    if (end - q < 2 || q[0] != tag) {
+        return NULL;
+    }
+    n = q[1];
+    q += 2;
+    if (n >= 0x80) {
+        size_t bytes = n & 0x7fu;
+
+        if (bytes == 0 || bytes > 4 || (size_t)(end - q) < bytes) {
+            return NULL;
+        }
+        n = 0;
+        for (size_t i = 0; i < bytes; i++) {
+            n = (n << 8) | *q++;
+        }
+    }
+    if ((size_t)(end - q) < n) {
+        return NULL;
+    }
+    *p = q + n;
+    *len = n;
+    return q;
+}
+
+/*
+ * The certificate's DER inside a certBag, found in the bag's encoding:
+ *   SafeBag { OID, [0] { CertBag { OID, [0] { OCTET STRING der } } }, attrs }
+ * Parsing the X.509 itself (PKCS12_SAFEBAG_get1_cert) costs about 150 us per
+ * certificate, a cacerts load the JVM waits for; the JVM parses it anyway.
+ */
+static int cert_bag_der(const PKCS12_SAFEBAG *bag, unsigned char **enc, const unsigned char **der,
+                        size_t *der_len)
+{
+    const unsigned char *p, *end, *c;
+    size_t n = 0, skip = 0;
+    int len = i2d_PKCS12_SAFEBAG(bag, enc);
+
+    if (len <= 0) {
+        return -1;
+    }
+    p = *enc;
+    end = p + len;
+    if ((c = der_enter(&p, end, 0x30, &n)) == NULL) { /* SafeBag */
+        return -1;
+    }
+    p = c;
+    end = c + n;
+    if (der_enter(&p, end, 0x06, &skip) == NULL ||    /* bagId */
+        (c = der_enter(&p, end, 0xa0, &n)) == NULL) { /* bagValue */
+        return -1;
+    }
+    p = c;
+    end = c + n;
+    if ((c = der_enter(&p, end, 0x30, &n)) == NULL) { /* CertBag */
+        return -1;
+    }
+    p = c;
+    end = c + n;
+    if (der_enter(&p, end, 0x06, &skip) == NULL ||    /* certId */
+        (c = der_enter(&p, end, 0xa0, &n)) == NULL) { /* certValue */
+        return -1;
+    }
+    p = c;
+    end = c + n;
+    if ((c = der_enter(&p, end, 0x04, &n)) == NULL) {
+        return -1;
+    }
+    *der = c;
+    *der_len = n;
+    return 0;
+}
+
 static int take_cert_bag(p12_ctx *ctx, const PKCS12_SAFEBAG *bag)
 {
-    X509 *x = NULL;
-    unsigned char *der = NULL;
+    unsigned char *enc = NULL;
+    const unsigned char *der = NULL;
+    size_t der_len = 0;
     char *name = NULL;
     char alias[TS_SHA256_HEX_LEN + 1];
     unsigned char sha[TS_SHA256_LEN];
-    int der_len, rc = -1;
+    int rc = -1;
 
     if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate || !bag_is_trusted(bag)) {
         ctx->out->skipped++;
         return 0;
     }
-    x = PKCS12_SAFEBAG_get1_cert(bag);
-    der_len = (x != NULL) ? i2d_X509(x, &der) : -1;
-    if (der_len <= 0) {
-        rc = fail_bag(ctx, "certificate bag does not hold a valid X.509 certificate");
+    if (cert_bag_der(bag, &enc, &der, &der_len) != 0 || !ts_der_is_sequence(der, der_len)) {
+        rc = fail_bag(ctx, "certificate bag does not hold a DER X.509 certificate");
         goto end;
     }
     name = PKCS12_get_friendlyname((PKCS12_SAFEBAG *)(uintptr_t)bag);
@@ -106,22 +185,21 @@ static int take_cert_bag(p12_ctx *ctx, const PKCS12_SAFEBAG *bag)
         }
     } else {
         /* No friendlyName: its fingerprint names it, stable and unique. */
-        if (EVP_Digest(der, (size_t)der_len, sha, NULL, EVP_sha256(), NULL) != 1) {
+        if (EVP_Digest(der, der_len, sha, NULL, EVP_sha256(), NULL) != 1) {
             rc = fail_bag(ctx, "cannot hash the certificate");
             goto end;
         }
         ts_sha256_to_hex(sha, alias);
     }
     if (ts_ks_push(ctx->out, name != NULL ? name : alias, strlen(name != NULL ? name : alias),
-                   TS_DEFAULT_TIMESTAMP_MS, der, (size_t)der_len) != 0) {
+                   TS_DEFAULT_TIMESTAMP_MS, der, der_len) != 0) {
         rc = ts_error_set(ctx->err, "", "out of memory");
         goto end;
     }
     rc = 0;
 end:
     OPENSSL_free(name);
-    OPENSSL_free(der);
-    X509_free(x);
+    OPENSSL_free(enc);
     return rc;
 }
 
