@@ -354,8 +354,11 @@ static int exec_main(int argc, char **argv)
     }
     fflush(NULL);
     execvp(p.operands[0], p.operands);
-    ts_cli_error(p.operands[0], "cannot execute: %s", strerror(errno));
-    ret = (errno == ENOENT) ? 127 : 126;
+    {
+        int e = errno;
+        ts_cli_error(p.operands[0], "cannot execute: %s", strerror(e));
+        ret = (e == ENOENT) ? 127 : 126; /* as shells and env(1) answer */
+    }
 end:
     free(preload);
     free(with);

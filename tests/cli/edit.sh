@@ -148,8 +148,8 @@ has "$OUT" "restored $(sha new)"
 expect 0 "$T" list
 hasnt "$OUT" "distrusted:"
 # the JDK's own cacerts is the default base (an alias keytool shows)
-if jh=$(ts_jdks | head -1) && [ -n "$jh" ]; then
-    alias=$(JAVA_HOME=$jh "$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | awk -F, '/trustedCertEntry/ {print $1; exit}')
+if jh=$(ts_jdks | sed -n 1p) && [ -n "$jh" ]; then
+    alias=$(JAVA_HOME=$jh "$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | awk -F, '/trustedCertEntry/ && !n++ {print $1}')
     [ -n "$alias" ] || ts_fail "no alias in the JDK's cacerts"
     JAVA_HOME=$jh expect 0 "$T" distrust "$alias"
     has "$OUT" "distrusted "
