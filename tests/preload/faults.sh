@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Fail safe, on every JDK: for every bad manifest of tests/manifest/bad (and a
+# world-writable one, a missing one, a wrong pin), the JVM starts with the
+# original cacerts and the library prints exactly one error line naming the
+# problem; with TRUSTSHIM_STRICT=1 opening cacerts fails instead.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/preload/lib.sh"
+ts_require_jdk
+pl_setup
+bad_src="$TS_SOURCE_DIR/tests/manifest/bad"
+ls "$bad_src"/*.json >/dev/null 2>&1 || ts_fail "no bad manifests in $bad_src"
+# A private copy: relative "file" entries keep working, and the ownership check passes.
+cp -r "$bad_src" "$TS_TMP/bad"
+chmod -R go-w "$TS_TMP/bad"
+ts_selfsigned "$TS_TMP" srv mail.example.test
+ts_selfsigned "$TS_TMP" other other.example.test
+cat >"$TS_TMP/good.json" <<JSON
+{ "version": 1, "certificates": [ $(pl_cert_json "$TS_TMP/srv.pem" mail '["mail.example.test"]') ] }
+JSON
+mkdir -p "$TS_TMP/open"
+chmod 777 "$TS_TMP/open"
+cp "$TS_TMP/good.json" "$TS_TMP/open/in-writable-dir.json"
+cp "$TS_TMP/good.json" "$TS_TMP/world-writable.json"
+chmod 666 "$TS_TMP/world-writable.json"
+# The pin of one certificate, the PEM of another.
+sed "s/$(ts_sha256_of_pem "$TS_TMP/srv.pem")/$(ts_sha256_of_pem "$TS_TMP/other.pem")/" "$TS_TMP/good.json" >"$TS_TMP/wrong-pin.json"
+
+# expect_one_error JAVA_HOME MANIFEST EXPECTED_TEXT BASE
+expect_one_error() {
+    local jh=$1 m=$2 text=$3 base=$4 out n
+    out=$(TRUSTSHIM_MANIFEST="$m" pl_probe "$jh" cacerts 2>"$TS_TMP/err") ||
+        { cat "$TS_TMP/err" >&2; ts_fail "$jh: $m: the JVM failed"; }
+    [ "$out" = "entries $base" ] || ts_fail "$jh: $m: expected the original $base entries, got $out"
+    n=$(pl_error_lines "$TS_TMP/err" | wc -l)
+    [ "$n" = 1 ] || { cat "$TS_TMP/err" >&2; ts_fail "$jh: $m: expected exactly one error line, got $n"; }
+    [ "$(grep -c . "$TS_TMP/err")" = 1 ] || { cat "$TS_TMP/err" >&2; ts_fail "$jh: $m: more on stderr than the error line"; }
+    grep -q -F -- "$text" "$TS_TMP/err" || ts_fail "$jh: $m: error line lacks '$text': $(cat "$TS_TMP/err")"
+    grep -q -F -- "error: " "$TS_TMP/err" || ts_fail "$jh: $m: not an error line"
+}
+
+for jh in $(ts_jdks); do
+    base=$(pl_probe_plain "$jh" cacerts | sed -n 's/^entries //p')
+    [ "$(TRUSTSHIM_MANIFEST="$TS_TMP/good.json" pl_probe "$jh" cacerts)" = "entries $((base + 1))" ] ||
+        ts_fail "$jh: the good manifest is not served"
+    count=0
+    for m in "$TS_TMP"/bad/*.json; do
+        expect_one_error "$jh" "$m" "$(cat "${m%.json}.expect")" "$base"
+        count=$((count + 1))
+    done
+    ts_log "$jh: $count bad manifests: original cacerts ($base entries) and one error line each"
+    expect_one_error "$jh" "$TS_TMP/world-writable.json" "writable by group or others" "$base"
+    expect_one_error "$jh" "$TS_TMP/open/in-writable-dir.json" "writable by group or others" "$base"
+    expect_one_error "$jh" "$TS_TMP/wrong-pin.json" "certificates[0].sha256: does not match" "$base"
+    expect_one_error "$jh" "$TS_TMP/missing.json" "$TS_TMP/missing.json" "$base"
+    ts_log "$jh: world-writable manifest, writable directory, wrong pin, missing file: refused, one line each"
+    ts_log "$jh: e.g. $(cat "$TS_TMP/err")"
+
+    # TRUSTSHIM_STRICT=1: the open fails (EACCES) instead.
+    for m in "$TS_TMP/world-writable.json" "$TS_TMP/bad/$(basename "$(ls "$TS_TMP"/bad/*.json | sed -n 1p)")"; do
+        if out=$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$m" pl_probe "$jh" cacerts 2>"$TS_TMP/err"); then
+            ts_fail "$jh: TRUSTSHIM_STRICT=1 with $m: cacerts loaded: $out"
+        fi
+        grep -q 'Permission denied' "$TS_TMP/err" || ts_fail "$jh: strict: expected EACCES: $(cat "$TS_TMP/err")"
+        [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] || ts_fail "$jh: strict: expected one error line"
+    done
+    [ "$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/good.json" pl_probe "$jh" cacerts)" = "entries $((base + 1))" ] ||
+        ts_fail "$jh: strict mode with a good manifest must serve"
+    ts_log "$jh: TRUSTSHIM_STRICT=1: the open fails with EACCES (Permission denied)"
+done
