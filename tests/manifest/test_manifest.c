@@ -60,10 +60,10 @@ static void test_errors_exact(void **state)
         "\", \"file\": \"a\"}]}",
         "certificates[0].alias",
         "must be lowercase (Java lowercases aliases when looking them up): write \"mail\"");
-    expect_error_s(
-        "{\"version\": 1, \"certificates\": [{\"sha256\": \"" SHA_A "\", \"file\": \"a\"}, "
-        "{\"sha256\": \"" SHA_A "\", \"pem\": \"x\"}]}",
-        "certificates[1].sha256",
+    expect_error_s("{\"version\": 1, \"certificates\": [{\"sha256\": \"" SHA_A
+                   "\", \"file\": \"a\"}, "
+                   "{\"sha256\": \"" SHA_A "\", \"pem\": \"x\"}]}",
+                   "certificates[1].sha256",
                    "duplicate certificate: same sha256 (also certificates[0].sha256)");
     expect_error_s(
         "{\"version\": 1, \"certificates\": [{\"alias\": \"x\", \"sha256\": \"" SHA_A
@@ -683,6 +683,20 @@ static void test_docs_example(void **state)
     }
     assert_true(m.n_certs >= 2);
     ts_manifest_free(&m);
+
+    /* docs/manifest.md shows this very file as its first JSON block. */
+    unsigned char *doc = NULL;
+    size_t doc_len = 0;
+    assert_int_equal(
+        ts_read_file(MF_TEST_DIR "/../../docs/manifest.md", 1 << 20, &doc, &doc_len, &err), 0);
+    const char *start = strstr((const char *)doc, "```json\n");
+    assert_non_null(start);
+    start += 8;
+    const char *end = strstr(start, "```");
+    assert_non_null(end);
+    assert_int_equal((size_t)(end - start), len);
+    assert_memory_equal(start, buf, len);
+    free(doc);
     free(buf);
 }
 
