@@ -700,6 +700,59 @@ static void test_docs_example(void **state)
     free(buf);
 }
 
+/*
+ * Every prefix of a valid manifest and many single-byte changes: each parses or
+ * fails with a message, never crashes or leaks (the ASan build checks), and
+ * whatever parses prints back to text that parses to the same thing.
+ */
+static void test_mutations(void **state)
+{
+    static const unsigned char values[] = {0,   '"', '\\', '{',  '[',  ']', ',',
+                                           ':', '1', 'x',  0x80, 0xff, ' '};
+    const char *text = full_json();
+    size_t len = strlen(text);
+    char *copy = malloc(len + 1);
+    size_t ok = 0, bad = 0;
+
+    (void)state;
+    for (size_t cut = 0; cut <= len + 1; cut++) {
+        for (size_t v = 0; v <= sizeof(values); v++) {
+            ts_manifest m;
+            ts_error err;
+            size_t n = cut < len ? cut : len;
+
+            memcpy(copy, text, len + 1);
+            if (cut > len || v == sizeof(values)) {
+                /* a truncation (or, past the end, the text as it is) */
+                if (v != sizeof(values)) {
+                    continue;
+                }
+            } else {
+                copy[cut] = (char)values[v];
+                n = len;
+            }
+            if (ts_manifest_parse(copy, n, "mut.json", &m, &err) == 0) {
+                char *json = ts_manifest_to_json(&m);
+                ts_manifest back;
+                assert_non_null(json);
+                assert_int_equal(ts_manifest_parse(json, strlen(json), NULL, &back, &err), 0);
+                assert_manifests_equal(&m, &back);
+                ts_manifest_free(&back);
+                free(json);
+                ok++;
+            } else {
+                assert_true(err.what[0] != '\0');
+                assert_string_equal(err.file, "mut.json");
+                bad++;
+            }
+            ts_manifest_free(&m);
+        }
+    }
+    print_message("mutations: %zu parsed, %zu refused\n", ok, bad);
+    assert_true(ok > 0 && bad > ok);
+    free(copy);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -714,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_parse_full),   cmocka_unit_test(test_defaults_and_minimal),
         cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_load_certs),
         cmocka_unit_test(test_editing),      cmocka_unit_test(test_docs_example),
+        cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
