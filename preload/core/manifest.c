@@ -103,9 +103,12 @@ static const char *parse_sha(const char *s, unsigned char sha[TS_SHA256_LEN], ch
             return buf;
         }
     }
-    if (digits != TS_SHA256_HEX_LEN || (len != TS_SHA256_HEX_LEN && !colons)) {
+    if (digits != TS_SHA256_HEX_LEN) {
         snprintf(buf, size, "got %zu hexadecimal digits", digits);
         return buf;
+    }
+    if (len != TS_SHA256_HEX_LEN && !colons) {
+        return "':' goes between every two digits, or nowhere";
     }
     for (size_t i = 0, o = 0; o < TS_SHA256_LEN; o++) {
         if (colons && o > 0) {

@@ -115,6 +115,9 @@ static void test_errors_exact(void **state)
                  "invalid UTF-8: expected JSON text in UTF-8");
     expect_error_s("{\"version\": 1, \"password\": \"\xed\xa0\x80\"}", "line 1, column 29",
                    "invalid UTF-8: expected JSON text in UTF-8");
+    expect_error_s("{\"version\": 1, \"distrust\": [\"" SHA_A ":\"]}", "distrust[0]",
+                   "expected 64 hexadecimal digits (the certificate's SHA-256, ':' separators "
+                   "allowed), ':' goes between every two digits, or nowhere");
     /* A key with odd bytes is shown escaped. */
     expect_error_s("{\"version\": 1, \"pass\\nword\": 1}", "pass\\x0aword",
                    "unknown field (expected one of version, password, format, certificates, "
