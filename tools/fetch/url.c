@@ -122,6 +122,10 @@ int ts_url_parse(const char *s, ts_url *u, char *why, size_t why_size)
         }
     } else {
         const char *colon = memchr(host, ':', (size_t)(end - host));
+        if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+            return fail(why, why_size, "invalid host '%.*s' (IPv6 addresses go in brackets)",
+                        (int)(end - host), host);
+        }
         host_len = colon ? (size_t)(colon - host) : (size_t)(end - host);
         if (colon) {
             port = colon + 1;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# trustshim check (exit 0 / 2 / 1 with --strict, the JDKs found) and verify (yes or
+# no and why, against openssl s_server and a STARTTLS server).
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/cli/lib.sh"
+ts_require_jdk
+
+expect 0 "$T" init
+mkcert longca "Long CA"
+expect 0 "$T" add "$TS_TMP/longca.pem"
+
+# --- check
+expect 0 "$T" check
+has "$OUT" "manifest $TRUSTSHIM_MANIFEST: sound (1 certificates, 0 distrusted)"
+for jh in $(ts_jdks); do
+    has "$OUT" "$jh "
+    n=$("$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | grep -c trustedCertEntry)
+    line=$(grep -F "$jh " <<<"$OUT")
+    # JDK  CACERTS  BASE  ADDED  DUPLICATES  DISTRUSTED  SERVED
+    read -r _ _ base added dups dist served <<<"$line"
+    [ "$base $added $dups $dist $served" = "$n 1 0 0 $((n + 1))" ] || ts_fail "check for $jh: $line (keytool: $n)"
+done
+expect 0 "$T" check --strict
+# a certificate expiring within 30 days: a warning; --strict makes it exit 1
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 10 -keyout "$TS_TMP/soon.key" -out "$TS_TMP/soon.pem" \
+    -subj "/CN=Soon CA" 2>/dev/null
+expect 0 "$T" add "$TS_TMP/soon.pem"
+expect 0 "$T" check
+has "$ERR" "trustshim: warning: $TRUSTSHIM_MANIFEST: certificates[1] (soon-ca): expires in "
+has "$OUT" "1 warning"
+expect 1 "$T" check --strict
+mkcert_dated old "Old CA" 20200101000000Z 20200201000000Z 2048 sha256 TRUE
+expect 0 "$T" add "$TS_TMP/old.pem"
+expect 1 "$T" check --strict
+has "$ERR" "certificates[2] (old-ca): expired on 2020-02-01"
+expect 0 "$T" remove soon-ca old-ca
+# errors: exit 2, one line with file and place
+cp "$TRUSTSHIM_MANIFEST" "$TS_TMP/good.json"
+sed -i "s/\"sha256\": \"$(sha longca)\"/\"sha256\": \"$(sha soon)\"/" "$TRUSTSHIM_MANIFEST"
+expect 2 "$T" check
+error_is "$TRUSTSHIM_MANIFEST: certificates[0].sha256: does not match the certificate"
+cp "$TS_TMP/good.json" "$TRUSTSHIM_MANIFEST"
+echo '{"version": 1, "certificates": [' >"$TS_TMP/broken.json"
+expect 2 "$T" --manifest "$TS_TMP/broken.json" check
+error_is "$TS_TMP/broken.json"
+chmod 0666 "$TRUSTSHIM_MANIFEST"
+expect 2 "$T" check
+error_is "writable by group or others"
+chmod 0644 "$TRUSTSHIM_MANIFEST"
+chmod 0777 "$(dirname "$TRUSTSHIM_MANIFEST")"
+expect 2 "$T" check
+error_is "$(dirname "$TRUSTSHIM_MANIFEST"): writable by group or others"
+chmod 0755 "$(dirname "$TRUSTSHIM_MANIFEST")"
+expect 0 "$T" check
+
+# --- verify
+ts_selfsigned "$TS_TMP" srv localhost
+port=$(ts_free_port)
+ts_s_server "$TS_TMP/srv.pem" "$TS_TMP/srv.key" "$port"
+url="https://localhost:$port"
+expect 1 "$T" verify "$url"
+has "$OUT" "no: $url is not trusted: self-signed certificate"
+expect 0 "$T" add "$TS_TMP/srv.pem" --alias srv --host localhost
+expect 0 "$T" verify "$url"
+has "$OUT" "yes: $url is trusted (anchor: srv; host name localhost matches)"
+expect 0 "$T" verify "https://127.0.0.1:$port"
+# the host name is checked as PKIX does
+mkcert other "other.example.test" -addext "subjectAltName=DNS:other.example.test"
+port2=$(ts_free_port)
+ts_s_server "$TS_TMP/other.pem" "$TS_TMP/other.key" "$port2"
+expect 0 "$T" add "$TS_TMP/other.pem" --alias other
+expect 1 "$T" verify "https://localhost:$port2"
+has "$OUT" "no: https://localhost:$port2 is not trusted: hostname mismatch"
+# a CA in the manifest makes the servers it signed trusted; distrusting it undoes that
+mkcert root "Verify Root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+openssl req -new -newkey rsa:2048 -nodes -keyout "$TS_TMP/leaf.key" -out "$TS_TMP/leaf.csr" -subj "/CN=localhost" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\n' >"$TS_TMP/leaf.ext"
+openssl x509 -req -in "$TS_TMP/leaf.csr" -CA "$TS_TMP/root.pem" -CAkey "$TS_TMP/root.key" -CAcreateserial \
+    -days 30 -sha256 -extfile "$TS_TMP/leaf.ext" -out "$TS_TMP/leaf.pem" 2>/dev/null
+port3=$(ts_free_port)
+ts_s_server "$TS_TMP/leaf.pem" "$TS_TMP/leaf.key" "$port3"
+expect 1 "$T" verify "localhost:$port3"
+has "$OUT" "unable to get local issuer certificate"
+expect 0 "$T" add "$TS_TMP/root.pem"
+expect 0 "$T" verify "localhost:$port3"
+has "$OUT" "anchor: verify-root"
+expect 0 "$T" distrust "$(sha root)"
+expect 1 "$T" verify "localhost:$port3"
+has "$OUT" "no: "
+# the trust includes the JDK's base: summary line
+has "$OUT" "trust: "
+# over STARTTLS
+P=$(ts_free_port); py_server smtp "$P" ok srv
+expect 0 "$T" verify "smtp://localhost:$P"
+has "$OUT" "yes: "
+# a connection failure is an error line, exit 1
+P=$(ts_free_port)
+expect 1 "$T" verify "https://127.0.0.1:$P"
+error_is "cannot connect"
+expect 2 "$T" verify
+error_is "no URL given"
+ts_log "ok"
