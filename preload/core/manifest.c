@@ -1294,68 +1294,146 @@ static int rewrap(ts_error *err, const ts_error *inner, const char *where,
     return ts_error_set(err, where, "%s", what);
 }
 
-static int load_one(ts_manifest_cert *mc, size_t i, const char *manifest_path, bool check_owner,
-                    unsigned uid, ts_error *err)
+/*
+ * Bundles already read during one ts_manifest_load_certs call: several entries
+ * often pin certificates of the same bundle (ca-certificates.crt holds ~140),
+ * and decoding it again for each would make loading quadratic.
+ */
+typedef struct bundle {
+    char *path;
+    ts_cert_list list;
+} bundle;
+
+typedef struct bundle_cache {
+    bundle *items;
+    size_t count;
+} bundle_cache;
+
+static void bundle_cache_free(bundle_cache *c)
 {
-    char where[WHERE_MAX], full[4096], hex[TS_SHA256_HEX_LEN + 1];
-    ts_cert_list list = {0};
+    for (size_t i = 0; i < c->count; i++) {
+        free(c->items[i].path);
+        ts_cert_list_free(&c->items[i].list);
+    }
+    free(c->items);
+}
+
+/* Takes list into the cache when it is a bundle; returns 0 when it did. */
+static int bundle_cache_keep(bundle_cache *c, const char *path, ts_cert_list *list)
+{
+    bundle *grown;
+    char *copy;
+
+    if (list->count < 2 || (copy = xstrdup(path)) == NULL) {
+        return -1;
+    }
+    grown = realloc(c->items, (c->count + 1) * sizeof(*c->items));
+    if (grown == NULL) {
+        free(copy);
+        return -1;
+    }
+    c->items = grown;
+    c->items[c->count].path = copy;
+    c->items[c->count].list = *list;
+    c->count++;
+    memset(list, 0, sizeof(*list));
+    return 0;
+}
+
+static const ts_cert_list *bundle_cache_find(const bundle_cache *c, const char *path)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        if (strcmp(c->items[i].path, path) == 0) {
+            return &c->items[i].list;
+        }
+    }
+    return NULL;
+}
+
+/* The certificates an entry's pem or file holds: *found points into own or the cache. */
+static int entry_certs(const ts_manifest_cert *mc, size_t i, const char *manifest_path,
+                       bool check_owner, unsigned uid, bundle_cache *cache, ts_cert_list *own,
+                       const ts_cert_list **found, ts_error *err)
+{
+    char where[WHERE_MAX], full[4096];
     unsigned char *buf = NULL;
     size_t len = 0;
     ts_error inner;
-    int rc = -1;
+    int rc;
 
     ts_error_clear(&inner);
     if (mc->pem != NULL) {
-        snprintf(where, sizeof(where), "certificates[%zu].pem", i);
-        if (ts_certs_parse((const unsigned char *)mc->pem, strlen(mc->pem), &list, &inner) != 0) {
+        fmt(where, sizeof(where), "certificates[%zu].pem", i);
+        if (ts_certs_parse((const unsigned char *)mc->pem, strlen(mc->pem), own, &inner) != 0) {
             return rewrap(err, &inner, where, manifest_path);
         }
-    } else {
-        snprintf(where, sizeof(where), "certificates[%zu].file", i);
-        if (cert_file_path(manifest_path, mc->file, full, sizeof(full)) != 0) {
-            return ts_error_set(err, where, "path too long");
-        }
-        if (check_owner && ts_file_check_safe(full, (uid_t)uid, &inner) != 0) {
-            return rewrap(err, &inner, where, manifest_path);
-        }
-        if (ts_read_file(full, CERT_FILE_MAX, &buf, &len, &inner) != 0) {
-            return rewrap(err, &inner, where, manifest_path);
-        }
-        if (ts_certs_parse(buf, len, &list, &inner) != 0) {
-            ts_error_set_file(&inner, full);
-            rc = rewrap(err, &inner, where, manifest_path);
+        *found = own;
+        return 0;
+    }
+    fmt(where, sizeof(where), "certificates[%zu].file", i);
+    if (cert_file_path(manifest_path, mc->file, full, sizeof(full)) != 0) {
+        return ts_error_set(err, where, "path too long");
+    }
+    *found = bundle_cache_find(cache, full);
+    if (*found != NULL) {
+        return 0;
+    }
+    if (check_owner && ts_file_check_safe(full, (uid_t)uid, &inner) != 0) {
+        return rewrap(err, &inner, where, manifest_path);
+    }
+    if (ts_read_file(full, CERT_FILE_MAX, &buf, &len, &inner) != 0) {
+        return rewrap(err, &inner, where, manifest_path);
+    }
+    rc = ts_certs_parse(buf, len, own, &inner);
+    free(buf);
+    if (rc != 0) {
+        ts_error_set_file(&inner, full);
+        return rewrap(err, &inner, where, manifest_path);
+    }
+    *found = own;
+    if (bundle_cache_keep(cache, full, own) == 0) {
+        *found = &cache->items[cache->count - 1].list;
+    }
+    return 0;
+}
+
+static int load_one(ts_manifest_cert *mc, size_t i, const char *manifest_path, bool check_owner,
+                    unsigned uid, bundle_cache *cache, ts_error *err)
+{
+    char where[WHERE_MAX], hex[TS_SHA256_HEX_LEN + 1];
+    ts_cert_list own = {0};
+    const ts_cert_list *list = NULL;
+    int rc = -1;
+
+    if (entry_certs(mc, i, manifest_path, check_owner, uid, cache, &own, &list, err) != 0) {
+        ts_cert_list_free(&own);
+        return -1;
+    }
+    fmt(where, sizeof(where), "certificates[%zu].sha256", i);
+    for (size_t k = 0; k < list->count; k++) {
+        if (memcmp(list->items[k].sha256, mc->sha256, TS_SHA256_LEN) == 0) {
+            rc = ts_cert_copy(&mc->cert, &list->items[k]) == 0 ? 0 : oom(err, where);
             goto end;
         }
     }
-    snprintf(where, sizeof(where), "certificates[%zu].sha256", i);
-    for (size_t k = 0; k < list.count; k++) {
-        if (memcmp(list.items[k].sha256, mc->sha256, TS_SHA256_LEN) == 0) {
-            if (ts_cert_copy(&mc->cert, &list.items[k]) != 0) {
-                oom(err, where);
-                goto end;
-            }
-            rc = 0;
-            goto end;
-        }
-    }
-    ts_sha256_to_hex(list.items[0].sha256, hex);
-    if (list.count == 1) {
+    ts_sha256_to_hex(list->items[0].sha256, hex);
+    if (list->count == 1) {
         ts_error_set(err, where, "does not match the certificate (got %s)", hex);
     } else {
         ts_error_set(err, where,
                      "does not match the certificate (got %s; none of the %zu certificates in the "
                      "bundle matches)",
-                     hex, list.count);
+                     hex, list->count);
     }
 end:
-    ts_cert_list_free(&list);
-    free(buf);
+    ts_cert_list_free(&own);
     return rc;
 }
 
 int ts_manifest_load_certs(ts_manifest *m, const char *manifest_path, bool check_owner,
                            unsigned uid, ts_error *err)
 {
+    bundle_cache cache = {0};
     size_t i;
 
     ts_error_clear(err);
@@ -1364,10 +1442,11 @@ int ts_manifest_load_certs(ts_manifest *m, const char *manifest_path, bool check
         if (m->certs[i].cert.der != NULL) {
             continue;
         }
-        if (load_one(&m->certs[i], i, manifest_path, check_owner, uid, err) != 0) {
+        if (load_one(&m->certs[i], i, manifest_path, check_owner, uid, &cache, err) != 0) {
             break;
         }
     }
+    bundle_cache_free(&cache);
     if (i == m->n_certs) {
         return 0;
     }

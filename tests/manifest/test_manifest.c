@@ -455,6 +455,22 @@ static void test_load_certs(void **state)
     ts_manifest_free(&m);
     free(text);
 
+    /* Several entries pinning certificates of one bundle (read once, then cached). */
+    text = mf_printf("{\"version\": 1, \"certificates\": ["
+                     "{\"sha256\": \"%s\", \"file\": \"certs/bundle.pem\"},"
+                     "{\"sha256\": \"%s\", \"file\": \"certs/other.pem\"},"
+                     "{\"sha256\": \"%s\", \"file\": \"certs/bundle.pem\"},"
+                     "{\"sha256\": \"%s\", \"file\": \"certs/bundle.pem\"}]}",
+                     hc, ho, ha, hb);
+    mf_write(mpath, text, 0644);
+    assert_int_equal(ts_manifest_load(mpath, &m, &err), 0);
+    assert_memory_equal(m.certs[0].cert.der, c.der, c.der_len);
+    assert_memory_equal(m.certs[1].cert.der, other.der, other.der_len);
+    assert_memory_equal(m.certs[2].cert.der, a.der, a.der_len);
+    assert_memory_equal(m.certs[3].cert.der, b.der, b.der_len);
+    ts_manifest_free(&m);
+    free(text);
+
     /* A pin matching nothing in a single-certificate file. */
     text = mf_printf(
         "{\"version\": 1, \"certificates\": [{\"sha256\": \"%s\", \"file\": \"certs/other.pem\"}]}",
