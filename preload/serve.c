@@ -51,6 +51,9 @@ typedef struct served {
     unsigned char *blob;
     size_t len;
     ts_merge_summary summary;
+    int master; /* a sealed memfd holding blob, reopened per open; -1 if none */
+    file_id
+        master_id; /* its identity: the descriptor may have been closed and reused by the program */
 } served;
 
 typedef struct config {
@@ -67,6 +70,8 @@ typedef struct config {
     const char **target_names;
     ts_names names;
 } config;
+
+static void make_master(served *s);
 
 static config *ts_config; /* published once read (ok or not) */
 static served *ts_served; /* pushed under ts_lock, read without it */
@@ -523,6 +528,7 @@ static const served *synthesized(const config *c, const char *abs)
     if (s == NULL) {
         s = build(c, &spec, NULL, 0, abs, NULL);
         if (s != NULL) {
+            make_master(s);
             push(s);
         }
     }
@@ -560,12 +566,17 @@ static const served *existing(const config *c, int fd0, const char *abs, ts_tail
                 s->id = id;
                 s->failed = true;
                 s->path = strdup(abs);
+                if (s->path == NULL) {
+                    free(s);
+                    s = NULL;
+                }
             }
         } else {
             s = build(c, &spec, base, base_len, abs, &id);
             free(base);
         }
         if (s != NULL) {
+            make_master(s);
             push(s);
         }
     }
@@ -582,10 +593,10 @@ static int refuse(void)
     return TS_NOT_SERVED;
 }
 
-/* A new descriptor with its own offset on a sealed copy of the blob. */
-static int memfd_of(const served *s, int flags)
+/* A new sealed memfd holding the blob, at offset 0. */
+static int memfd_copy(const served *s, bool cloexec)
 {
-    unsigned int mflags = MFD_ALLOW_SEALING | (((flags & O_CLOEXEC) != 0) ? MFD_CLOEXEC : 0);
+    unsigned int mflags = MFD_ALLOW_SEALING | (cloexec ? MFD_CLOEXEC : 0);
     int fd = ts_sys_memfd("trustshim", mflags);
 
     if (fd < 0) {
@@ -610,6 +621,51 @@ static int memfd_of(const served *s, int flags)
         return -1;
     }
     return fd;
+}
+
+/* Keeps a sealed master copy of a freshly built blob (under the lock). */
+static void make_master(served *s)
+{
+    struct stat st;
+
+    s->master = -1;
+    if (s->failed) {
+        return;
+    }
+    int fd = memfd_copy(s, true);
+    if (fd >= 0 && ts_sys_fstat(fd, &st) == 0) {
+        s->master = fd;
+        s->master_id = (file_id){st.st_dev, st.st_ino, true};
+    } else if (fd >= 0) {
+        close(fd);
+    }
+}
+
+/*
+ * A new descriptor with its own offset: a read-only reopen of the sealed
+ * master through /proc (no copy), checked to still be our memfd; else a fresh copy.
+ */
+static int memfd_of(const served *s, int flags)
+{
+    bool cloexec = (flags & O_CLOEXEC) != 0;
+
+    if (s->master >= 0) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", s->master);
+        int fd = ts_libc_open(TS_ID_open, AT_FDCWD, path, O_RDONLY | (cloexec ? O_CLOEXEC : 0), 0);
+        if (fd >= 0) {
+            file_id id = {0, 0, false};
+            if (ts_sys_fstat(fd, &st) == 0) {
+                id = (file_id){st.st_dev, st.st_ino, true};
+            }
+            if (same_id(&id, &s->master_id)) {
+                return fd;
+            }
+            close(fd);
+        }
+    }
+    return memfd_copy(s, cloexec);
 }
 
 static int serve_open(int dirfd, const char *path, int flags)

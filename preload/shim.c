@@ -80,6 +80,21 @@ static int64_t timestamp_from_env(void)
     return TS_DEFAULT_TIMESTAMP_MS;
 }
 
+/* A relative manifest path means relative to the directory the process started in, not a later one.
+ */
+static void absolute(char *path, size_t size)
+{
+    char cwd[PATH_MAX], joined[PATH_MAX * 2];
+
+    if (path[0] == '\0' || path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
+        return;
+    }
+    int n = snprintf(joined, sizeof(joined), "%s/%s", cwd, path);
+    if (n > 0 && (size_t)n < size) {
+        memcpy(path, joined, (size_t)n + 1);
+    }
+}
+
 int ts_env_init(void)
 {
     int state = __atomic_load_n(&ts_state, __ATOMIC_ACQUIRE);
@@ -96,6 +111,7 @@ int ts_env_init(void)
         e->strict = env_is_1("TRUSTSHIM_STRICT");
         e->timestamp_ms = timestamp_from_env();
         copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest));
+        absolute(e->manifest, sizeof(e->manifest));
         copy_env("ALLEGRA_HOME", e->allegra_home, sizeof(e->allegra_home));
         copy_env("TRACKPLUS_HOME", e->trackplus_home, sizeof(e->trackplus_home));
         /* Setuid programs must not be steered by the environment: off, silently. */

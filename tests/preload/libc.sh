@@ -56,6 +56,10 @@ n=$(grep -c -F -- ": fd ${served#read: }" "$TS_TMP/served.out" || true)
 [ "$n" = 10 ] || { cat "$TS_TMP/served.out" >&2; ts_fail "expected 10 open forms to serve the merged bytes, got $n"; }
 ts_log "cacerts: disk '$disk', served '$served' through all 10 open forms"
 
+# Each served open has its own offset, and the descriptor is read-only.
+out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" offsets "$jre/cacerts")
+[ "$out" = "offsets: a 100 b 4 same-start yes write refused" ] || ts_fail "served descriptors: $out"
+
 # Off: TRUSTSHIM_MANIFEST unset, TRUSTSHIM_DISABLE=1.
 [ "$(ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] || ts_fail "served without TRUSTSHIM_MANIFEST"
 [ "$(TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] ||

@@ -185,8 +185,36 @@ static void read_path(const char *who, const char *path)
     fflush(stdout);
 }
 
+/* Two opens of path: each has its own offset, and neither can write. */
+static int offsets(const char *path)
+{
+    unsigned char a[100], b[4];
+    int fa = open(path, O_RDONLY), fb;
+
+    if (fa < 0 || read(fa, a, sizeof(a)) != (ssize_t)sizeof(a)) {
+        printf("offsets: cannot read %s\n", path);
+        return 1;
+    }
+    fb = open(path, O_RDONLY);
+    if (fb < 0 || read(fb, b, sizeof(b)) != (ssize_t)sizeof(b)) {
+        printf("offsets: second open failed\n");
+        return 1;
+    }
+    long off_a = (long)lseek(fa, 0, SEEK_CUR), off_b = (long)lseek(fb, 0, SEEK_CUR);
+    int same_start = memcmp(a, b, sizeof(b)) == 0;
+    ssize_t w = write(fb, "x", 1);
+    printf("offsets: a %ld b %ld same-start %s write %s\n", off_a, off_b, same_start ? "yes" : "no",
+           w < 0 ? "refused" : "allowed");
+    close(fa);
+    close(fb);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "offsets") == 0) {
+        return offsets(argv[2]);
+    }
     if (argc >= 3 && strcmp(argv[1], "calls") == 0) {
         for (int i = 2; i < argc; i++) {
             calls(argv[i]);
