@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate input: PEM / DER / PKCS#7 -> DER list + SHA-256. */
 #include "cert.h"
+#include "keystore_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@
 /* Larger inputs are refused before OpenSSL sees them (its lengths are int). */
 #define CERT_MAX_INPUT ((size_t)INT_MAX / 2)
 
-static int sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
+int ts_sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
 {
     unsigned int n = 0;
 
@@ -28,6 +29,31 @@ static int sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA
         ERR_clear_error();
         return -1;
     }
+    return 0;
+}
+
+int ts_grow(void **items, size_t *cap, size_t count, size_t extra, size_t elem)
+{
+    size_t need, n;
+    void *p;
+
+    if (extra > SIZE_MAX / elem - count) {
+        return -1;
+    }
+    need = count + extra;
+    if (need <= *cap) {
+        return 0;
+    }
+    n = (*cap == 0) ? 8 : *cap;
+    while (n < need) {
+        n = (n > SIZE_MAX / 2 / elem) ? need : n * 2;
+    }
+    p = realloc(*items, n * elem);
+    if (p == NULL) {
+        return -1;
+    }
+    *items = p;
+    *cap = n;
     return 0;
 }
 
@@ -50,27 +76,11 @@ static bool der_is_one_x509(const unsigned char *der, size_t len)
 
 static int list_reserve(ts_cert_list *l, size_t extra)
 {
-    size_t need, cap;
-    ts_cert *items;
+    void *items = l->items;
+    int rc = ts_grow(&items, &l->cap, l->count, extra, sizeof(ts_cert));
 
-    if (extra > SIZE_MAX / sizeof(ts_cert) - l->count) {
-        return -1;
-    }
-    need = l->count + extra;
-    if (need <= l->cap) {
-        return 0;
-    }
-    cap = (l->cap == 0) ? 8 : l->cap;
-    while (cap < need) {
-        cap = (cap > SIZE_MAX / 2 / sizeof(ts_cert)) ? need : cap * 2;
-    }
-    items = realloc(l->items, cap * sizeof(ts_cert));
-    if (items == NULL) {
-        return -1;
-    }
     l->items = items;
-    l->cap = cap;
-    return 0;
+    return rc;
 }
 
 /* Appends a copy of der without checking it is a certificate. */
@@ -88,7 +98,7 @@ static int list_push_unchecked(ts_cert_list *l, const unsigned char *der, size_t
     }
     memcpy(c->der, der, len);
     c->der_len = len;
-    if (sha256(der, len, c->sha256) != 0) {
+    if (ts_sha256(der, len, c->sha256) != 0) {
         free(c->der);
         c->der = NULL;
         return -1;

@@ -8,9 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-
 #define ALIAS_MAX 255
 #define ALIAS_FROM_TEXT_MAX 64
 
@@ -87,38 +84,11 @@ bool ts_der_is_sequence(const unsigned char *der, size_t len)
 
 static int ks_reserve(ts_keystore *ks, size_t extra)
 {
-    size_t need, cap;
-    ts_entry *items;
+    void *items = ks->items;
+    int rc = ts_grow(&items, &ks->cap, ks->count, extra, sizeof(ts_entry));
 
-    if (extra > SIZE_MAX / sizeof(ts_entry) - ks->count) {
-        return -1;
-    }
-    need = ks->count + extra;
-    if (need <= ks->cap) {
-        return 0;
-    }
-    cap = (ks->cap == 0) ? 16 : ks->cap;
-    while (cap < need) {
-        cap = (cap > SIZE_MAX / 2 / sizeof(ts_entry)) ? need : cap * 2;
-    }
-    items = realloc(ks->items, cap * sizeof(ts_entry));
-    if (items == NULL) {
-        return -1;
-    }
     ks->items = items;
-    ks->cap = cap;
-    return 0;
-}
-
-static int sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
-{
-    unsigned int n = 0;
-
-    if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
-        ERR_clear_error();
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t created_ms,
@@ -133,7 +103,7 @@ int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t cre
     memset(e, 0, sizeof(*e));
     e->alias = malloc(alias_len + 1);
     e->cert.der = malloc(der_len > 0 ? der_len : 1);
-    if (e->alias == NULL || e->cert.der == NULL || sha256(der, der_len, e->cert.sha256) != 0) {
+    if (e->alias == NULL || e->cert.der == NULL || ts_sha256(der, der_len, e->cert.sha256) != 0) {
         free(e->alias);
         free(e->cert.der);
         return -1;

@@ -17,6 +17,13 @@ int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t cre
 /* Whether der is one DER SEQUENCE whose length covers exactly len bytes. */
 bool ts_der_is_sequence(const unsigned char *der, size_t len);
 
+/* SHA-256 of buf; 0, or -1 (OpenSSL failed; its error queue is cleared). */
+int ts_sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN]);
+
+/* Makes room for extra more elements of elem bytes in *items (count used, *cap
+ * allocated), doubling; 0, or -1 on overflow or out of memory (*items kept). */
+int ts_grow(void **items, size_t *cap, size_t count, size_t extra, size_t elem);
+
 /* Format decoders/encoders: decode appends to an empty keystore (the caller
  * moves the result, so that a failure appends nothing). */
 int ts_jks_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,

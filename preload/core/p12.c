@@ -185,7 +185,7 @@ static int take_cert_bag(p12_ctx *ctx, const PKCS12_SAFEBAG *bag)
         }
     } else {
         /* No friendlyName: its fingerprint names it, stable and unique. */
-        if (EVP_Digest(der, der_len, sha, NULL, EVP_sha256(), NULL) != 1) {
+        if (ts_sha256(der, der_len, sha) != 0) {
             rc = fail_bag(ctx, "cannot hash the certificate");
             goto end;
         }
