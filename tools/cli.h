@@ -111,9 +111,14 @@ typedef struct ts_edit {
     ts_manifest m;
     bool loaded;
     struct stat st;
+    FILE *report; /* what the command did, printed by ts_edit_finish once it is written */
+    char *report_text;
+    size_t report_len;
 } ts_edit;
 int ts_edit_begin(ts_edit *e, const char *path);
 int ts_edit_commit(ts_edit *e, ts_error *err);
+/* Commits when changed, then prints the report; returns the exit status. */
+int ts_edit_finish(ts_edit *e, bool changed);
 void ts_edit_end(ts_edit *e);
 /* Takes the lock only (init). */
 int ts_lock_manifest(const char *path, int *fd, ts_error *err);

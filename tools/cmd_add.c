@@ -129,9 +129,6 @@ static int add_main(int argc, char **argv)
     size_t n_hosts = 0;
     const char *alias = NULL;
     size_t added = 0;
-    FILE *report = NULL;
-    char *report_text = NULL;
-    size_t report_len = 0;
     int o;
     int ret = TS_EXIT_USAGE;
 
@@ -203,11 +200,6 @@ static int add_main(int argc, char **argv)
         goto end;
     }
     ret = TS_EXIT_USAGE;
-    /* what was added is told once it is written */
-    report = open_memstream(&report_text, &report_len);
-    if (!report) {
-        goto end;
-    }
     for (int i = 0; i < p.n_operands; i++) {
         char abs[4096];
         char source[4200];
@@ -215,26 +207,13 @@ static int add_main(int argc, char **argv)
             snprintf(abs, sizeof(abs), "%s", p.operands[i]);
         }
         snprintf(source, sizeof(source), "add %s", abs);
-        if (ts_add_certs(report, &e.m, p.operands[i], lists[i].items, lists[i].count, alias, hosts,
-                         n_hosts, source, &added) != TS_EXIT_OK) {
+        if (ts_add_certs(e.report, &e.m, p.operands[i], lists[i].items, lists[i].count, alias,
+                         hosts, n_hosts, source, &added) != TS_EXIT_OK) {
             goto end;
         }
     }
-    if (added > 0) {
-        if (ts_edit_commit(&e, &err) != 0) {
-            ts_cli_core_error(e.path, &err);
-            ret = TS_EXIT_FAIL;
-            goto end;
-        }
-    }
-    fflush(report);
-    fputs(report_text, stdout);
-    ret = TS_EXIT_OK;
+    ret = ts_edit_finish(&e, added > 0);
 end:
-    if (report) {
-        fclose(report);
-    }
-    free(report_text);
     ts_edit_end(&e);
     if (lists) {
         for (int i = 0; i < p.n_operands; i++) {

@@ -97,22 +97,17 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
 {
     ts_optparse p;
     ts_edit e;
-    ts_error err;
     ts_keystore base;
     bool base_loaded = false;
     const char *base_opt = NULL;
     unsigned char(*shas)[TS_SHA256_LEN] = NULL;
     size_t changed = 0;
-    FILE *report = NULL;
-    char *report_text = NULL;
-    size_t report_len = 0;
     int o;
     int ret = TS_EXIT_USAGE;
 
     memset(&e, 0, sizeof(e));
     memset(&base, 0, sizeof(base));
     e.lock_fd = -1;
-    ts_error_clear(&err);
     if (ts_opt_init(&p, cmd, argc, argv) != 0) {
         goto end;
     }
@@ -144,17 +139,13 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
         goto end;
     }
     ret = TS_EXIT_USAGE;
-    report = open_memstream(&report_text, &report_len);
-    if (!report) {
-        goto end;
-    }
     for (int i = 0; i < p.n_operands; i++) {
         char hex[TS_SHA256_HEX_LEN + 1];
         bool present = ts_manifest_is_distrusted(&e.m, shas[i]);
         ts_sha256_to_hex(shas[i], hex);
         if (distrust) {
             if (present) {
-                fprintf(report, "already distrusted: %s; nothing changed\n", hex);
+                fprintf(e.report, "already distrusted: %s; nothing changed\n", hex);
                 continue;
             }
             if (ts_manifest_distrust(&e.m, shas[i]) != 0) {
@@ -165,7 +156,7 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
                 ts_cli_warn(p.operands[i],
                             "not in the base trust store checked; distrusted anyway");
             }
-            fprintf(report, "distrusted %s\n", hex);
+            fprintf(e.report, "distrusted %s\n", hex);
         } else {
             if (!present) {
                 ts_cli_error(e.path, "'%s' is not distrusted (sha256 %s); nothing changed",
@@ -173,23 +164,12 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
                 goto end;
             }
             ts_manifest_undistrust(&e.m, shas[i]);
-            fprintf(report, "restored %s\n", hex);
+            fprintf(e.report, "restored %s\n", hex);
         }
         changed++;
     }
-    if ((changed > 0) && (ts_edit_commit(&e, &err) != 0)) {
-        ts_cli_core_error(e.path, &err);
-        ret = TS_EXIT_FAIL;
-        goto end;
-    }
-    fflush(report);
-    fputs(report_text, stdout);
-    ret = TS_EXIT_OK;
+    ret = ts_edit_finish(&e, changed > 0);
 end:
-    if (report) {
-        fclose(report);
-    }
-    free(report_text);
     ts_edit_end(&e);
     ts_keystore_free(&base);
     free(shas);

@@ -74,9 +74,6 @@ static int fetch_main(int argc, char **argv)
     size_t first = 0;
     size_t count = 0;
     size_t added = 0;
-    FILE *report = NULL;
-    char *report_text = NULL;
-    size_t report_len = 0;
     int o;
     int ret = TS_EXIT_USAGE;
 
@@ -220,34 +217,18 @@ static int fetch_main(int argc, char **argv)
     if (ret != TS_EXIT_OK) {
         goto end;
     }
-    ret = TS_EXIT_USAGE;
-    report = open_memstream(&report_text, &report_len);
-    if (!report) {
-        goto end;
-    }
     {
         const char *hosts[1] = {u.host};
         char source[600];
         snprintf(source, sizeof(source), "fetch %s", url);
-        ret = ts_add_certs(report, &e.m, url, chain.items + first, count, alias, hosts, 1, source,
+        ret = ts_add_certs(e.report, &e.m, url, chain.items + first, count, alias, hosts, 1, source,
                            &added);
         if (ret != TS_EXIT_OK) {
             goto end;
         }
     }
-    ret = TS_EXIT_FAIL;
-    if ((added > 0) && (ts_edit_commit(&e, &err) != 0)) {
-        ts_cli_core_error(e.path, &err);
-        goto end;
-    }
-    fflush(report);
-    fputs(report_text, stdout);
-    ret = TS_EXIT_OK;
+    ret = ts_edit_finish(&e, added > 0);
 end:
-    if (report) {
-        fclose(report);
-    }
-    free(report_text);
     ts_edit_end(&e);
     ts_cert_list_free(&chain);
     ts_opt_free(&p);

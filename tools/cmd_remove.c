@@ -33,16 +33,13 @@ static int remove_main(int argc, char **argv)
 {
     ts_optparse p;
     ts_edit e;
-    ts_error err;
     long *idx = NULL;
-    char(*lines)[400] = NULL;
     size_t n = 0;
     int o;
     int ret = TS_EXIT_USAGE;
 
     memset(&e, 0, sizeof(e));
     e.lock_fd = -1;
-    ts_error_clear(&err);
     if (ts_opt_init(&p, &ts_cmd_remove, argc, argv) != 0) {
         goto end;
     }
@@ -86,31 +83,17 @@ static int remove_main(int argc, char **argv)
         }
     }
     qsort(idx, n, sizeof(long), cmp_desc);
-    lines = calloc(n, sizeof(*lines));
-    if (!lines) {
-        goto end;
-    }
     for (size_t j = 0; j < n; j++) {
         char hex[TS_SHA256_HEX_LEN + 1];
         const ts_manifest_cert *c = &e.m.certs[idx[j]];
         ts_sha256_to_hex(c->sha256, hex);
-        snprintf(lines[j], sizeof(lines[j]), "removed %s (sha256 %s)",
-                 c->alias ? c->alias : "(derived alias)", hex);
+        fprintf(e.report, "removed %s (sha256 %s)\n", c->alias ? c->alias : "(derived alias)", hex);
         ts_manifest_remove_cert(&e.m, (size_t)idx[j]);
     }
-    if (ts_edit_commit(&e, &err) != 0) {
-        ts_cli_core_error(e.path, &err);
-        ret = TS_EXIT_FAIL;
-        goto end;
-    }
-    for (size_t j = n; j > 0; j--) {
-        puts(lines[j - 1]);
-    }
-    ret = TS_EXIT_OK;
+    ret = ts_edit_finish(&e, true);
 end:
     ts_edit_end(&e);
     free(idx);
-    free(lines);
     ts_opt_free(&p);
     return ret;
 }

@@ -207,6 +207,12 @@ int ts_edit_begin(ts_edit *e, const char *path)
         goto end;
     }
     e->loaded = true;
+    e->report = open_memstream(&e->report_text, &e->report_len);
+    if (!e->report) {
+        ts_cli_error(path, "out of memory");
+        ret = TS_EXIT_FAIL;
+        goto end;
+    }
     ret = TS_EXIT_OK;
 end:
     free(buf);
@@ -230,8 +236,27 @@ int ts_edit_commit(ts_edit *e, ts_error *err)
     return ret;
 }
 
+int ts_edit_finish(ts_edit *e, bool changed)
+{
+    ts_error err;
+    ts_error_clear(&err);
+    if (changed && (ts_edit_commit(e, &err) != 0)) {
+        ts_cli_core_error(e->path, &err);
+        return TS_EXIT_FAIL;
+    }
+    fflush(e->report);
+    fputs(e->report_text ? e->report_text : "", stdout);
+    return TS_EXIT_OK;
+}
+
 void ts_edit_end(ts_edit *e)
 {
+    if (e->report) {
+        fclose(e->report);
+        e->report = NULL;
+    }
+    free(e->report_text);
+    e->report_text = NULL;
     if (e->loaded) {
         ts_manifest_free(&e->m);
         e->loaded = false;
