@@ -26,6 +26,7 @@ field() { sed -n "s/^ $1: //p" <<<"$info"; }
     ts_fail "Version is '$(field Version)'"
 [ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || ts_fail "Architecture is '$(field Architecture)'"
 [ -n "$(field Maintainer)" ] || ts_fail "no Maintainer"
+[ "$(dpkg-deb -f "$deb" Description | wc -l)" -gt 3 ] || ts_fail "no long Description"
 depends=$(field Depends)
 for dep in libc6 libssl3 libcjson1; do
     grep -Eq "(^|, )$dep( |,|$)" <<<"$depends" || ts_fail "Depends lacks $dep: $depends"

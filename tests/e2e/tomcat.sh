@@ -82,7 +82,8 @@ XML
 catalina() {
     local base=$1 jdk=$2
     shift 2
-    env -u LD_PRELOAD -u TRUSTSHIM_MANIFEST JAVA_HOME="$jdk" CATALINA_HOME="$CATALINA_HOME" \
+    # TRUSTSHIM_LOG=info: the library reports each keystore it serves in catalina.out.
+    env -u LD_PRELOAD -u TRUSTSHIM_MANIFEST TRUSTSHIM_LOG=info JAVA_HOME="$jdk" CATALINA_HOME="$CATALINA_HOME" \
         CATALINA_BASE="$base" CATALINA_PID="$base/tomcat.pid" CATALINA_TMPDIR="$base/temp" \
         "$CATALINA_HOME/bin/catalina.sh" "$@"
 }
@@ -110,6 +111,7 @@ while read -r jdk; do
     shutdown=$(ts_free_port)
     make_base "$base" "$http" "$shutdown"
     ts_log "$jdk: starting Tomcat on 127.0.0.1:$http"
+    e2e_show_on_failure "$base/logs/catalina.out"
     ts_on_exit "catalina '$base' '$jdk' stop 5 -force >/dev/null 2>&1"
     catalina "$base" "$jdk" start >/dev/null || ts_fail "catalina.sh start failed"
     ready=0
@@ -131,6 +133,8 @@ while read -r jdk; do
 
     catalina "$base" "$jdk" stop 20 -force >/dev/null 2>&1 || ts_fail "catalina.sh stop failed"
     no_process_left "$base"
+    grep -Eq "^trustshim\[[0-9]+\]: info: served .*/cacerts \([0-9]+ entries, 1 from the manifest, 0 distrusted\)" \
+        "$base/logs/catalina.out" || ts_fail "catalina.out does not show the library serving cacerts with the entry"
     if grep -q "trustshim.*error" "$base/logs/catalina.out"; then
         grep "trustshim" "$base/logs/catalina.out" >&2
         ts_fail "the library logged an error in catalina.out"
@@ -139,3 +143,4 @@ while read -r jdk; do
     tested=$((tested + 1))
 done <<<"$ts_jdks_list"
 [ "$tested" -gt 0 ] || ts_skip "no JDK 11 or later for Tomcat 10"
+E2E_DONE=1
