@@ -51,22 +51,34 @@ int ts_format_from_name(const char *name, ts_format *out);
  *  - PKCS12 cert bags are trust anchors only with the attribute
  *    2.16.840.1.113894.746875.1.1; others count in out->skipped.
  * Any malformed input is an error naming the byte offset; nothing is appended then.
+ * Details:
+ *  - JKS: the 20-byte digest must be present and end the file even when it is
+ *    not checked; a tag-3 (secret key, JCEKS) entry is an error; aliases are
+ *    kept as stored (modified UTF-8 bytes, not lowercased: the JVM does not
+ *    either); certificates are checked for DER framing only (the JVM parses them).
+ *  - PKCS12: aliases are the friendlyName lowercased (A-Z only), or the
+ *    SHA-256 hex when there is none; created_ms is TS_DEFAULT_TIMESTAMP_MS
+ *    (PKCS12 stores no date); each skipped encrypted SafeContents (no
+ *    password) counts 1 in skipped.  Legacy RC2-40 encryption needs OpenSSL's
+ *    legacy provider, which the core does not load: such a file is an error.
  */
 int ts_keystore_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
                        ts_error *err);
 
-/* Appends a copy of (alias, created_ms, der). */
+/* Appends a copy of (alias, created_ms, der).  der is checked to be one DER
+ * SEQUENCE (framing only, cheap); use ts_certs_parse for untrusted input. */
 int ts_keystore_add(ts_keystore *ks, const char *alias, int64_t created_ms, const unsigned char *der,
                     size_t der_len, ts_error *err);
 /* Appends a copy of e. */
 int ts_keystore_add_entry(ts_keystore *ks, const ts_entry *e, ts_error *err);
-/* Index of the entry with that fingerprint, or -1. */
+/* Index of the first entry with that fingerprint, or -1 (a linear scan). */
 long ts_keystore_find_sha256(const ts_keystore *ks, const unsigned char sha[TS_SHA256_LEN]);
 void ts_keystore_free(ts_keystore *ks);
 
 /*
- * Encodes ks.  The aliases must already obey ts_alias_valid() and be unique
- * (ts_merge ensures it); otherwise the error names the entry.
+ * Encodes ks.  The aliases must already obey ts_alias_valid(.., true) and be
+ * unique (ts_merge ensures it); otherwise the error names the entry
+ * (err->where "entry 7").  Checking is O(n log n).
  *  - TS_FORMAT_JKS: version 2, entries in ks order, SHA-1 integrity digest
  *    keyed with password (NULL means TS_DEFAULT_PASSWORD).
  *  - TS_FORMAT_PKCS12: a JDK 18+ style trust store: no MAC, unencrypted cert
