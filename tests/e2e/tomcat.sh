@@ -88,11 +88,10 @@ catalina() {
         "$CATALINA_HOME/bin/catalina.sh" "$@"
 }
 
-# Fails if any process still runs from the base $1.
+# no_process_left BASE PID: fails if Tomcat's PID or any process of BASE still runs.
 no_process_left() {
-    local base=$1 pid left
-    pid=$(cat "$base/tomcat.pid" 2>/dev/null || true)
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    local base=$1 pid=$2 left
+    if kill -0 "$pid" 2>/dev/null; then
         ts_fail "Tomcat (pid $pid) still runs after catalina.sh stop"
     fi
     left=$(pgrep -f -- "-Dcatalina.base=$base " || true)
@@ -112,7 +111,7 @@ while read -r jdk; do
     make_base "$base" "$http" "$shutdown"
     ts_log "$jdk: starting Tomcat on 127.0.0.1:$http"
     e2e_show_on_failure "$base/logs/catalina.out"
-    ts_on_exit "catalina '$base' '$jdk' stop 5 -force >/dev/null 2>&1"
+    ts_on_exit "[ ! -f '$base/tomcat.pid' ] || catalina '$base' '$jdk' stop 5 -force >/dev/null 2>&1"
     catalina "$base" "$jdk" start >/dev/null || ts_fail "catalina.sh start failed"
     ready=0
     for ((i = 0; i < 300; i++)); do
@@ -131,8 +130,10 @@ while read -r jdk; do
     bad=$(curl -fsS "http://127.0.0.1:$http/probe/tls?url=https://127.0.0.1:$port_stranger/")
     e2e_expect_pkix "$bad" "Java $major, Tomcat webapp to the server not in the manifest"
 
+    pid=$(cat "$base/tomcat.pid")
     catalina "$base" "$jdk" stop 20 -force >/dev/null 2>&1 || ts_fail "catalina.sh stop failed"
-    no_process_left "$base"
+    [ ! -f "$base/tomcat.pid" ] || ts_fail "catalina.sh stop left its pid file"
+    no_process_left "$base" "$pid"
     grep -Eq "^trustshim\[[0-9]+\]: info: served .*/cacerts \([0-9]+ entries, 1 from the manifest, 0 distrusted\)" \
         "$base/logs/catalina.out" || ts_fail "catalina.out does not show the library serving cacerts with the entry"
     if grep -q "trustshim.*error" "$base/logs/catalina.out"; then
