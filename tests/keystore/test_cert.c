@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "cert.h"
@@ -186,6 +187,7 @@ static void expect_parse_error(const void *buf, size_t len, const char *where, c
 
     ts_error_clear(&err);
     assert_int_equal(ts_certs_parse(buf, len, &l, &err), -1);
+    assert_int_equal(ERR_peek_error(), 0); /* nothing left for the next OpenSSL user */
     assert_int_equal(l.count, 0);
     assert_null(l.items);
     if (where != NULL) {
@@ -365,6 +367,7 @@ static void test_describe(void **state)
     ts_error_clear(&err);
     assert_int_equal(ts_cert_describe(&c, &info, &err), -1);
     assert_true(err.what[0] != '\0');
+    assert_int_equal(ERR_peek_error(), 0);
 }
 
 static void test_describe_rsa_sha1_not_self_signed(void **state)

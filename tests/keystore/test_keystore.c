@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs12.h>
@@ -92,6 +93,7 @@ static void expect_decode_error(const unsigned char *buf, size_t len, const char
     if (ts_keystore_decode(buf, len, password, &out, &err) != -1) {
         fail_msg("decoding %zu bytes succeeded", len);
     }
+    assert_int_equal(ERR_peek_error(), 0); /* nothing left for the next OpenSSL user */
     assert_int_equal(out.count, 1);
     assert_int_equal(out.skipped, 0);
     assert_true(err.what[0] != '\0');
