@@ -2,6 +2,12 @@
 # Installed as share/bash-completion/completions/trustshim; to try it from the
 # source tree: source docs/completion/trustshim.bash
 
+# File names, quoted as bash quotes them.
+_trustshim_files() {
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+
 # The aliases in the manifest in effect (for remove, exec --without).
 _trustshim_aliases() {
     local cmd=$1
@@ -44,14 +50,14 @@ _trustshim() {
     if [ -z "$cmd" ]; then
         case $prev in
             --manifest)
-                COMPREPLY=($(compgen -f -- "$cur"))
+                _trustshim_files
                 return
                 ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W "$global" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "$global" -- "$cur")
         else
-            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
         fi
         return
     fi
@@ -74,7 +80,7 @@ _trustshim() {
             if declare -F _command_offset >/dev/null 2>&1; then
                 _command_offset "$skip"
             else
-                COMPREPLY=($(compgen -c -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -c -- "$cur")
             fi
             return
         fi
@@ -95,7 +101,7 @@ _trustshim() {
         verify) opts+=" --base --no-base --timeout" ;;
         help)
             if ((cword == cmd_at + 1)); then
-                COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
             fi
             return
             ;;
@@ -104,23 +110,23 @@ _trustshim() {
 
     case $prev in
         --manifest | --with | --base | -o | --output)
-            COMPREPLY=($(compgen -f -- "$cur"))
+            _trustshim_files
             return
             ;;
         --format)
             if [ "$cmd" = env ]; then
-                COMPREPLY=($(compgen -W "sh systemd docker" -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -W "sh systemd docker" -- "$cur")
             else
-                COMPREPLY=($(compgen -W "jks pkcs12" -- "$cur"))
+                mapfile -t COMPREPLY < <(compgen -W "jks pkcs12" -- "$cur")
             fi
             return
             ;;
         --pick)
-            COMPREPLY=($(compgen -W "last leaf all" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "last leaf all" -- "$cur")
             return
             ;;
         --without)
-            COMPREPLY=($(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur")
             return
             ;;
         --alias | --host | --sha256 | --timeout | --password | --base-password)
@@ -129,17 +135,17 @@ _trustshim() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         return
     fi
     case $cmd in
-        add) COMPREPLY=($(compgen -f -- "$cur")) ;;
-        remove) COMPREPLY=($(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur")) ;;
+        add) _trustshim_files ;;
+        remove) mapfile -t COMPREPLY < <(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur") ;;
         fetch | verify)
-            COMPREPLY=($(compgen -W "https:// ldaps:// ldap:// smtps:// smtp:// submission:// imaps:// imap:// pop3s:// pop3://" -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W "https:// ldaps:// ldap:// smtps:// smtp:// submission:// imaps:// imap:// pop3s:// pop3://" -- "$cur")
             compopt -o nospace 2>/dev/null
             ;;
-        exec) COMPREPLY=($(compgen -c -- "$cur")) ;;
+        exec) mapfile -t COMPREPLY < <(compgen -c -- "$cur") ;;
     esac
 }
 complete -F _trustshim trustshim

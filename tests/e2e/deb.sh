@@ -16,7 +16,9 @@ ts_tmpdir
 (cd "$TS_TMP" && cpack -G DEB --config "$TS_BUILD_DIR/CPackConfig.cmake" -B "$TS_TMP/pkg") \
     >"$TS_TMP/cpack.log" 2>&1 || { cat "$TS_TMP/cpack.log" >&2; ts_fail "cpack -G DEB failed"; }
 debs=("$TS_TMP"/pkg/*.deb)
-[ "${#debs[@]}" = 1 ] && [ -f "${debs[0]}" ] || ts_fail "expected one .deb, got: ${debs[*]}"
+if [ "${#debs[@]}" != 1 ] || [ ! -f "${debs[0]}" ]; then
+    ts_fail "expected one .deb, got: ${debs[*]}"
+fi
 deb=${debs[0]}
 
 info=$(dpkg-deb -I "$deb")
@@ -44,7 +46,7 @@ grep -q 'root/root' <<<"$contents" || ts_fail "files are not owned by root/root"
 root="$TS_TMP/root"
 dpkg -x "$deb" "$root"
 cli="$root/usr/bin/trustshim"
-run() { env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD $(e2e_asan_env) "$cli" "$@"; }
+run() { env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD "${E2E_ASAN_ENV[@]}" "$cli" "$@"; }
 
 export TRUSTSHIM_MANIFEST="$TS_TMP/etc/manifest.json"
 run init >/dev/null || ts_fail "the packaged trustshim init failed"

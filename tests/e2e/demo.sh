@@ -12,7 +12,7 @@ e2e_require_build
 ts_tmpdir
 
 demo() {
-    env -u TRUSTSHIM_MANIFEST $(e2e_asan_env) TS_BUILD_DIR="$TS_BUILD_DIR" JAVA_HOME="$1" \
+    env -u TRUSTSHIM_MANIFEST "${E2E_ASAN_ENV[@]}" TS_BUILD_DIR="$TS_BUILD_DIR" JAVA_HOME="$1" \
         TMPDIR="$TS_TMP" "${@:2}" bash "$TS_SOURCE_DIR/tools/demo.sh"
 }
 

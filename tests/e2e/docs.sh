@@ -40,7 +40,7 @@ complete_line() { # words of the command line, the last one being completed
     printf '%s\n' "${COMPREPLY[@]}" | sort -u
 }
 # roff spells every '-' of an option name as '\-'.
-roff_option() { sed 's/-/\\-/g' <<<"$1"; }
+roff_option() { printf '%s' "${1//-/\\-}"; }
 
 commands=$("$TS_CLI" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
 [ "$(wc -w <<<"$commands")" -ge 12 ] || ts_fail "trustshim --help lists too few commands: $commands"

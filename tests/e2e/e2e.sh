@@ -2,6 +2,7 @@
 # Helpers shared by the end-to-end tests.  Source after tests/lib/common.sh:
 #   . "$TS_SOURCE_DIR/tests/lib/common.sh"; . "$TS_SOURCE_DIR/tests/e2e/e2e.sh"
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 E2E_DIR="$TS_SOURCE_DIR/tests/e2e"
 
 # The CLI and the library are what these tests are about: missing is a failure.
@@ -22,19 +23,15 @@ e2e_jdk_major() {
 # come first in LD_PRELOAD and ASan must leave the JVM's signals alone (see
 # the shared jvm-facts.md).  `trustshim exec` keeps sanitizer runtimes first.
 E2E_ASAN_OPTIONS="handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:verify_asan_link_order=0"
-e2e_asan_env() {
-    if [ "$TS_SANITIZE" = 1 ]; then
-        printf 'LD_PRELOAD=%s\nASAN_OPTIONS=%s\n' "$(gcc -print-file-name=libasan.so)" "$E2E_ASAN_OPTIONS"
-    fi
-}
+# shellcheck disable=SC2034 # used by the scripts that source this file
+E2E_ASAN_ENV=() # NAME=VALUE words for env(1); empty unless sanitized
+if [ "$TS_SANITIZE" = 1 ]; then
+    E2E_ASAN_ENV=("LD_PRELOAD=$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=$E2E_ASAN_OPTIONS")
+fi
 
 # e2e_exec CMD...: runs CMD (a JVM) under `trustshim exec --`, the way a user does.
 e2e_exec() {
-    if [ "$TS_SANITIZE" = 1 ]; then
-        env $(e2e_asan_env) "$TS_CLI" exec -- "$@"
-    else
-        "$TS_CLI" exec -- "$@"
-    fi
+    env "${E2E_ASAN_ENV[@]}" "$TS_CLI" exec -- "$@"
 }
 
 # e2e_expect_ok OUTPUT WHAT: OUTPUT's last line must start with "OK".
@@ -59,6 +56,7 @@ e2e_expect_pkix() {
 
 # e2e_show_on_failure FILE: prints FILE's tail at exit unless the script set
 # E2E_DONE=1 at its end (that is, on any failure).
+# shellcheck disable=SC2034 # set by the scripts that source this file
 E2E_DONE=0
 e2e_show_on_failure() {
     ts_on_exit "[ \"\$E2E_DONE\" = 1 ] || { echo '--- tail of $1'; tail -40 '$1'; } >&2"

@@ -21,8 +21,8 @@ done
 [ -x "$prefix/bin/trustshim" ] || ts_fail "bin/trustshim is not executable"
 
 # Run the installed tree only: no hint that points back to the build.
-# (A sanitized build needs libasan preloaded first: e2e_asan_env.)
-installed() { env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD $(e2e_asan_env) "$prefix/bin/trustshim" "$@"; }
+# (A sanitized build needs libasan preloaded first: E2E_ASAN_ENV.)
+installed() { env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD "${E2E_ASAN_ENV[@]}" "$prefix/bin/trustshim" "$@"; }
 installed --version | grep -q "$(sed -n 's/^project(trustshim VERSION \([0-9.]*\).*/\1/p' "$TS_SOURCE_DIR/CMakeLists.txt")" ||
     ts_fail "the installed trustshim --version does not print the project's version"
 
@@ -37,6 +37,7 @@ installed fetch "https://127.0.0.1:$port" --add --trust-on-first-use >/dev/null 
 # exec and env name the installed library, not the build's.
 lib=$(readlink -f "$prefix/lib/trustshim/libtrustshim.so")
 installed env --format sh | grep -q "$lib" || ts_fail "env --format sh does not name $lib: $(installed env --format sh)"
+# shellcheck disable=SC2016 # expanded by the child shell
 preload=$(installed exec -- sh -c 'printf %s "$LD_PRELOAD"') || ts_fail "installed trustshim exec failed"
 case ":$preload:" in *":$lib:"*) ;; *) ts_fail "exec set LD_PRELOAD=$preload, not the installed $lib" ;; esac
 

@@ -10,8 +10,9 @@
 
 SLAPD=/usr/sbin/slapd
 SLAPADD=/usr/sbin/slapadd
-[ -x "$SLAPD" ] && [ -x "$SLAPADD" ] && [ -f /usr/lib/ldap/back_mdb.so ] ||
+if [ ! -x "$SLAPD" ] || [ ! -x "$SLAPADD" ] || [ ! -f /usr/lib/ldap/back_mdb.so ]; then
     ts_skip "slapd is not installed (apt-get install slapd; see .ci/install-deps)"
+fi
 ts_require_jdk
 ts_require_cmd openssl
 e2e_require_build
@@ -70,7 +71,7 @@ out=$("$TS_CLI" fetch "ldap://127.0.0.1:$ldap_port" --add --trust-on-first-use 2
 "$TS_CLI" list --json | grep -q "$(ts_sha256_of_pem "$d/server.pem")" ||
     ts_fail "slapd's certificate is not in the manifest"
 
-probe_args=(dc=example,dc=test "(uid=mail.user)" mail
+probe_args=("dc=example,dc=test" "(uid=mail.user)" mail
     ldaps "ldaps://127.0.0.1:$ldaps_port" starttls "ldap://127.0.0.1:$ldap_port")
 while read -r jdk; do
     major=$(e2e_jdk_major "$jdk")

@@ -13,8 +13,9 @@
 
 MAIL_JAR=/usr/share/java/jakarta-mail.jar
 ACTIVATION_JAR=/usr/share/java/jakarta-activation.jar
-[ -f "$MAIL_JAR" ] && [ -f "$ACTIVATION_JAR" ] ||
+if [ ! -f "$MAIL_JAR" ] || [ ! -f "$ACTIVATION_JAR" ]; then
     ts_skip "Jakarta Mail is not installed (apt-get install libjakarta-mail-java; see .ci/install-deps)"
+fi
 ts_require_jdk
 ts_require_cmd openssl python3
 e2e_require_build
@@ -72,4 +73,5 @@ while read -r jdk; do
     [ ! -e "$ks" ] || ts_fail "$ks was written to disk"
     ts_log "Java $major: PKIX error without trustshim; SMTP STARTTLS + IMAPS OK under trustshim exec (cacerts and <host>.ks)"
 done <<<"$(ts_jdks)"
+# shellcheck disable=SC2034 # read by the exit handler (e2e_show_on_failure)
 E2E_DONE=1

@@ -10,8 +10,9 @@
 
 CATALINA_HOME=/usr/share/tomcat10
 SERVLET_API=/usr/share/java/tomcat10-servlet-api.jar
-[ -x "$CATALINA_HOME/bin/catalina.sh" ] && [ -f "$SERVLET_API" ] ||
+if [ ! -x "$CATALINA_HOME/bin/catalina.sh" ] || [ ! -f "$SERVLET_API" ]; then
     ts_skip "Tomcat 10 is not installed (apt-get install tomcat10; see .ci/install-deps)"
+fi
 ts_require_jdk
 ts_require_cmd openssl curl
 e2e_require_build
@@ -73,8 +74,9 @@ XML
     printf '%s\n' "$setenv" >"$base/bin/setenv.sh"
     if [ "$TS_SANITIZE" = 1 ]; then
         # Test-only: the ASan-built library needs libasan first and ASan options for the JVM.
-        e2e_asan_env | sed 's/^LD_PRELOAD=\(.*\)/export LD_PRELOAD="\1:$LD_PRELOAD"/; s/^ASAN_OPTIONS=/export ASAN_OPTIONS=/' \
-            >>"$base/bin/setenv.sh"
+        # shellcheck disable=SC2016 # $LD_PRELOAD is for setenv.sh to expand
+        printf 'export LD_PRELOAD="%s:$LD_PRELOAD"\nexport ASAN_OPTIONS="%s"\n' \
+            "$(gcc -print-file-name=libasan.so)" "$E2E_ASAN_OPTIONS" >>"$base/bin/setenv.sh"
     fi
 }
 
@@ -144,4 +146,5 @@ while read -r jdk; do
     tested=$((tested + 1))
 done <<<"$ts_jdks_list"
 [ "$tested" -gt 0 ] || ts_skip "no JDK 11 or later for Tomcat 10"
+# shellcheck disable=SC2034 # read by the exit handler (e2e_show_on_failure)
 E2E_DONE=1
