@@ -179,6 +179,73 @@ void ts_keystore_free(ts_keystore *ks)
     memset(ks, 0, sizeof(*ks));
 }
 
+static int cmp_alias_index(const void *a, const void *b, void *arg)
+{
+    const ts_entry *items = arg;
+    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+    int c = strcmp(items[ia].alias, items[ib].alias);
+
+    if (c != 0) {
+        return c;
+    }
+    return (ia > ib) - (ia < ib);
+}
+
+/* Entry indices sorted by alias (ties by index), malloc'd; NULL when out of memory. */
+static size_t *sorted_alias_index(const ts_keystore *ks)
+{
+    size_t *idx = malloc((ks->count > 0 ? ks->count : 1) * sizeof(size_t));
+
+    if (idx == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < ks->count; i++) {
+        idx[i] = i;
+    }
+    qsort_r(idx, ks->count, sizeof(size_t), cmp_alias_index, ks->items);
+    return idx;
+}
+
+/*
+ * The JVM keeps keystore entries in a map: of entries with the same alias the
+ * last one read is the only one it sees.  Drop the others (counted in
+ * skipped) so that a merge never trusts more than the JVM did.  O(n log n).
+ */
+static int drop_shadowed(ts_keystore *ks)
+{
+    size_t *idx, kept = 0;
+    bool *drop;
+
+    if (ks->count < 2) {
+        return 0;
+    }
+    idx = sorted_alias_index(ks);
+    drop = calloc(ks->count, sizeof(bool));
+    if (idx == NULL || drop == NULL) {
+        free(idx);
+        free(drop);
+        return -1;
+    }
+    for (size_t i = 0; i + 1 < ks->count; i++) {
+        if (strcmp(ks->items[idx[i]].alias, ks->items[idx[i + 1]].alias) == 0) {
+            drop[idx[i]] = true; /* a later entry has the same alias */
+        }
+    }
+    for (size_t i = 0; i < ks->count; i++) {
+        if (drop[i]) {
+            free(ks->items[i].alias);
+            ts_cert_free(&ks->items[i].cert);
+            ks->skipped++;
+        } else {
+            ks->items[kept++] = ks->items[i];
+        }
+    }
+    ks->count = kept;
+    free(idx);
+    free(drop);
+    return 0;
+}
+
 int ts_keystore_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
                        ts_error *err)
 {
@@ -205,7 +272,7 @@ int ts_keystore_decode(const unsigned char *buf, size_t len, const char *passwor
                             "unknown keystore format: expected JKS (magic FEEDFEED) or PKCS12 "
                             "(DER SEQUENCE)");
     }
-    if (rc == 0 && ks_reserve(out, tmp.count) != 0) {
+    if (rc == 0 && (drop_shadowed(&tmp) != 0 || ks_reserve(out, tmp.count) != 0)) {
         rc = ts_error_set(err, "", "out of memory");
     }
     if (rc != 0) {
@@ -220,18 +287,6 @@ int ts_keystore_decode(const unsigned char *buf, size_t len, const char *passwor
     out->skipped += tmp.skipped;
     free(tmp.items);
     return 0;
-}
-
-static int cmp_alias_index(const void *a, const void *b, void *arg)
-{
-    const ts_entry *items = arg;
-    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-    int c = strcmp(items[ia].alias, items[ib].alias);
-
-    if (c != 0) {
-        return c;
-    }
-    return (ia > ib) - (ia < ib);
 }
 
 /* Every alias valid and unique, every entry with a certificate: O(n log n). */
@@ -261,14 +316,10 @@ static int check_entries(const ts_keystore *ks, ts_error *err)
     if (ks->count < 2) {
         return 0;
     }
-    idx = malloc(ks->count * sizeof(size_t));
+    idx = sorted_alias_index(ks);
     if (idx == NULL) {
         return ts_error_set(err, "", "out of memory");
     }
-    for (size_t i = 0; i < ks->count; i++) {
-        idx[i] = i;
-    }
-    qsort_r(idx, ks->count, sizeof(size_t), cmp_alias_index, ks->items);
     for (size_t i = 1; i < ks->count; i++) {
         if (strcmp(ks->items[idx[i - 1]].alias, ks->items[idx[i]].alias) == 0) {
             snprintf(where, sizeof(where), "entry %zu", idx[i]);

@@ -50,6 +50,8 @@ int ts_format_from_name(const char *name, ts_format *out);
  *    verified and decrypted with it.
  *  - PKCS12 cert bags are trust anchors only with the attribute
  *    2.16.840.1.113894.746875.1.1; others count in out->skipped.
+ *  - Entries sharing an alias: only the last is kept (the JVM's map keeps
+ *    only that one); the others count in out->skipped.
  * Any malformed input is an error naming the byte offset; nothing is appended then.
  * Details:
  *  - JKS: the 20-byte digest must be present and end the file even when it is

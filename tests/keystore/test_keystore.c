@@ -504,6 +504,37 @@ static void test_jks_chain_count_too_large(void **state)
     free(b.p);
 }
 
+/* Same alias twice: the JVM sees only the last one, and so does the core. */
+static void test_jks_duplicate_alias_last_wins(void **state)
+{
+    fixture *f = *state;
+    bytes b = {0};
+    ts_keystore out = {0};
+    ts_error err;
+    static const char *const names[4] = {"dup", "other", "dup", "dup"};
+
+    b_u32(&b, 0xfeedfeed);
+    b_u32(&b, 2);
+    b_u32(&b, 4);
+    for (int i = 0; i < 4; i++) {
+        b_u32(&b, 2);
+        b_utf(&b, names[i]);
+        b_u64(&b, (uint64_t)i);
+        b_cert(&b, 2, f->der[i % N_CERTS], f->len[i % N_CERTS]);
+    }
+    b_jks_digest(&b, "changeit");
+    ts_error_clear(&err);
+    assert_int_equal(ts_keystore_decode(b.p, b.len, "changeit", &out, &err), 0);
+    assert_int_equal(out.count, 2);
+    assert_int_equal(out.skipped, 2);
+    assert_string_equal(out.items[0].alias, "other");
+    assert_string_equal(out.items[1].alias, "dup");
+    assert_int_equal(out.items[1].created_ms, 3);
+    assert_memory_equal(out.items[1].cert.der, f->der[0], f->len[0]);
+    ts_keystore_free(&out);
+    free(b.p);
+}
+
 static void test_encode_checks_aliases(void **state)
 {
     fixture *f = *state;
@@ -789,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_jks_tampered),
         cmocka_unit_test(test_jks_private_key_skipped),
         cmocka_unit_test(test_jks_chain_count_too_large),
+        cmocka_unit_test(test_jks_duplicate_alias_last_wins),
         cmocka_unit_test(test_encode_checks_aliases),
         cmocka_unit_test(test_add_entry_and_find),
         cmocka_unit_test(test_p12_roundtrip),
