@@ -42,11 +42,14 @@ while read -r jdk; do
     done
     check_clean "$out"
 
-    # The demo's own checks can fail: with the library disabled, step 4 must.
-    out=$(demo "$jdk" TRUSTSHIM_DISABLE=1 2>&1) && { printf '%s\n' "$out" >&2; ts_fail "Java $major: the demo passed with trustshim disabled"; }
-    grep -q 'demo: FAILED: step 4' <<<"$out" || { printf '%s\n' "$out" >&2; ts_fail "Java $major: the demo did not fail at step 4"; }
-    check_clean "$out"
-    ts_log "Java $major: the demo runs as announced and notices a failure"
+    ts_log "Java $major: the demo runs as announced"
     tested=$((tested + 1))
+    if [ "$tested" = 1 ]; then
+        # The demo's own checks can fail: with the library disabled, step 4 must (one JDK is enough).
+        out=$(demo "$jdk" TRUSTSHIM_DISABLE=1 2>&1) && { printf '%s\n' "$out" >&2; ts_fail "Java $major: the demo passed with trustshim disabled"; }
+        grep -q 'demo: FAILED: step 4' <<<"$out" || { printf '%s\n' "$out" >&2; ts_fail "Java $major: the demo did not fail at step 4"; }
+        check_clean "$out"
+        ts_log "Java $major: with the library disabled the demo fails at step 4, as it should"
+    fi
 done <<<"$(ts_jdks)"
 [ "$tested" -gt 0 ] || ts_skip "no JDK 11 or later for the demo"
