@@ -7,13 +7,17 @@
  *   bench_preload first PATH      the first open+read (builds the merged blob) and the mean of 200
  * later ones
  */
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "target.h"
 
 static double now_ns(void)
 {
@@ -36,8 +40,80 @@ static int open_read_close(const char *path)
     return 0;
 }
 
+typedef int (*open_fn)(const char *, int, ...);
+typedef int (*stat_fn)(const char *, struct stat *);
+
+static int pair(long n, const char *path)
+{
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    open_fn libc_open = libc != NULL ? (open_fn)dlsym(libc, "open") : NULL;
+    stat_fn libc_stat = libc != NULL ? (stat_fn)dlsym(libc, "stat") : NULL;
+    double t[4] = {0, 0, 0, 0};
+    struct stat st;
+    const long block = 10000;
+
+    if (libc_open == NULL || libc_stat == NULL) {
+        fprintf(stderr, "cannot find libc's open/stat\n");
+        return 1;
+    }
+    for (long done = 0, k = 0; done < n; done += block, k++) {
+        /* Each side runs first in every other round: no order bias. */
+        for (int side = 0; side < 2; side++) {
+            bool lib = ((k + (long)side) % 2) == 0;
+            double t0 = now_ns();
+            for (long i = 0; i < block; i++) {
+                close(lib ? open(path, O_RDONLY) : libc_open(path, O_RDONLY));
+            }
+            double t1 = now_ns();
+            for (long i = 0; i < block; i++) {
+                if (lib) {
+                    stat(path, &st);
+                } else {
+                    libc_stat(path, &st);
+                }
+            }
+            double t2 = now_ns();
+            t[lib ? 0 : 1] += t1 - t0;
+            t[lib ? 2 : 3] += t2 - t1;
+        }
+    }
+    long calls = ((n + block - 1) / block) * block;
+    printf("pair %.1f %.1f %.1f %.1f\n", t[0] / (double)calls, t[1] / (double)calls,
+           t[2] / (double)calls, t[3] / (double)calls);
+    return 0;
+}
+
+static int tail(long n)
+{
+    static const char *const paths[] = {
+        "/usr/lib/jvm/java-17-openjdk-amd64/lib/modules",
+        "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so",
+        "/proc/self/maps",
+        "/opt/tomcat/webapps/ROOT/WEB-INF/lib/allegra-core-8.1.2.jar",
+        "/opt/tomcat/webapps/ROOT/WEB-INF/classes/com/aurel/track/Foo.class",
+        "/sys/fs/cgroup/cpu.max",
+        "/usr/lib/jvm/java-17-openjdk-amd64/conf/security/java.security",
+        "/etc/localtime",
+    };
+    const size_t np = sizeof(paths) / sizeof(paths[0]);
+    volatile int sink = 0;
+    double t0 = now_ns();
+
+    for (long i = 0; i < n; i++) {
+        sink += (int)ts_tail_classify(paths[(size_t)i % np], NULL);
+    }
+    printf("tail %.2f\n", (now_ns() - t0) / (double)n);
+    return sink == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "tail") == 0) {
+        return tail(atol(argv[2]));
+    }
+    if (argc == 4 && strcmp(argv[1], "pair") == 0) {
+        return pair(atol(argv[2]), argv[3]);
+    }
     if (argc == 4 && strcmp(argv[1], "open") == 0) {
         long n = atol(argv[2]);
         double t0 = now_ns();
@@ -79,6 +155,6 @@ int main(int argc, char **argv)
         printf("first %.0f later %.0f\n", first, (now_ns() - t0) / 200.0);
         return 0;
     }
-    fprintf(stderr, "usage: bench_preload open|stat N PATH | first PATH\n");
+    fprintf(stderr, "usage: bench_preload open|stat|pair N PATH | first PATH\n");
     return 2;
 }
