@@ -152,6 +152,10 @@ int ts_lock_manifest(const char *path, int *fd, ts_error *err)
         return ts_error_set(err, NULL, "path too long");
     }
     *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if ((*fd < 0) && (errno == EACCES)) {
+        /* made by another user: flock works on a read-only descriptor too */
+        *fd = open(lock, O_RDONLY | O_CLOEXEC);
+    }
     if (*fd < 0) {
         ts_error_set_file(err, lock);
         return ts_error_set(err, NULL, "cannot open the lock file: %s", strerror(errno));

@@ -179,7 +179,7 @@ static int smtp_reply(conn *c, const char *what, char *first, size_t fsize, bool
             snprintf(first, fsize, "%s", line);
             firstline = false;
         }
-        if (has_starttls && (strncasecmp(line + 4, "STARTTLS", 8) == 0)) {
+        if (has_starttls && (strlen(line) >= 12) && (strncasecmp(line + 4, "STARTTLS", 8) == 0)) {
             *has_starttls = true;
         }
     }
