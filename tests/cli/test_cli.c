@@ -571,6 +571,107 @@ static void test_table(void **state)
     free(text);
 }
 
+/* ---- every command, in process (LeakSanitizer sees every path) ---- */
+
+static int run(const char *first, ...)
+{
+    args a;
+    va_list ap;
+    const char *s = first;
+    int r;
+    memset(&a, 0, sizeof(a));
+    va_start(ap, first);
+    while (s && (a.argc < 15)) {
+        a.argv[a.argc++] = strdup(s);
+        s = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    r = ts_cli_main(a.argc, a.argv);
+    fflush(stdout);
+    A_free(&a);
+    ts_set_manifest_path(NULL);
+    return r;
+}
+
+static void test_commands_usage(void **state)
+{
+    static const char *const names[] = {"init",   "add",      "fetch",      "list",
+                                        "remove", "distrust", "undistrust", "render",
+                                        "exec",   "env",      "check",      "verify"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_int_equal(run("trustshim", names[i], "--help", NULL), 0);
+        assert_int_equal(run("trustshim", names[i], "--no-such-option", NULL), 2);
+    }
+    assert_int_equal(run("trustshim", "add", NULL), 2);
+    assert_int_equal(run("trustshim", "render", NULL), 2);
+    assert_int_equal(run("trustshim", "render", "-o", "/tmp/x", "--base", "b", "--no-base", NULL),
+                     2);
+    assert_int_equal(run("trustshim", "fetch", NULL), 2);
+    assert_int_equal(run("trustshim", "fetch", "https://a", "https://b", NULL), 2);
+    assert_int_equal(run("trustshim", "fetch", "https://a", "--pick", "first", NULL), 2);
+    assert_int_equal(run("trustshim", "verify", NULL), 2);
+    assert_int_equal(run("trustshim", "verify", "gopher://x", NULL), 2);
+    assert_int_equal(run("trustshim", "remove", NULL), 2);
+    assert_int_equal(run("trustshim", "distrust", NULL), 2);
+    assert_int_equal(run("trustshim", "undistrust", NULL), 2);
+    assert_int_equal(run("trustshim", "exec", NULL), 2);
+    assert_int_equal(run("trustshim", "env", "--format", "fish", NULL), 2);
+    assert_int_equal(run("trustshim", "list", "extra", NULL), 2);
+    assert_int_equal(run("trustshim", "check", "extra", NULL), 2);
+    assert_int_equal(run("trustshim", "init", "extra", NULL), 2);
+    assert_int_equal(run("trustshim", "--manifest", NULL), 2);
+}
+
+static void test_commands_flow(void **state)
+{
+    char dir[] = "/tmp/ts-cli-flow.XXXXXX";
+    char manifest[256];
+    char pem[256];
+    char out[256];
+    char cmd[1024];
+    static const char fp[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    struct stat st;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(manifest, sizeof(manifest), "%s/etc/manifest.json", dir);
+    snprintf(pem, sizeof(pem), "%s/ca.pem", dir);
+    snprintf(out, sizeof(out), "%s/out.jks", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 "
+             "-subj /CN=Flow\\ CA -keyout %s/ca.key -out %s 2>/dev/null",
+             dir, pem);
+    assert_int_equal(system(cmd), 0);
+    setenv("TRUSTSHIM_MANIFEST", manifest, 1);
+    assert_int_equal(run("trustshim", "list", NULL), 2); /* no manifest yet */
+    assert_int_equal(run("trustshim", "init", NULL), 0);
+    assert_int_equal(run("trustshim", "init", NULL), 1);
+    assert_int_equal(
+        run("trustshim", "add", pem, "--alias", "flow", "--host", "flow.example.test", NULL), 0);
+    assert_int_equal(run("trustshim", "add", pem, NULL), 0); /* already there */
+    assert_int_equal(run("trustshim", "add", "/nonexistent.pem", NULL), 2);
+    assert_int_equal(run("trustshim", "list", NULL), 0);
+    assert_int_equal(run("trustshim", "list", "--json", NULL), 0);
+    assert_int_equal(run("trustshim", "render", "-o", out, "--no-base", NULL), 0);
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(run("trustshim", "render", "-o", out, "--host", "flow.example.test",
+                         "--format", "pkcs12", NULL),
+                     0);
+    assert_int_equal(run("trustshim", "distrust", fp, NULL), 0);
+    assert_int_equal(run("trustshim", "distrust", fp, NULL), 0);
+    assert_int_equal(run("trustshim", "undistrust", fp, NULL), 0);
+    assert_int_equal(run("trustshim", "undistrust", fp, NULL), 2);
+    assert_int_equal(run("trustshim", "check", NULL), 0);
+    assert_int_equal(run("trustshim", "remove", "flow", NULL), 0);
+    assert_int_equal(run("trustshim", "remove", "flow", NULL), 2);
+    assert_int_equal(
+        run("trustshim", "verify", "https://127.0.0.1:1", "--no-base", "--timeout", "2", NULL), 1);
+    assert_int_equal(run("trustshim", "fetch", "https://127.0.0.1:1", NULL), 1);
+    unsetenv("TRUSTSHIM_MANIFEST");
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +694,8 @@ int main(void)
         cmocka_unit_test(test_env_lines),
         cmocka_unit_test(test_days_and_dates),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_commands_usage),
+        cmocka_unit_test(test_commands_flow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
