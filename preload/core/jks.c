@@ -279,6 +279,16 @@ static int jks_digest(const char *password, const unsigned char *data, size_t le
     return rc;
 }
 
+static bool has_ascii_upper(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 'A' && s[i] <= 'Z') {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int read_entry(cursor *c, uint32_t version, ts_keystore *out)
 {
     size_t tag_at = c->pos, alias_len = 0, der_len = 0;
@@ -318,6 +328,12 @@ static int read_entry(cursor *c, uint32_t version, ts_keystore *out)
     if (!ts_der_is_sequence(der, der_len)) {
         return cur_fail(c, (size_t)(der - c->buf),
                         "certificate is not a DER SEQUENCE of its stated length");
+    }
+    if (has_ascii_upper(alias, alias_len)) {
+        /* The JVM stores the alias as written but looks it up lowercased:
+         * such an entry is listed yet never trusted.  Keep it that way. */
+        out->skipped++;
+        return 0;
     }
     if (ts_ks_push(out, (const char *)alias, alias_len, created, der, der_len) != 0) {
         return ts_error_set(c->err, "", "out of memory");

@@ -56,8 +56,10 @@ int ts_format_from_name(const char *name, ts_format *out);
  * Details:
  *  - JKS: the 20-byte digest must be present and end the file even when it is
  *    not checked; a tag-3 (secret key, JCEKS) entry is an error; aliases are
- *    kept as stored (modified UTF-8 bytes, not lowercased: the JVM does not
- *    either); certificates are checked for DER framing only (the JVM parses them).
+ *    kept as stored (modified UTF-8 bytes); an entry whose alias has an ASCII
+ *    uppercase letter is skipped (the JVM lists it but, looking aliases up
+ *    lowercased, never trusts it); certificates are checked for DER framing
+ *    only (the JVM parses them).
  *  - PKCS12: aliases are the friendlyName lowercased (A-Z only), or the
  *    SHA-256 hex when there is none; created_ms is TS_DEFAULT_TIMESTAMP_MS
  *    (PKCS12 stores no date); each skipped encrypted SafeContents (no

@@ -29,7 +29,7 @@ core_fps() { # core_fps FILE [PASSWORD]
 same_set() { # same_set WHAT A B
     [ -s "$2" ] || ts_fail "$1: keytool listed nothing"
     diff -u "$2" "$3" >/dev/null || { diff -u "$2" "$3" | head -20 >&2; ts_fail "$1: the core and keytool disagree"; }
-    ts_log "$1: $(wc -l <"$2") certificates, same as keytool"
+    ts_log "$1: $(wc -l <"$2") certificates, same as the JDK"
 }
 
 system=/etc/ssl/certs/java/cacerts
@@ -98,6 +98,36 @@ while read -r jh; do
         fi
         grep -q "wrong password or tampered file" err || ts_fail "withkey.$type: unclear error: $(cat err)"
         ts_log "withkey.$type: trusted entry found, key skipped, wrong password refused"
+    done
+
+    # What the JVM's TLS trusts from odd JKS files equals what the core
+    # decodes: an uppercase alias is never trusted, of a repeated alias only
+    # the last entry counts.  keytool cannot write these: Python does.
+    cls="$TS_TMP/classes-$n"
+    ts_javac "$jh" "$cls" "$TS_SOURCE_DIR/tests/keystore/TrustedSet.java"
+    for i in 1 2 3 4; do
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -keyout /dev/null \
+            -outform DER -out "odd$i.der" -subj "/CN=Odd $i" 2>/dev/null || ts_fail "openssl req failed"
+    done
+    python3 - odd.jks odd1.der:Upper odd2.der:dup odd3.der:dup odd4.der:lower <<'PY' || ts_fail "cannot write odd.jks"
+import hashlib, struct, sys
+out, body = sys.argv[1], b""
+for arg in sys.argv[2:]:
+    path, alias = arg.split(":")
+    der = open(path, "rb").read()
+    body += struct.pack(">IH", 2, len(alias)) + alias.encode() + struct.pack(">qH", 0, 5) + b"X.509"
+    body += struct.pack(">I", len(der)) + der
+data = struct.pack(">III", 0xFEEDFEED, 2, len(sys.argv) - 2) + body
+digest = hashlib.sha1("changeit".encode("utf-16-be") + b"Mighty Aphrodite" + data).digest()
+open(out, "wb").write(data + digest)
+PY
+    for f in odd.jks "$system"; do
+        [ -f "$f" ] || continue
+        "$jh/bin/java" -cp "$cls" TrustedSet "$f" JKS - | sort -u >want || ts_fail "Java cannot load $f"
+        core_fps "$f" | sort -u >got || ts_fail "the core cannot decode $f"
+        same_set "$f: what the JVM trusts" want got
+        [ "$f" != odd.jks ] || [ "$(cat got)" = "$(printf '%s\n' "$(openssl x509 -inform DER -in odd3.der -noout -fingerprint -sha256)" "$(openssl x509 -inform DER -in odd4.der -noout -fingerprint -sha256)" | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f' | sort)" ] ||
+            ts_fail "odd.jks: expected exactly Odd 3 and Odd 4 to be trusted"
     done
 done < <(ts_jdks)
 [ "$n" -gt 0 ] || ts_fail "no JDK tested"
