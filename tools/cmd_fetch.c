@@ -196,6 +196,13 @@ static int fetch_main(int argc, char **argv)
     if (!add) {
         if (have_pin) {
             printf("pin matches certificate [%zu]\n", first);
+        } else if (count == 1) {
+            char hex[TS_SHA256_HEX_LEN + 1];
+            ts_sha256_to_hex(chain.items[first].sha256, hex);
+            printf(
+                "to trust [%zu], confirm its SHA-256 with the server's administrator, then run:\n"
+                "  trustshim fetch %s --add --sha256 %s\n",
+                first, url, hex);
         }
         ret = TS_EXIT_OK;
         goto end;
