@@ -121,7 +121,7 @@ data = struct.pack(">III", 0xFEEDFEED, 2, len(sys.argv) - 2) + body
 digest = hashlib.sha1("changeit".encode("utf-16-be") + b"Mighty Aphrodite" + data).digest()
 open(out, "wb").write(data + digest)
 PY
-    for f in odd.jks "$system"; do
+    for f in odd.jks "$system" nopass.p12; do
         [ -f "$f" ] || continue
         "$jh/bin/java" -cp "$cls" TrustedSet "$f" JKS - | sort -u >want || ts_fail "Java cannot load $f"
         core_fps "$f" | sort -u >got || ts_fail "the core cannot decode $f"
