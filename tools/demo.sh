@@ -39,6 +39,10 @@ elif command -v java >/dev/null 2>&1; then
 else
     die "no java: install a JDK (sudo bash .ci/install-deps) or set JAVA_HOME"
 fi
+java_version=$(sed -n 's/^JAVA_VERSION="\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' "$javadir/../release" 2>/dev/null || true)
+if [ -n "$java_version" ] && [ "$java_version" -lt 11 ]; then
+    die "the demo runs 'java File.java', which needs Java 11 or later (found Java $java_version in $javadir)"
+fi
 for tool in openssl python3; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
 done
