@@ -51,6 +51,12 @@ int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int
 {
     ts_tail tail = candidate(path);
 
+    if (tail == TS_TAIL_JVM_START) {
+        int saved = errno;
+        ts_serve_prepare();
+        errno = saved;
+        tail = TS_TAIL_NONE;
+    }
     if (tail != TS_TAIL_NONE && ts_open_flags_servable(flags)) {
         int saved = errno;
         int fd = ts_serve_open(dirfd, path, flags, tail);
@@ -69,7 +75,7 @@ FILE *ts_hook_fopen(ts_sym id, const char *path, const char *mode)
 {
     ts_tail tail = candidate(path);
 
-    if (tail != TS_TAIL_NONE && ts_fopen_mode_servable(mode)) {
+    if (tail != TS_TAIL_NONE && tail != TS_TAIL_JVM_START && ts_fopen_mode_servable(mode)) {
         int saved = errno;
         int cloexec = (strchr(mode, 'e') != NULL) ? O_CLOEXEC : 0;
         int fd = ts_serve_open(TS_AT_FDCWD, path, O_RDONLY | cloexec, tail);

@@ -369,6 +369,41 @@ static const config *config_get(void)
     return c;
 }
 
+/* Whether the manifest's text mentions "targets" (a cheap look before the full read). */
+static bool manifest_has_targets(void)
+{
+    int fd = ts_libc_open(TS_ID_open, AT_FDCWD, ts_env_values.manifest,
+                          O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    bool found = false;
+
+    if (fd < 0) {
+        return false;
+    }
+    if (read_all(fd, TS_MANIFEST_MAX_SIZE, &buf, &len) == 0) {
+        found = memmem(buf, len, "\"targets\"", 9) != NULL;
+        free(buf);
+    }
+    close(fd);
+    return found;
+}
+
+void ts_serve_prepare(void)
+{
+    static int done;
+
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL) != 0) {
+        return;
+    }
+    ts_guard++;
+    if (ts_env_init() == TS_STATE_ON && __atomic_load_n(&ts_config, __ATOMIC_ACQUIRE) == NULL &&
+        manifest_has_targets()) {
+        (void)config_get();
+    }
+    ts_guard--;
+}
+
 static served *find_by_id(const file_id *id)
 {
     for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL; s = s->next) {
@@ -681,7 +716,8 @@ static int serve_open(int dirfd, const char *path, int flags)
         return refuse();
     }
     ts_tail tail = ts_tail_classify(path, &c->names);
-    if (tail == TS_TAIL_NONE || !make_absolute(dirfd, path, abs, sizeof(abs))) {
+    if (tail == TS_TAIL_NONE || tail == TS_TAIL_JVM_START ||
+        !make_absolute(dirfd, path, abs, sizeof(abs))) {
         return TS_NOT_SERVED;
     }
     int fd0 = ts_libc_open(TS_ID_openat, dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);

@@ -20,6 +20,13 @@
 const ts_names *ts_serve_names(void);
 
 /*
+ * A JVM is starting (it opened lib/modules or rt.jar).  If the manifest has
+ * targets[], read it now, so that targets whose names look like nothing
+ * special are known before the application opens them.  Once per process.
+ */
+void ts_serve_prepare(void);
+
+/*
  * A read-only open of path (relative to dirfd) that the tail says may be a target.
  * Returns a new descriptor of the merged keystore, TS_NOT_SERVED (call libc),
  * or -1 with errno EACCES (TRUSTSHIM_STRICT=1 and the target cannot be served).

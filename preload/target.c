@@ -30,7 +30,14 @@ ts_tail ts_tail_classify(const char *path, const ts_names *extra)
     /* The common case: most names end in none of the letters below. */
     if (n > 0) {
         char last = base[n - 1];
+        if (last == 'r' && n == 6 && memcmp(base, "rt.jar", 6) == 0 &&
+            ENDS_WITH(path, len - 6, "/lib/")) {
+            return TS_TAIL_JVM_START; /* JDK 8 */
+        }
         if (last == 's' || last == 'e' || last == '2' || last == 'x') {
+            if (n == 7 && memcmp(base, "modules", 7) == 0 && ENDS_WITH(path, len - 7, "/lib/")) {
+                return TS_TAIL_JVM_START; /* JDK 9+ */
+            }
             if ((n == 7 && memcmp(base, "cacerts", 7) == 0) ||
                 (n == 11 && memcmp(base, "jssecacerts", 11) == 0)) {
                 size_t dirlen = (size_t)(base - path);

@@ -17,6 +17,7 @@ typedef enum ts_tail {
     TS_TAIL_STORE_NAME, /* last component cacerts or jssecacerts elsewhere (a symlink target?) */
     TS_TAIL_HOST_KS,    /* <something>.ks: a per-host keystore? */
     TS_TAIL_OTHER,      /* a manifest target's base name, or a keystore-like extension */
+    TS_TAIL_JVM_START,  /* .../lib/modules or .../lib/rt.jar: a JVM is starting (never served) */
 } ts_tail;
 
 /* Base names of the manifest's targets[] (known once the manifest is loaded). */

@@ -47,4 +47,18 @@ JSON
         ts_log "$jh: keytool -list -cacerts ${args:-(no password)}: $base entries = $base base - $root_alias + mail.example.test"
     done
     [ "$(sha256sum <"$cacerts")" = "$before" ] || ts_fail "$cacerts changed on disk"
+
+    # The JVM's cacerts reached another way: the symlink's target directly, and a relative path
+    # (same device and inode as <java.home>/lib/security/cacerts).
+    if [ "$cacerts" != "$jh/lib/security/cacerts" ]; then
+        out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" pl_probe "$jh" load "$cacerts" JKS -)
+        echo "$out" | grep -qx "mail.example.test $mail_sha" || ts_fail "$jh: $cacerts (symlink target) not served"
+        out=$(cd "$(dirname "$cacerts")" && TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" pl_probe "$jh" load cacerts JKS -)
+        echo "$out" | grep -qx "mail.example.test $mail_sha" || ts_fail "$jh: relative 'cacerts' in $(dirname "$cacerts") not served"
+        # A copy elsewhere is another file: untouched.
+        cp "$cacerts" "$TS_TMP/cacerts"
+        out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" pl_probe "$jh" load "$TS_TMP/cacerts" JKS -)
+        echo "$out" | grep -q "$mail_sha" && ts_fail "$jh: an unrelated file named cacerts was served"
+        ts_log "$jh: $cacerts served by its own path and relatively; an unrelated copy is not"
+    fi
 done

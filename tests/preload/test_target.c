@@ -35,7 +35,7 @@ static void test_tail_none(void **state)
     assert_int_equal(ts_tail_classify("", NULL), TS_TAIL_NONE);
     assert_int_equal(ts_tail_classify("/", NULL), TS_TAIL_NONE);
     assert_int_equal(ts_tail_classify("/etc/passwd", NULL), TS_TAIL_NONE);
-    assert_int_equal(ts_tail_classify("/usr/lib/jvm/x/lib/modules", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/usr/lib/jvm/x/lib/libjava.so", NULL), TS_TAIL_NONE);
     assert_int_equal(ts_tail_classify("/lib/security/cacerts/", NULL), TS_TAIL_NONE);
     assert_int_equal(ts_tail_classify("/x/cacerts.bak", NULL), TS_TAIL_NONE);
     assert_int_equal(ts_tail_classify("/x/xcacerts", NULL), TS_TAIL_NONE);
@@ -63,6 +63,16 @@ static void test_tail_ks_and_others(void **state)
     assert_int_equal(ts_tail_classify("app-truststore", &extra), TS_TAIL_OTHER);
     assert_int_equal(ts_tail_classify("/x/app-truststore2", &extra), TS_TAIL_NONE);
     assert_int_equal(ts_tail_classify("/x/trust.store/", &extra), TS_TAIL_NONE);
+}
+
+static void test_tail_jvm_start(void **state)
+{
+    (void)state;
+    assert_int_equal(ts_tail_classify("/usr/lib/jvm/java-17/lib/modules", NULL), TS_TAIL_JVM_START);
+    assert_int_equal(ts_tail_classify("/opt/jdk8/jre/lib/rt.jar", NULL), TS_TAIL_JVM_START);
+    assert_int_equal(ts_tail_classify("/opt/app/modules", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("/opt/app/lib/ext/rt.jar.bak", NULL), TS_TAIL_NONE);
+    assert_int_equal(ts_tail_classify("modules", NULL), TS_TAIL_NONE);
 }
 
 static void test_flags(void **state)
@@ -170,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_tail_jre),
         cmocka_unit_test(test_tail_none),
         cmocka_unit_test(test_tail_ks_and_others),
+        cmocka_unit_test(test_tail_jvm_start),
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_ks_split),

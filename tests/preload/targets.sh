@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The manifest's targets[], on every JDK: an application's own trust store
+# (javax.net.ssl.trustStore) is served with the target's password, merged
+# (merge: true) or holding the manifest's certificates only (merge: false),
+# whatever the file is called.  HTTPS through such a trust store fails
+# without the library and succeeds with it.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/preload/lib.sh"
+ts_require_jdk
+ts_require_cmd openssl
+pl_setup
+ts_selfsigned "$TS_TMP" srv localhost
+ts_selfsigned "$TS_TMP" own own.example.test
+srv_sha=$(ts_sha256_of_pem "$TS_TMP/srv.pem")
+own_sha=$(ts_sha256_of_pem "$TS_TMP/own.pem")
+app="$TS_TMP/app"
+mkdir -p "$app"
+jh0=$(ts_jdks | sed -n 1p)
+for f in trust.jks:s3cret only.store:changeit appstore:s3cret; do
+    "$jh0/bin/keytool" -importcert -noprompt -alias own -file "$TS_TMP/own.pem" -keystore "$app/${f%%:*}" \
+        -storetype JKS -storepass "${f#*:}" >/dev/null 2>&1 || ts_fail "keytool -importcert ${f%%:*} failed"
+done
+cat >"$TS_TMP/manifest.json" <<JSON
+{ "version": 1,
+  "certificates": [ $(pl_cert_json "$TS_TMP/srv.pem" local-test '["localhost"]') ],
+  "targets": [ { "path": "$app/trust.jks", "password": "s3cret", "merge": true },
+               { "path": "$app/only.store", "merge": false },
+               { "path": "$app/appstore", "password": "s3cret", "merge": true } ] }
+JSON
+export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
+port=$(ts_free_port)
+ts_s_server "$TS_TMP/srv.pem" "$TS_TMP/srv.key" "$port"
+
+for jh in $(ts_jdks); do
+    # A name with no keystore extension ("appstore") is known from the JVM's start on.
+    for t in trust.jks:s3cret appstore:s3cret; do
+        out=$(pl_probe "$jh" load "$app/${t%%:*}" JKS "${t#*:}") || ts_fail "$jh: ${t%%:*} does not load with its password"
+        [ "$(echo "$out" | sort)" = "$(printf '%s\n' "entries 2" "local-test $srv_sha" "own $own_sha" | sort)" ] ||
+            ts_fail "$jh: ${t%%:*}: expected own + local-test, got: $out"
+    done
+    out=$(pl_probe "$jh" load "$app/only.store" JKS changeit) || ts_fail "$jh: only.store does not load"
+    [ "$(echo "$out" | sort)" = "$(printf '%s\n' "entries 1" "local-test $srv_sha" | sort)" ] ||
+        ts_fail "$jh: only.store (merge false): expected local-test only, got: $out"
+
+    props=(-Djavax.net.ssl.trustStore="$app/appstore" -Djavax.net.ssl.trustStorePassword=s3cret)
+    if out=$("$jh/bin/java" "${props[@]}" -cp "$PL_CLASSES" TsProbe https "https://localhost:$port/" 2>&1); then
+        ts_fail "$jh: connected through appstore without the library: $out"
+    fi
+    out=$(ts_with_preload "$jh/bin/java" "${props[@]}" -cp "$PL_CLASSES" TsProbe https "https://localhost:$port/" 2>&1) ||
+        ts_fail "$jh: HTTPS through the served appstore failed: $out"
+    [ "$out" = "OK 200" ] || ts_fail "$jh: expected OK 200, got $out"
+    ts_log "$jh: targets served with their passwords (merge true and false); HTTPS via javax.net.ssl.trustStore OK"
+done
