@@ -75,10 +75,32 @@ ts_selfsigned "$TS_TMP" one one.example.test
 PATH="$(dirname "$TS_CLI"):$PATH"
 [ "$(complete_line trustshim remove comp)" = completion-one ] || ts_fail "remove does not complete the manifest's aliases"
 
-# 3. Relative links of the user docs lead somewhere.
-for doc in README.md tomcat.md containers.md allegra.md troubleshooting.md security.md comparison.md; do
+# 3. The user docs' examples: shell blocks parse, and every `trustshim CMD --opt` they show is a
+#    command and an option the CLI has.
+user_docs=(README.md tomcat.md containers.md allegra.md troubleshooting.md security.md comparison.md)
+for doc in "${user_docs[@]}"; do
     f="$TS_SOURCE_DIR/docs/$doc"
     [ -f "$f" ] || ts_fail "docs/$doc is missing"
+    n=0
+    while IFS= read -r -d '' block; do
+        n=$((n + 1))
+        bash -n <<<"$block" 2>"$TS_TMP/syntax" || ts_fail "docs/$doc: shell example $n does not parse: $(cat "$TS_TMP/syntax")"
+    done < <(awk '/^[[:space:]]*```(sh|bash)$/ { inb = 1; next } /^[[:space:]]*```/ { if (inb) printf "%c", 0; inb = 0; next } inb' "$f")
+    # The code of the page: fenced blocks (any language) and inline `code` spans.
+    code=$(awk '/^[[:space:]]*```/ { inb = !inb; next } inb' "$f"; grep -o '`[^`]*`' "$f" | tr -d '`')
+    while read -r cmd opts; do
+        grep -qx "$cmd" <<<"$commands" || ts_fail "docs/$doc: 'trustshim $cmd' is not a command"
+        help=$("$TS_CLI" "$cmd" --help)
+        for opt in $opts; do
+            grep -q -- "$opt\b" <<<"$help" || ts_fail "docs/$doc: 'trustshim $cmd $opt': no such option"
+        done
+    done < <(grep -o '\btrustshim [a-z][^|;&)#"]*' <<<"$code" | grep -v '^trustshim \(exec\|env\|add\) *\]' |
+        awk '$2 ~ /^[a-z]+$/ { printf "%s", $2; for (i = 3; i <= NF; i++) if ($i ~ /^--[a-z]/) { sub(/=.*/, "", $i); printf " %s", $i } print "" }')
+done
+
+# 4. Relative links of the user docs lead somewhere.
+for doc in "${user_docs[@]}"; do
+    f="$TS_SOURCE_DIR/docs/$doc"
     for link in $(grep -o '](\([^)#:]*\))' "$f" | sed 's/^](//; s/)$//' | sort -u); do
         [ -e "$(dirname "$f")/$link" ] || ts_fail "docs/$doc links to $link, which does not exist"
     done
