@@ -87,6 +87,7 @@ for doc in "${user_docs[@]}"; do
         bash -n <<<"$block" 2>"$TS_TMP/syntax" || ts_fail "docs/$doc: shell example $n does not parse: $(cat "$TS_TMP/syntax")"
     done < <(awk '/^[[:space:]]*```(sh|bash)$/ { inb = 1; next } /^[[:space:]]*```/ { if (inb) printf "%c", 0; inb = 0; next } inb' "$f")
     # The code of the page: fenced blocks (any language) and inline `code` spans.
+    # shellcheck disable=SC2016 # backquotes are Markdown here, not shell
     code=$(awk '/^[[:space:]]*```/ { inb = !inb; next } inb' "$f"; grep -o '`[^`]*`' "$f" | tr -d '`')
     while read -r cmd opts; do
         grep -qx "$cmd" <<<"$commands" || ts_fail "docs/$doc: 'trustshim $cmd' is not a command"
@@ -101,7 +102,7 @@ done
 # 4. Relative links of the user docs lead somewhere.
 for doc in "${user_docs[@]}"; do
     f="$TS_SOURCE_DIR/docs/$doc"
-    for link in $(grep -o '](\([^)#:]*\))' "$f" | sed 's/^](//; s/)$//' | sort -u); do
+    while read -r link; do
         [ -e "$(dirname "$f")/$link" ] || ts_fail "docs/$doc links to $link, which does not exist"
-    done
+    done < <(grep -o '](\([^)#:]*\))' "$f" | sed 's/^](//; s/)$//' | sort -u)
 done
