@@ -156,6 +156,15 @@ expect 1 "$T" fetch "pop3://localhost:$P" --timeout 0.5
 error_is "timed out after 0.5 s waiting for the POP3 greeting"
 expect 1 "$T" fetch "ldap://localhost:$P" --timeout 0.5
 error_is "timed out after 0.5 s waiting for the LDAP StartTLS response"
+# the connection itself: a port whose accept queue is full
+P=$(ts_free_port)
+python3 "$SERVERS/starttls_server.py" --proto tls --port "$P" --mode full >"$TS_TMP/full.out" 2>&1 &
+full_pid=$!
+ts_on_exit "kill $full_pid 2>/dev/null; wait $full_pid 2>/dev/null"
+for _ in $(seq 50); do grep -q ready "$TS_TMP/full.out" && break; sleep 0.1; done
+grep -q ready "$TS_TMP/full.out" || ts_fail "the full-backlog server did not start: $(cat "$TS_TMP/full.out")"
+expect 1 "$T" fetch "https://127.0.0.1:$P" --timeout 1
+error_is "https://127.0.0.1:$P: timed out after 1 s waiting for the connection"
 ((SECONDS - start < 15)) || ts_fail "timeouts took $((SECONDS - start)) s"
 
 # --- the wrong protocol

@@ -11,6 +11,8 @@ Modes:
   refuse      STARTTLS refused (SMTP 454, IMAP NO, POP3 -ERR, LDAP unavailable)
   no-starttls SMTP only: EHLO reply without STARTTLS
   silent      accepts connections and never sends a byte
+  full        a listening socket whose accept queue is full: connecting hangs
+              (for connect timeouts; do not probe the port, wait for "ready")
   plaintext   a plain-text SMTP-like server (for a TLS port): greets in text
   close       closes the connection as soon as the client sends something
               (for TLS: during the handshake), else after half a second
@@ -22,6 +24,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 
 STARTTLS_OID = b"1.3.6.1.4.1.1466.20037"
 
@@ -193,6 +196,26 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
+def full_backlog(port):
+    """listen(0), never accept, and fill the queue with our own connections."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(0)
+    fillers = []
+    for _ in range(4):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(c)
+    print("ready", flush=True)
+    while True:
+        time.sleep(60)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proto", required=True, choices=["smtp", "imap", "pop3", "ldap", "tls"])
@@ -200,8 +223,10 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--mode", default="ok",
-                    choices=["ok", "refuse", "silent", "plaintext", "close", "no-starttls"])
+                    choices=["ok", "refuse", "silent", "plaintext", "close", "no-starttls", "full"])
     a = ap.parse_args()
+    if a.mode == "full":
+        return full_backlog(a.port)
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.proto = a.proto
     srv.mode = a.mode
