@@ -157,6 +157,24 @@ if jh=$(ts_jdks | sed -n 1p) && [ -n "$jh" ]; then
     has "$OUT" "restored "
 fi
 
+# an entry whose certificate file went missing: list says where; remove still works
+cp "$TS_TMP/new.pem" "$(dirname "$TRUSTSHIM_MANIFEST")/gone.pem"
+python3 - "$TRUSTSHIM_MANIFEST" "$(sha new)" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["certificates"].append({"alias": "gone", "sha256": sys.argv[2], "file": "gone.pem"})
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+expect 0 "$T" list
+has "$OUT" "gone"
+rm "$(dirname "$TRUSTSHIM_MANIFEST")/gone.pem"
+expect 2 "$T" list
+error_is "$TRUSTSHIM_MANIFEST: certificates["
+has "$ERR" "gone.pem"
+expect 0 "$T" remove gone
+has "$OUT" "removed gone"
+expect 0 "$T" list
+
 # mode and owner are kept across an edit
 chmod 0640 "$TRUSTSHIM_MANIFEST"
 chown 1234:2345 "$TRUSTSHIM_MANIFEST" 2>/dev/null || true
