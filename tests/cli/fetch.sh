@@ -118,6 +118,10 @@ expect 0 "$T" fetch "ldaps://localhost:$P_LDAPS"
 has "$OUT" "sha256:   $SRV"
 expect 0 "$T" fetch "ldap://localhost:$P_LDAP" --add --sha256 "$SRV" --alias slapd
 has "$OUT" "already in the manifest"
+# verify speaks the same StartTLS: the certificate is in the manifest, the name matches
+expect 0 "$T" verify "ldap://localhost:$P_LDAP" --no-base
+has "$OUT" "yes: ldap://localhost:$P_LDAP is trusted"
+expect 0 "$T" verify "ldaps://localhost:$P_LDAPS" --no-base
 
 # --- refusals
 snapshot
