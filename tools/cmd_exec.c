@@ -216,8 +216,9 @@ static int sealed_manifest(const char *json, size_t len)
     return fd;
 }
 
-static int private_manifest(const char *path, char **with, size_t n_with, char **without,
-                            size_t n_without, char *env_value, size_t size)
+static int private_manifest(const char *path, const char *const *with, size_t n_with,
+                            const char *const *without, size_t n_without, char *env_value,
+                            size_t size)
 {
     ts_manifest m;
     ts_manifest check;
@@ -290,8 +291,8 @@ static int exec_main(int argc, char **argv)
     char lib[4096];
     char mpath[4096];
     char menv[4200];
-    char **with = NULL;
-    char **without = NULL;
+    const char **with = NULL;
+    const char **without = NULL;
     size_t n_with = 0;
     size_t n_without = 0;
     char *preload = NULL;
@@ -309,9 +310,9 @@ static int exec_main(int argc, char **argv)
     }
     while ((o = ts_opt_next(&p)) > 0) {
         if (o == OPT_WITH) {
-            with[n_with++] = (char *)(uintptr_t)p.arg;
+            with[n_with++] = p.arg;
         } else if (o == OPT_WITHOUT) {
-            without[n_without++] = (char *)(uintptr_t)p.arg;
+            without[n_without++] = p.arg;
         }
     }
     if (o < 0) {
@@ -361,8 +362,8 @@ static int exec_main(int argc, char **argv)
     }
 end:
     free(preload);
-    free(with);
-    free(without);
+    free((void *)with);
+    free((void *)without);
     ts_opt_free(&p);
     return ret;
 }
