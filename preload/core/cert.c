@@ -57,6 +57,96 @@ int ts_grow(void **items, size_t *cap, size_t count, size_t extra, size_t elem)
     return 0;
 }
 
+/*
+ * Reads the DER header at der[0..avail): its tag, and the length of header +
+ * content in *total.  Definite lengths only, at most 4 length bytes.  0 when
+ * the header is malformed or the content does not fit in avail.
+ */
+static size_t der_tlv(const unsigned char *der, size_t avail, unsigned char *tag, size_t *total)
+{
+    size_t hdr = 2, clen;
+
+    if (avail < 2) {
+        return 0;
+    }
+    *tag = der[0];
+    if ((der[1] & 0x80) == 0) {
+        clen = der[1];
+    } else {
+        size_t nbytes = der[1] & 0x7fu;
+        if (nbytes == 0 || nbytes > 4 || avail < 2 + nbytes) {
+            return 0;
+        }
+        clen = 0;
+        for (size_t i = 0; i < nbytes; i++) {
+            clen = (clen << 8) | der[2 + i];
+        }
+        hdr += nbytes;
+    }
+    if (clen > avail - hdr) {
+        return 0;
+    }
+    *total = hdr + clen;
+    return hdr;
+}
+
+/*
+ * Whether der starts with something shaped like an X.509 Certificate:
+ * SEQUENCE { TBSCertificate SEQUENCE { [0] version?, INTEGER serial,
+ * SEQUENCE sigAlg, SEQUENCE issuer, SEQUENCE validity, SEQUENCE subject,
+ * SEQUENCE subjectPublicKeyInfo, ... }, SEQUENCE sigAlg, BIT STRING }.
+ * *used is the Certificate's length.  Much cheaper than d2i_X509, which in
+ * OpenSSL 3 also decodes the public key through the provider machinery.
+ */
+static bool der_cert_shape(const unsigned char *der, size_t len, size_t *used)
+{
+    static const unsigned char cert_tags[] = {0x30, 0x30, 0x03};
+    static const unsigned char tbs_tags[] = {0x02, 0x30, 0x30, 0x30, 0x30, 0x30};
+    unsigned char tag;
+    size_t total, hdr, part, off;
+    size_t tbs_off = 0, tbs_hdr = 0, tbs_total = 0;
+
+    hdr = der_tlv(der, len, &tag, &total);
+    if (hdr == 0 || tag != 0x30) {
+        return false;
+    }
+    *used = total;
+    /* The Certificate's three members fill it exactly. */
+    off = hdr;
+    for (size_t i = 0; i < sizeof(cert_tags); i++) {
+        size_t h = der_tlv(der + off, total - off, &tag, &part);
+        if (h == 0 || tag != cert_tags[i]) {
+            return false;
+        }
+        if (i == 0) {
+            tbs_off = off;
+            tbs_hdr = h;
+            tbs_total = part;
+        }
+        off += part;
+    }
+    if (off != total) {
+        return false;
+    }
+    /* The TBSCertificate up to the public key. */
+    off = tbs_off + tbs_hdr;
+    size_t tbs_end = tbs_off + tbs_total;
+    if (off < tbs_end && der[off] == 0xa0) {
+        if (der_tlv(der + off, tbs_end - off, &tag, &part) == 0) {
+            return false;
+        }
+        off += part;
+    }
+    for (size_t i = 0; i < sizeof(tbs_tags); i++) {
+        if (off >= tbs_end || der_tlv(der + off, tbs_end - off, &tag, &part) == 0 ||
+            tag != tbs_tags[i]) {
+            return false;
+        }
+        off += part;
+    }
+    return true;
+}
+
 /* Whether der is exactly one X.509 certificate (nothing before or after it). */
 static bool der_is_one_x509(const unsigned char *der, size_t len)
 {
@@ -161,6 +251,25 @@ end:
     return n;
 }
 
+/*
+ * Whether data starts with one X.509 certificate; *used is its length.  full:
+ * parsed by OpenSSL; else its DER structure only (see der_cert_shape).
+ */
+static bool cert_at(const unsigned char *data, size_t len, bool full, size_t *used)
+{
+    if (!full) {
+        return der_cert_shape(data, len, used);
+    }
+    const unsigned char *p = data;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    bool ok = (x != NULL);
+
+    *used = (size_t)(p - data);
+    X509_free(x);
+    ERR_clear_error();
+    return ok;
+}
+
 static bool pem_name_is_x509(const char *name)
 {
     return strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0 ||
@@ -175,18 +284,15 @@ static bool pem_name_is_pkcs7(const char *name)
 
 /* One PEM block's payload into l; where names the block. */
 static int pem_block(ts_cert_list *l, const char *name, const unsigned char *data, size_t len,
-                     const char *where, ts_error *err)
+                     bool full, const char *where, ts_error *err)
 {
     if (pem_name_is_x509(name)) {
         /* "TRUSTED CERTIFICATE" is the certificate followed by OpenSSL's trust
          * settings: the certificate is the leading SEQUENCE only. */
-        const unsigned char *p = data;
-        X509 *x = d2i_X509(NULL, &p, (long)len);
-        size_t used = (size_t)(p - data);
+        size_t used = 0;
+        bool ok = cert_at(data, len, full, &used);
 
-        X509_free(x);
-        ERR_clear_error();
-        if (x == NULL) {
+        if (!ok) {
             return ts_error_set(err, where, "%s block does not hold a valid X.509 certificate",
                                 name);
         }
@@ -216,7 +322,8 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
     return 0;
 }
 
-static int parse_pem(const unsigned char *buf, size_t len, ts_cert_list *l, ts_error *err)
+static int parse_pem(const unsigned char *buf, size_t len, bool full, ts_cert_list *l,
+                     ts_error *err)
 {
     BIO *bio = BIO_new_mem_buf(buf, (int)len);
     int rc = -1;
@@ -249,7 +356,7 @@ static int parse_pem(const unsigned char *buf, size_t len, ts_cert_list *l, ts_e
         }
         block++;
         snprintf(where, sizeof(where), "PEM block %zu", block);
-        r = pem_block(l, name, data, (size_t)dlen, where, err);
+        r = pem_block(l, name, data, (size_t)dlen, full, where, err);
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(data);
@@ -265,17 +372,14 @@ static int parse_pem(const unsigned char *buf, size_t len, ts_cert_list *l, ts_e
     return rc;
 }
 
-static int parse_der(const unsigned char *buf, size_t len, ts_cert_list *l, ts_error *err)
+static int parse_der(const unsigned char *buf, size_t len, bool full, ts_cert_list *l,
+                     ts_error *err)
 {
-    const unsigned char *p = buf;
-    X509 *x = d2i_X509(NULL, &p, (long)len);
-    size_t used = (size_t)(p - buf);
+    size_t used = 0;
     const char *why = NULL;
     char where[48];
 
-    X509_free(x);
-    ERR_clear_error();
-    if (x != NULL) {
+    if (cert_at(buf, len, full, &used)) {
         if (used != len) {
             snprintf(where, sizeof(where), "offset %zu", used);
             return ts_error_set(err, where, "unexpected data after the DER certificate");
@@ -313,7 +417,8 @@ static bool looks_like_pem(const unsigned char *buf, size_t len)
     return false;
 }
 
-int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err)
+static int certs_parse(const unsigned char *buf, size_t len, bool full, ts_cert_list *out,
+                       ts_error *err)
 {
     ts_cert_list tmp = {0};
     int rc;
@@ -325,14 +430,14 @@ int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_e
         return ts_error_set(err, "", "input too large (%zu bytes)", len);
     }
     if (buf[0] == 0x30 || !looks_like_pem(buf, len)) {
-        rc = parse_der(buf, len, &tmp, err);
+        rc = parse_der(buf, len, full, &tmp, err);
         if (rc != 0 && buf[0] == 0x30 && looks_like_pem(buf, len)) {
             ts_error_clear(err);
             ts_cert_list_free(&tmp);
-            rc = parse_pem(buf, len, &tmp, err);
+            rc = parse_pem(buf, len, full, &tmp, err);
         }
     } else {
-        rc = parse_pem(buf, len, &tmp, err);
+        rc = parse_pem(buf, len, full, &tmp, err);
     }
     if (rc == 0 && tmp.count == 0) {
         rc = ts_error_set(err, "", "no certificate found");
@@ -349,6 +454,16 @@ int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_e
     out->count += tmp.count;
     free(tmp.items);
     return 0;
+}
+
+int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err)
+{
+    return certs_parse(buf, len, true, out, err);
+}
+
+int ts_certs_parse_pinned(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err)
+{
+    return certs_parse(buf, len, false, out, err);
 }
 
 int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err)

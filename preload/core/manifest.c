@@ -1364,7 +1364,8 @@ static int entry_certs(const ts_manifest_cert *mc, size_t i, const char *manifes
     ts_error_clear(&inner);
     if (mc->pem != NULL) {
         fmt(where, sizeof(where), "certificates[%zu].pem", i);
-        if (ts_certs_parse((const unsigned char *)mc->pem, strlen(mc->pem), own, &inner) != 0) {
+        if (ts_certs_parse_pinned((const unsigned char *)mc->pem, strlen(mc->pem), own, &inner) !=
+            0) {
             return rewrap(err, &inner, where, manifest_path);
         }
         *found = own;
@@ -1384,7 +1385,7 @@ static int entry_certs(const ts_manifest_cert *mc, size_t i, const char *manifes
     if (ts_read_file(full, CERT_FILE_MAX, &buf, &len, &inner) != 0) {
         return rewrap(err, &inner, where, manifest_path);
     }
-    rc = ts_certs_parse(buf, len, own, &inner);
+    rc = ts_certs_parse_pinned(buf, len, own, &inner);
     free(buf);
     if (rc != 0) {
         ts_error_set_file(&inner, full);

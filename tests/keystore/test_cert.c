@@ -288,6 +288,58 @@ static void test_copy_and_pem(void **state)
     ts_cert_list_free(&l);
 }
 
+/* The structure-only parser of pinned certificates: same answers as the full one on certificates,
+ * and every truncation or non-certificate DER still refused. */
+static void test_pinned_parse(void **state)
+{
+    fixture *f = *state;
+    ts_cert_list full = {0}, pinned = {0};
+    ts_error err;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+
+    for (int i = 0; i < 3; i++) {
+        char *pem = ks_der_to_pem(f->der[i], f->len[i]);
+        ks_append(&buf, &len, "text between blocks\n", 20);
+        ks_append(&buf, &len, pem, strlen(pem));
+        free(pem);
+    }
+    assert_int_equal(ts_certs_parse(buf, len, &full, NULL), 0);
+    assert_int_equal(ts_certs_parse_pinned(buf, len, &pinned, NULL), 0);
+    assert_int_equal(pinned.count, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_memory_equal(pinned.items[i].sha256, full.items[i].sha256, TS_SHA256_LEN);
+    }
+    free(buf);
+    ts_cert_list_free(&full);
+    ts_cert_list_free(&pinned);
+
+    /* DER input, cut at every length: never accepted, never appended. */
+    for (size_t cut = 0; cut < f->len[0]; cut++) {
+        ts_error_clear(&err);
+        assert_int_equal(ts_certs_parse_pinned(f->der[0], cut, &pinned, &err), -1);
+        assert_int_equal(pinned.count, 0);
+        assert_true(err.what[0] != '\0');
+    }
+    assert_int_equal(ts_certs_parse_pinned(f->der[0], f->len[0], &pinned, NULL), 0);
+    assert_int_equal(pinned.count, 1);
+    ts_cert_list_free(&pinned);
+
+    /* A well-formed SEQUENCE that is no certificate, and a certificate with a byte of its
+     * TBSCertificate's tags changed. */
+    static const unsigned char not_cert[] = {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02};
+    assert_int_equal(ts_certs_parse_pinned(not_cert, sizeof(not_cert), &pinned, NULL), -1);
+    unsigned char *bad = malloc(f->len[0]);
+    assert_non_null(bad);
+    memcpy(bad, f->der[0], f->len[0]);
+    /* Outer SEQUENCE header, then the TBSCertificate's: make the latter a SET. */
+    size_t outer_hdr = (bad[1] & 0x80) ? 2u + (bad[1] & 0x7fu) : 2u;
+    bad[outer_hdr] = 0x31;
+    assert_int_equal(ts_certs_parse_pinned(bad, f->len[0], &pinned, NULL), -1);
+    assert_int_equal(pinned.count, 0);
+    free(bad);
+}
+
 static void test_hex(void **state)
 {
     unsigned char sha[TS_SHA256_LEN], got[TS_SHA256_LEN];
@@ -402,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_append_is_all_or_nothing),
         cmocka_unit_test(test_copy_and_pem),
+        cmocka_unit_test(test_pinned_parse),
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_describe_rsa_sha1_not_self_signed),
