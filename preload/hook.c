@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "libc.h"
@@ -25,7 +24,7 @@ _Static_assert(TS_AT_FDCWD == AT_FDCWD, "AT_FDCWD");
 _Static_assert(TS_AT_SYMLINK_NOFOLLOW == AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW");
 
 /* The tail of path may name a target, and we are not inside the library already. */
-static ts_tail candidate(const char *path)
+static inline __attribute__((always_inline)) ts_tail candidate(const char *path)
 {
     if (ts_is_off()) {
         return TS_TAIL_NONE;
@@ -47,18 +46,15 @@ unsigned int ts_hook_open_mode(int flags, va_list ap)
     return needs ? va_arg(ap, unsigned int) : 0;
 }
 
-int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int mode)
+/* A candidate: rare, so kept out of line to leave the hot path lean. */
+static __attribute__((noinline)) int open_candidate(ts_sym id, int dirfd, const char *path,
+                                                    int flags, unsigned int mode, ts_tail tail)
 {
-    ts_tail tail = candidate(path);
+    int saved = errno;
 
     if (tail == TS_TAIL_JVM_START) {
-        int saved = errno;
         ts_serve_prepare();
-        errno = saved;
-        tail = TS_TAIL_NONE;
-    }
-    if (tail != TS_TAIL_NONE && ts_open_flags_servable(flags)) {
-        int saved = errno;
+    } else if (ts_open_flags_servable(flags)) {
         int fd = ts_serve_open(dirfd, path, flags, tail);
         if (fd != TS_NOT_SERVED) {
             if (fd >= 0) {
@@ -66,7 +62,17 @@ int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int
             }
             return fd;
         }
-        errno = saved;
+    }
+    errno = saved;
+    return ts_libc_open(id, dirfd, path, flags, (mode_t)mode);
+}
+
+int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int mode)
+{
+    ts_tail tail = candidate(path);
+
+    if (__builtin_expect(tail != TS_TAIL_NONE, 0)) {
+        return open_candidate(id, dirfd, path, flags, mode, tail);
     }
     return ts_libc_open(id, dirfd, path, flags, (mode_t)mode);
 }
@@ -130,24 +136,7 @@ int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, voi
     struct stat st;
 
     if (r != 0 && synthesized(dirfd, path, &st)) {
-        struct statx *x = buf;
-        memset(x, 0, sizeof(*x));
-        x->stx_mask = STATX_BASIC_STATS;
-        x->stx_blksize = (unsigned int)st.st_blksize;
-        x->stx_nlink = (unsigned int)st.st_nlink;
-        x->stx_uid = st.st_uid;
-        x->stx_gid = st.st_gid;
-        x->stx_mode = (unsigned short)st.st_mode;
-        x->stx_ino = st.st_ino;
-        x->stx_size = (unsigned long long)st.st_size;
-        x->stx_blocks = (unsigned long long)st.st_blocks;
-        x->stx_atime.tv_sec = st.st_atim.tv_sec;
-        x->stx_atime.tv_nsec = (unsigned int)st.st_atim.tv_nsec;
-        x->stx_mtime.tv_sec = st.st_mtim.tv_sec;
-        x->stx_mtime.tv_nsec = (unsigned int)st.st_mtim.tv_nsec;
-        x->stx_ctime = x->stx_mtime;
-        x->stx_dev_major = major(st.st_dev);
-        x->stx_dev_minor = minor(st.st_dev);
+        ts_stat_to_statx(&st, (struct statx *)buf);
         return 0;
     }
     return r;

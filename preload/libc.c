@@ -39,19 +39,27 @@ static void *ts_slots[TS_ID_COUNT];
 static char ts_missing_marker;
 #define ts_missing ((void *)&ts_missing_marker)
 
-static void *ts_real(ts_sym id)
+/* The first call of a name (normally from the constructor). */
+static __attribute__((noinline)) void *ts_resolve(ts_sym id)
+{
+    int saved = errno;
+    void *p = dlsym(RTLD_NEXT, ts_sym_names[id]);
+
+    if (p == NULL) {
+        p = ts_missing;
+    }
+    /* Two threads may race here; both store the same answer. */
+    __atomic_store_n(&ts_slots[id], p, __ATOMIC_RELEASE);
+    errno = saved;
+    return p;
+}
+
+static inline void *ts_real(ts_sym id)
 {
     void *p = __atomic_load_n(&ts_slots[id], __ATOMIC_ACQUIRE);
 
-    if (p == NULL) {
-        int saved = errno;
-        p = dlsym(RTLD_NEXT, ts_sym_names[id]);
-        if (p == NULL) {
-            p = ts_missing;
-        }
-        /* Two threads may race here; both store the same answer. */
-        __atomic_store_n(&ts_slots[id], p, __ATOMIC_RELEASE);
-        errno = saved;
+    if (__builtin_expect(p == NULL, 0)) {
+        p = ts_resolve(id);
     }
     return (p == ts_missing) ? NULL : p;
 }
@@ -170,6 +178,30 @@ int ts_libc_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int
     return ts_sys_fstatat(dirfd, path, (struct stat *)buf, flags);
 }
 
+void ts_stat_to_statx(const struct stat *st, struct statx *stx)
+{
+    memset(stx, 0, sizeof(*stx));
+    stx->stx_mask = STATX_BASIC_STATS;
+    stx->stx_blksize = (uint32_t)st->st_blksize;
+    stx->stx_nlink = (uint32_t)st->st_nlink;
+    stx->stx_uid = st->st_uid;
+    stx->stx_gid = st->st_gid;
+    stx->stx_mode = (uint16_t)st->st_mode;
+    stx->stx_ino = st->st_ino;
+    stx->stx_size = (uint64_t)st->st_size;
+    stx->stx_blocks = (uint64_t)st->st_blocks;
+    stx->stx_atime.tv_sec = st->st_atim.tv_sec;
+    stx->stx_atime.tv_nsec = (uint32_t)st->st_atim.tv_nsec;
+    stx->stx_mtime.tv_sec = st->st_mtim.tv_sec;
+    stx->stx_mtime.tv_nsec = (uint32_t)st->st_mtim.tv_nsec;
+    stx->stx_ctime.tv_sec = st->st_ctim.tv_sec;
+    stx->stx_ctime.tv_nsec = (uint32_t)st->st_ctim.tv_nsec;
+    stx->stx_rdev_major = major(st->st_rdev);
+    stx->stx_rdev_minor = minor(st->st_rdev);
+    stx->stx_dev_major = major(st->st_dev);
+    stx->stx_dev_minor = minor(st->st_dev);
+}
+
 static int statx_emulated(int dirfd, const char *path, int flags, struct statx *stx)
 {
     struct stat st;
@@ -178,26 +210,7 @@ static int statx_emulated(int dirfd, const char *path, int flags, struct statx *
                        flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)) != 0) {
         return -1;
     }
-    memset(stx, 0, sizeof(*stx));
-    stx->stx_mask = STATX_BASIC_STATS;
-    stx->stx_blksize = (uint32_t)st.st_blksize;
-    stx->stx_nlink = (uint32_t)st.st_nlink;
-    stx->stx_uid = st.st_uid;
-    stx->stx_gid = st.st_gid;
-    stx->stx_mode = (uint16_t)st.st_mode;
-    stx->stx_ino = st.st_ino;
-    stx->stx_size = (uint64_t)st.st_size;
-    stx->stx_blocks = (uint64_t)st.st_blocks;
-    stx->stx_atime.tv_sec = st.st_atim.tv_sec;
-    stx->stx_atime.tv_nsec = (uint32_t)st.st_atim.tv_nsec;
-    stx->stx_mtime.tv_sec = st.st_mtim.tv_sec;
-    stx->stx_mtime.tv_nsec = (uint32_t)st.st_mtim.tv_nsec;
-    stx->stx_ctime.tv_sec = st.st_ctim.tv_sec;
-    stx->stx_ctime.tv_nsec = (uint32_t)st.st_ctim.tv_nsec;
-    stx->stx_rdev_major = major(st.st_rdev);
-    stx->stx_rdev_minor = minor(st.st_rdev);
-    stx->stx_dev_major = major(st.st_dev);
-    stx->stx_dev_minor = minor(st.st_dev);
+    ts_stat_to_statx(&st, stx);
     return 0;
 }
 

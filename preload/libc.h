@@ -37,6 +37,9 @@ int ts_libc_access(ts_sym id, int dirfd, const char *path, int mode, int flags);
 struct stat;
 int ts_sys_fstat(int fd, struct stat *st);
 int ts_sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+/* Fills a statx answer (STATX_BASIC_STATS) from a struct stat. */
+struct statx;
+void ts_stat_to_statx(const struct stat *st, struct statx *stx);
 /* memfd_create through syscall() (glibc 2.27 has the wrapper; we must load on older). */
 int ts_sys_memfd(const char *name, unsigned int flags);
 

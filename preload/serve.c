@@ -51,9 +51,10 @@ typedef struct served {
     unsigned char *blob;
     size_t len;
     ts_merge_summary summary;
-    int master; /* a sealed memfd holding blob, reopened per open; -1 if none */
-    file_id
-        master_id; /* its identity: the descriptor may have been closed and reused by the program */
+    /* A sealed memfd holding blob, reopened per open (-1: none), and its identity: the program
+     * may have closed the descriptor and reused the number. */
+    int master;
+    file_id master_id;
 } served;
 
 typedef struct config {
@@ -75,12 +76,7 @@ static void make_master(served *s);
 
 static config *ts_config; /* published once read (ok or not) */
 static served *ts_served; /* pushed under ts_lock, read without it */
-static const ts_names *ts_names_published;
-
-const ts_names *ts_serve_names(void)
-{
-    return __atomic_load_n(&ts_names_published, __ATOMIC_ACQUIRE);
-}
+const ts_names *ts_names_published;
 
 static bool same_id(const file_id *a, const file_id *b)
 {

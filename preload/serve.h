@@ -17,7 +17,11 @@
 #define TS_NOT_SERVED (-2)
 
 /* Base names of the manifest's targets[] for ts_tail_classify; NULL until the manifest is read. */
-const ts_names *ts_serve_names(void);
+extern const ts_names *ts_names_published;
+static inline const ts_names *ts_serve_names(void)
+{
+    return __atomic_load_n(&ts_names_published, __ATOMIC_ACQUIRE);
+}
 
 /*
  * A JVM is starting (it opened lib/modules or rt.jar).  If the manifest has

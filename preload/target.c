@@ -4,68 +4,6 @@
 #include <fcntl.h>
 #include <string.h>
 
-/* Does the name [s, s+n) end with the literal suffix? */
-#define ENDS_WITH(s, n, lit)                                                                       \
-    ((n) >= sizeof(lit) - 1 && memcmp((s) + (n) - (sizeof(lit) - 1), (lit), sizeof(lit) - 1) == 0)
-
-/* Extensions that keystores usually have: such a name may be a manifest target before the manifest
- * is read. */
-static bool keystore_extension(const char *base, size_t n)
-{
-    return ENDS_WITH(base, n, ".jks") || ENDS_WITH(base, n, ".p12") || ENDS_WITH(base, n, ".pfx") ||
-           ENDS_WITH(base, n, ".truststore") || ENDS_WITH(base, n, ".keystore") ||
-           ENDS_WITH(base, n, ".pkcs12");
-}
-
-ts_tail ts_tail_classify(const char *path, const ts_names *extra)
-{
-    if (path == NULL || path[0] == '\0') {
-        return TS_TAIL_NONE;
-    }
-    size_t len = strlen(path);
-    const char *slash = memrchr(path, '/', len);
-    const char *base = (slash != NULL) ? slash + 1 : path;
-    size_t n = len - (size_t)(base - path);
-
-    /* The common case: most names end in none of the letters below. */
-    if (n > 0) {
-        char last = base[n - 1];
-        if (last == 'r' && n == 6 && memcmp(base, "rt.jar", 6) == 0 &&
-            ENDS_WITH(path, len - 6, "/lib/")) {
-            return TS_TAIL_JVM_START; /* JDK 8 */
-        }
-        if (last == 's' || last == 'e' || last == '2' || last == 'x') {
-            if (n == 7 && memcmp(base, "modules", 7) == 0 && ENDS_WITH(path, len - 7, "/lib/")) {
-                return TS_TAIL_JVM_START; /* JDK 9+ */
-            }
-            if ((n == 7 && memcmp(base, "cacerts", 7) == 0) ||
-                (n == 11 && memcmp(base, "jssecacerts", 11) == 0)) {
-                size_t dirlen = (size_t)(base - path);
-                if (ENDS_WITH(path, dirlen, "/lib/security/") ||
-                    (dirlen == 13 && memcmp(path, "lib/security/", 13) == 0)) {
-                    return TS_TAIL_JRE_STORE;
-                }
-                return TS_TAIL_STORE_NAME;
-            }
-            if (n > 3 && ENDS_WITH(base, n, ".ks")) {
-                return TS_TAIL_HOST_KS;
-            }
-            if (keystore_extension(base, n)) {
-                return TS_TAIL_OTHER;
-            }
-        }
-    }
-    if (extra != NULL) {
-        for (size_t i = 0; i < extra->count; i++) {
-            const char *e = extra->names[i];
-            if (strlen(e) == n && memcmp(e, base, n) == 0) {
-                return TS_TAIL_OTHER;
-            }
-        }
-    }
-    return TS_TAIL_NONE;
-}
-
 bool ts_open_flags_servable(int flags)
 {
     int never = O_CREAT | O_TRUNC | O_DIRECTORY | O_PATH | O_NOFOLLOW;

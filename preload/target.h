@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef enum ts_tail {
     TS_TAIL_NONE = 0,   /* not a target: call libc */
@@ -26,8 +27,79 @@ typedef struct ts_names {
     size_t count;
 } ts_names;
 
-/* Classifies path by its tail.  NULL or "" is TS_TAIL_NONE.  extra may be NULL. */
-ts_tail ts_tail_classify(const char *path, const ts_names *extra);
+/*
+ * Classifies path by its tail.  NULL or "" is TS_TAIL_NONE.  extra may be NULL.
+ * Inline: it runs before every open and stat of the process.
+ */
+/* Does the name [s, s+n) end with the literal suffix? */
+#define TS_ENDS_WITH(s, n, lit)                                                                    \
+    ((n) >= sizeof(lit) - 1 && memcmp((s) + (n) - (sizeof(lit) - 1), (lit), sizeof(lit) - 1) == 0)
+
+/* Extensions that keystores usually have: such a name may be a manifest target before the manifest
+ * is read. */
+static inline bool ts_keystore_extension(const char *path, size_t n)
+{
+    return TS_ENDS_WITH(path, n, ".jks") || TS_ENDS_WITH(path, n, ".p12") ||
+           TS_ENDS_WITH(path, n, ".pfx") || TS_ENDS_WITH(path, n, ".truststore") ||
+           TS_ENDS_WITH(path, n, ".keystore") || TS_ENDS_WITH(path, n, ".pkcs12");
+}
+
+/* path ends with the component name: "name" alone or ".../name". */
+static inline bool ts_last_component_is(const char *path, size_t len, const char *name, size_t n)
+{
+    return len >= n && memcmp(path + len - n, name, n) == 0 &&
+           (len == n || path[len - n - 1] == '/');
+}
+
+/*
+ * Everything is decided from the end of the string: strlen, the last
+ * character, then at most a few short memcmp.  The common case (a .jar, .so,
+ * .class, /proc entry ...) returns after one or two comparisons.
+ */
+static inline ts_tail ts_tail_classify(const char *path, const ts_names *extra)
+{
+    if (path == NULL || path[0] == '\0') {
+        return TS_TAIL_NONE;
+    }
+    size_t len = strlen(path);
+    char last = path[len - 1];
+
+    if (last == 's') {
+        bool jsse = ts_last_component_is(path, len, "jssecacerts", 11);
+        if (jsse || ts_last_component_is(path, len, "cacerts", 7)) {
+            size_t dirlen = len - (jsse ? 11 : 7);
+            if (TS_ENDS_WITH(path, dirlen, "/lib/security/") ||
+                (dirlen == 13 && memcmp(path, "lib/security/", 13) == 0)) {
+                return TS_TAIL_JRE_STORE;
+            }
+            return TS_TAIL_STORE_NAME;
+        }
+        if (TS_ENDS_WITH(path, len, ".ks") && len > 3 && path[len - 4] != '/') {
+            return TS_TAIL_HOST_KS;
+        }
+        if (TS_ENDS_WITH(path, len, "/lib/modules")) {
+            return TS_TAIL_JVM_START; /* JDK 9+ */
+        }
+    } else if (last == 'r' && TS_ENDS_WITH(path, len, "/lib/rt.jar")) {
+        return TS_TAIL_JVM_START; /* JDK 8 */
+    }
+    if ((last == 's' || last == 'e' || last == '2' || last == 'x') &&
+        ts_keystore_extension(path, len)) {
+        return TS_TAIL_OTHER;
+    }
+    if (extra != NULL && extra->count > 0) {
+        const char *slash = memrchr(path, '/', len);
+        const char *base = (slash != NULL) ? slash + 1 : path;
+        size_t n = len - (size_t)(base - path);
+        for (size_t i = 0; i < extra->count; i++) {
+            const char *e = extra->names[i];
+            if (strlen(e) == n && memcmp(e, base, n) == 0) {
+                return TS_TAIL_OTHER;
+            }
+        }
+    }
+    return TS_TAIL_NONE;
+}
 
 /* Whether open(2) flags ask for read-only access that may be served (no write, create, truncate,
  * O_PATH ...). */
