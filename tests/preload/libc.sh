@@ -54,6 +54,12 @@ ts_log "cacerts: disk '$disk', served '$served' through all 10 open forms"
 out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" offsets "$jre/cacerts")
 [ "$out" = "offsets: a 100 b 4 same-start yes write refused" ] || ts_fail "served descriptors: $out"
 
+# A signal handler opening files (as the JVM's crash handler does) while cacerts is served in a loop.
+out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" timeout 120 bash -c '. "$1"; ts_with_preload "$2" signals "$3" "$4"' _ \
+    "$TS_SOURCE_DIR/tests/lib/common.sh" "$probe" "$jre/cacerts" "$TS_TMP/hs_err.log") || ts_fail "signal test failed or hung: $out"
+[ "$out" = "signals: ${served#read: }, 0 bad reads, handler ran often, handler failures 0" ] || ts_fail "signal test: $out"
+ts_log "$out"
+
 # Off: TRUSTSHIM_MANIFEST unset, TRUSTSHIM_DISABLE=1.
 [ "$(ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] || ts_fail "served without TRUSTSHIM_MANIFEST"
 [ "$(TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] ||

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -185,6 +187,65 @@ static void read_path(const char *who, const char *path)
     fflush(stdout);
 }
 
+/*
+ * The JVM's crash handler opens hs_err_pid*.log from a signal handler: a timer
+ * signal opens and writes a log file (a non-target, O_CREAT) thousands of
+ * times while the main loop opens and reads path (a target).  Nothing may
+ * deadlock, and errno of the interrupted code must survive the handler's opens.
+ */
+static const char *sig_log;
+static volatile sig_atomic_t sig_count, sig_failed;
+
+static void on_alarm(int sig)
+{
+    int saved = errno;
+    (void)sig;
+    int fd = open(sig_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0 || write(fd, "x", 1) != 1) {
+        sig_failed = 1;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    sig_count = sig_count + 1;
+    errno = saved;
+}
+
+static int signals(const char *path, const char *log)
+{
+    struct sigaction sa;
+    struct itimerval it = {{0, 200}, {0, 200}};
+    char first[128], c[128];
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    sig_log = log;
+    first[0] = '\0';
+    setitimer(ITIMER_REAL, &it, NULL);
+    int bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            bad++;
+            continue;
+        }
+        content(fd, c, sizeof(c));
+        close(fd);
+        if (first[0] == '\0') {
+            snprintf(first, sizeof(first), "%s", c);
+        } else if (strcmp(first, c) != 0) {
+            bad++;
+        }
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    printf("signals: %s, %d bad reads, handler ran %s, handler failures %d\n", first, bad,
+           sig_count > 10 ? "often" : "rarely", (int)sig_failed);
+    return 0;
+}
+
 /* Two opens of path: each has its own offset, and neither can write. */
 static int offsets(const char *path)
 {
@@ -212,6 +273,9 @@ static int offsets(const char *path)
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "signals") == 0) {
+        return signals(argv[2], argv[3]);
+    }
     if (argc == 3 && strcmp(argv[1], "offsets") == 0) {
         return offsets(argv[2]);
     }
