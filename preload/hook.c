@@ -2,7 +2,7 @@
 /*
  * The decision behind every wrapper.  Hot path, for the thousands of paths a
  * JVM opens and stats that are not trust stores: an atomic load, the tail
- * comparison of target.c, and the real function, with errno untouched.  No
+ * comparison of target.h, and the real function, with errno untouched.  No
  * allocation, lock, getenv, log or extra system call before that answer, so
  * it is async-signal-safe (the JVM opens hs_err_pid*.log from a signal handler).
  */

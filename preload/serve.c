@@ -290,6 +290,15 @@ static void config_load(config *c)
     char dir[PATH_MAX], cwd[PATH_MAX];
 
     ts_error_clear(&err);
+    /* What does not depend on the manifest first: with TRUSTSHIM_STRICT=1 and a bad manifest,
+     * these still say which opens must fail. */
+    if (getcwd(cwd, sizeof(cwd)) == NULL) {
+        snprintf(cwd, sizeof(cwd), "/");
+    }
+    add_dir(c, ts_env_values.allegra_home, "/keystore", cwd);
+    add_dir(c, ts_env_values.trackplus_home, "/keystore", cwd);
+    load_cmdline_dirs(c, cwd);
+    load_jre_ids(c);
     if (ts_manifest_init(&c->m) != 0) {
         ts_error_set(&err, "", "out of memory");
         goto fail;
@@ -317,16 +326,9 @@ static void config_load(config *c)
     buf = NULL;
 
     ts_dirname(path, dir, sizeof(dir));
-    if (getcwd(cwd, sizeof(cwd)) == NULL) {
-        snprintf(cwd, sizeof(cwd), "/");
-    }
-    add_dir(c, ts_env_values.allegra_home, "/keystore", cwd);
-    add_dir(c, ts_env_values.trackplus_home, "/keystore", cwd);
-    load_cmdline_dirs(c, cwd);
     for (size_t i = 0; i < c->m.n_keystore_dirs; i++) {
         add_dir(c, c->m.keystore_dirs[i], "", dir);
     }
-    load_jre_ids(c);
     if (load_targets(c, dir) != 0) {
         ts_error_set(&err, "targets", "out of memory");
         goto fail;
@@ -624,6 +626,42 @@ static int refuse(void)
     return TS_NOT_SERVED;
 }
 
+/*
+ * The manifest could not be used.  Without TRUSTSHIM_STRICT every open gets
+ * the original file.  With it, opens of what would surely be targets fail:
+ * the JRE's trust store (by name, or the same file), and <host>.ks in the
+ * keystore directories known without the manifest.
+ */
+static int without_manifest(const config *c, int dirfd, const char *path, ts_tail tail)
+{
+    char abs[PATH_MAX], dir[PATH_MAX], host[256];
+
+    if (!ts_env_values.strict) {
+        return TS_NOT_SERVED;
+    }
+    switch (tail) {
+    case TS_TAIL_JRE_STORE:
+        return refuse();
+    case TS_TAIL_STORE_NAME: {
+        file_id id = id_of(dirfd, path);
+        for (size_t i = 0; i < 4; i++) {
+            if (same_id(&id, &c->jre_ids[i])) {
+                return refuse();
+            }
+        }
+        return TS_NOT_SERVED;
+    }
+    case TS_TAIL_HOST_KS:
+        if (make_absolute(dirfd, path, abs, sizeof(abs)) &&
+            ts_ks_split(abs, dir, sizeof(dir), host, sizeof(host)) && in_keystore_dir(c, dir)) {
+            return refuse();
+        }
+        return TS_NOT_SERVED;
+    default:
+        return TS_NOT_SERVED;
+    }
+}
+
 /* A new sealed memfd holding the blob, at offset 0. */
 static int memfd_copy(const served *s, bool cloexec)
 {
@@ -709,7 +747,7 @@ static int serve_open(int dirfd, const char *path, int flags)
     }
     const config *c = config_get();
     if (!c->ok) {
-        return refuse();
+        return without_manifest(c, dirfd, path, ts_tail_classify(path, NULL));
     }
     ts_tail tail = ts_tail_classify(path, &c->names);
     if (tail == TS_TAIL_NONE || tail == TS_TAIL_JVM_START ||

@@ -63,6 +63,11 @@ for jh in $(ts_jdks); do
         grep -q 'Permission denied' "$TS_TMP/err" || ts_fail "$jh: strict: expected EACCES: $(cat "$TS_TMP/err")"
         [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] || ts_fail "$jh: strict: expected one error line"
     done
+    # Strict mode fails only what would be a target: other keystores open normally.
+    cp /etc/ssl/certs/java/cacerts "$TS_TMP/unrelated.jks"
+    TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/world-writable.json" pl_probe "$jh" load "$TS_TMP/unrelated.jks" JKS - \
+        >"$TS_TMP/out" 2>"$TS_TMP/err" || ts_fail "$jh: strict mode refused an unrelated keystore: $(cat "$TS_TMP/err")"
+    [ "$(head -n1 "$TS_TMP/out")" = "entries $base" ] || ts_fail "$jh: strict: unrelated keystore: $(head -n1 "$TS_TMP/out")"
     [ "$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/good.json" pl_probe "$jh" cacerts)" = "entries $((base + 1))" ] ||
         ts_fail "$jh: strict mode with a good manifest must serve"
     ts_log "$jh: TRUSTSHIM_STRICT=1: the open fails with EACCES (Permission denied)"
