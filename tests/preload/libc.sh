@@ -50,6 +50,18 @@ n=$(grep -c -F -- ": fd ${served#read: }" "$TS_TMP/served.out" || true)
 [ "$n" = 10 ] || { cat "$TS_TMP/served.out" >&2; ts_fail "expected 10 open forms to serve the merged bytes, got $n"; }
 ts_log "cacerts: disk '$disk', served '$served' through all 10 open forms"
 
+# A writer (O_RDWR, O_WRONLY|O_CREAT|O_TRUNC) reaches the real file; a reader in the same process is served.
+out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload python3 -c '
+import hashlib, sys
+p = sys.argv[1]
+print(len(open(p, "r+b").read()), len(open(p, "rb").read()))
+with open(p + ".new", "wb") as f: f.write(b"x")
+' "$jre/cacerts")
+[ "$out" = "$(echo "$disk" | awk '{print $3}') $(echo "$served" | awk '{print $3}')" ] ||
+    ts_fail "writer/reader sizes: $out (disk: $disk, served: $served)"
+[ "$(cat "$jre/cacerts.new")" = x ] || ts_fail "a new file could not be written beside cacerts"
+ts_log "O_RDWR open gets the file on disk, O_RDONLY the merged keystore ($out bytes)"
+
 # Each served open has its own offset, and the descriptor is read-only.
 out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" offsets "$jre/cacerts")
 [ "$out" = "offsets: a 100 b 4 same-start yes write refused" ] || ts_fail "served descriptors: $out"
