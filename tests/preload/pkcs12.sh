@@ -43,5 +43,11 @@ for jh in $(ts_jdks); do
         -cp "$PL_CLASSES" TsProbe load "$store" PKCS12 - >"$TS_TMP/p12.txt" || ts_fail "$jh: served PKCS12 does not load"
     [ "$(sed -n 's/^entries //p' "$TS_TMP/p12.txt")" = $((n + 1)) ] || ts_fail "$jh: PKCS12: expected $((n + 1)) entries"
     grep -q " $sha\$" "$TS_TMP/p12.txt" || ts_fail "$jh: PKCS12: manifest entry missing"
-    ts_log "$jh: password-less PKCS12 base of $n entries served as JKS and as PKCS12 with $((n + 1))"
+    # jssecacerts beside it (the JDK prefers it when present) is served too.
+    cp "$store" "$TS_TMP/fakejre/lib/security/jssecacerts"
+    TRUSTSHIM_MANIFEST="$TS_TMP/jks.json" pl_probe "$jh" load "$TS_TMP/fakejre/lib/security/jssecacerts" JKS - >"$TS_TMP/jsse.txt" ||
+        ts_fail "$jh: jssecacerts does not load"
+    [ "$(sed -n 's/^entries //p' "$TS_TMP/jsse.txt")" = $((n + 1)) ] || ts_fail "$jh: jssecacerts not served merged"
+    rm "$TS_TMP/fakejre/lib/security/jssecacerts"
+    ts_log "$jh: password-less PKCS12 base of $n entries served as JKS and as PKCS12 with $((n + 1)); jssecacerts too"
 done
