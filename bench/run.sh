@@ -2,7 +2,8 @@
 # Prints the benchmark table of trustshim (never run by ctest; no timing is asserted anywhere).
 #   bash bench/run.sh [BUILD_DIR]         default: build
 # Environment: TS_BENCH_N (calls per hot-path run, default 1000000), TS_BENCH_RUNS
-# (runs per figure, medians are shown, default 5), TS_BENCH_JVM_RUNS (default 10), JAVA_HOME.
+# (runs per figure, default 5), TS_BENCH_JVM_RUNS (default 10), TS_BENCH_NO_HYPERFINE=1 (time the
+# JVM with date even when hyperfine is installed), JAVA_HOME.
 # Each pair of figures is measured in alternating runs (without, with, without, ...)
 # so that a busy machine slows both alike.  docs/performance.md records the figures.
 set -euo pipefail
@@ -125,7 +126,7 @@ if [ -n "$jdk" ]; then
     lib_cmd=("$jdk/bin/java" -cp "$tmp/classes" TsProbe https "$url")
     without "${pre[@]}" >/dev/null
     with "${lib_cmd[@]}" >/dev/null
-    if command -v hyperfine >/dev/null 2>&1; then
+    if [ "${TS_BENCH_NO_HYPERFINE:-0}" != 1 ] && command -v hyperfine >/dev/null 2>&1; then
         hyperfine -N -w 2 -r "$JRUNS" --export-json "$tmp/h.json" \
             "env -u TRUSTSHIM_MANIFEST ${pre[*]}" "env LD_PRELOAD=$lib ${lib_cmd[*]}" >/dev/null 2>&1
         a=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(round(r[0]["median"]*1000))' "$tmp/h.json")
