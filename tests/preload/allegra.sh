@@ -37,10 +37,16 @@ check() {
     [ ! -s "$TS_TMP/err" ] || ts_fail "$jh $label: stderr: $(cat "$TS_TMP/err")"
     grep -qx 'exists true isFile true canRead true nonEmpty true' "$TS_TMP/out" ||
         ts_fail "$jh $label: mail.example.test.ks does not look like a file: $(head -n1 "$TS_TMP/out")"
+    grep -q "^nio true" "$TS_TMP/out" || ts_fail "$jh $label: java.nio sees no such file: $(cat "$TS_TMP/out")"
+    case $label in
+    existing*) ;; # stat of a file on disk is never changed: its size is the file's
+    *) grep -qx "nio true consistent true" "$TS_TMP/out" || ts_fail "$jh $label: sizes differ: $(cat "$TS_TMP/out")" ;;
+    esac
     grep -qx "mail $mail_sha" "$TS_TMP/out" || ts_fail "$jh $label: mail certificate missing: $(cat "$TS_TMP/out")"
     grep -q "$ldap_sha" "$TS_TMP/out" && ts_fail "$jh $label: ldap's certificate in mail's keystore"
     ts_with_preload "$jh/bin/java" "$@" -cp "$PL_CLASSES" TsProbe allegra "$home" other.example.test >"$TS_TMP/other" 2>&1 ||
         ts_fail "$jh $label: probe failed for other"
+    grep -qx 'nio false' "$TS_TMP/other" || ts_fail "$jh $label: java.nio sees other.example.test.ks"
     grep -qx 'exists false isFile false canRead false nonEmpty false' "$TS_TMP/other" ||
         ts_fail "$jh $label: other.example.test.ks should not exist: $(cat "$TS_TMP/other")"
     ts_log "$jh: $label: $home/keystore/mail.example.test.ks served ($(grep -c ' ' "$TS_TMP/out") entries), other host absent"

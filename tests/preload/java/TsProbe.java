@@ -80,6 +80,12 @@ public class TsProbe {
             File f = new File(args[1], "keystore/" + args[2] + ".ks");
             System.out.println("exists " + f.exists() + " isFile " + f.isFile() + " canRead " + f.canRead()
                     + " nonEmpty " + (f.length() > 0));
+            // NIO: libnio's statx/fstatat64 and open64 paths.
+            java.nio.file.Path p = f.toPath();
+            boolean nio = java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.isReadable(p);
+            // "consistent": the size NIO and File report is the number of bytes read (a synthesized file).
+            System.out.println("nio " + nio + (nio ? " consistent " + (java.nio.file.Files.size(p) == f.length()
+                    && java.nio.file.Files.readAllBytes(p).length == f.length()) : ""));
             if (f.isFile()) {
                 KeyStore ks = load(f.getPath(), "JKS", "changeit");
                 for (String s : entries(ks)) {
