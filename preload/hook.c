@@ -55,7 +55,7 @@ static __attribute__((noinline)) int open_candidate(ts_sym id, int dirfd, const 
     if (tail == TS_TAIL_JVM_START) {
         ts_serve_prepare();
     } else if (ts_open_flags_servable(flags)) {
-        int fd = ts_serve_open(dirfd, path, flags, tail);
+        int fd = ts_serve_open(dirfd, path, flags);
         if (fd != TS_NOT_SERVED) {
             if (fd >= 0) {
                 errno = saved;
@@ -84,7 +84,7 @@ FILE *ts_hook_fopen(ts_sym id, const char *path, const char *mode)
     if (tail != TS_TAIL_NONE && tail != TS_TAIL_JVM_START && ts_fopen_mode_servable(mode)) {
         int saved = errno;
         int cloexec = (strchr(mode, 'e') != NULL) ? O_CLOEXEC : 0;
-        int fd = ts_serve_open(TS_AT_FDCWD, path, O_RDONLY | cloexec, tail);
+        int fd = ts_serve_open(TS_AT_FDCWD, path, O_RDONLY | cloexec);
         if (fd >= 0) {
             FILE *f = fdopen(fd, "r");
             if (f == NULL) {

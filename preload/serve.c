@@ -778,9 +778,8 @@ static int serve_open(int dirfd, const char *path, int flags)
     return fd;
 }
 
-int ts_serve_open(int dirfd, const char *path, int flags, ts_tail tail)
+int ts_serve_open(int dirfd, const char *path, int flags)
 {
-    (void)tail; /* classified again below with the manifest's target names */
     ts_guard++;
     int r = serve_open(dirfd, path, flags);
     ts_guard--;

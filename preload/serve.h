@@ -35,7 +35,7 @@ void ts_serve_prepare(void);
  * Returns a new descriptor of the merged keystore, TS_NOT_SERVED (call libc),
  * or -1 with errno EACCES (TRUSTSHIM_STRICT=1 and the target cannot be served).
  */
-int ts_serve_open(int dirfd, const char *path, int flags, ts_tail tail);
+int ts_serve_open(int dirfd, const char *path, int flags);
 
 /*
  * path does not exist (stat said ENOENT/ENOTDIR).  When it is a per-host
