@@ -14,7 +14,7 @@ cp /etc/ssl/certs/java/cacerts "$TS_TMP/w/copy.ks"
 
 cat >"$TS_TMP/script.sh" <<'SH'
 cd "$1"
-echo "files: $(ls -la --time-style=+ . | awk '{print $1, $5, $NF}' | tr '\n' ' ')"
+echo "files: $(ls -l --time-style=+ . | awk '{print $1, $5, $NF}' | tr '\n' ' ')"
 [ -f a.txt ] && echo "a.txt is a file"; [ -d sub ] && echo "sub is a dir"; [ -e nope ] || echo "nope missing"
 [ -r copy.ks ] && echo "copy.ks readable, $(wc -c <copy.ks) bytes"
 cat nope 2>&1 | sed 's/^.*: //'
