@@ -54,21 +54,19 @@ while read -r jdk; do
     major=$(e2e_jdk_major "$jdk")
     classes="$TS_TMP/classes-$major"
     ts_javac "$jdk" "$classes" -cp "$cp" "$E2E_DIR/java/MailProbe.java"
-    run() { "$jdk/bin/java" -cp "$cp:$classes" MailProbe 127.0.0.1 "$smtp_port" "$imaps_port" alice s3cret "$@" 2>&1 || true; }
+    probe=("$jdk/bin/java" -cp "$cp:$classes" MailProbe 127.0.0.1 "$smtp_port" "$imaps_port" alice s3cret)
     n=$((n + 1))
 
-    out=$(run "plain-$n")
+    out=$("${probe[@]}" "plain-$n" 2>&1 || true)
     e2e_expect_pkix "$out" "Java $major, Jakarta Mail without trustshim"
 
-    out=$(e2e_exec "$jdk/bin/java" -cp "$cp:$classes" MailProbe 127.0.0.1 "$smtp_port" "$imaps_port" \
-        alice s3cret "jre-$n" 2>&1 || true)
+    out=$(e2e_exec "${probe[@]}" "jre-$n" 2>&1 || true)
     e2e_expect_ok "$out" "Java $major, Jakarta Mail under trustshim exec (JRE trust store)"
     printf '%s\n' "$out" | grep -q "read back over imaps: trustshim jre-$n" ||
         ts_fail "Java $major: the message did not come back over IMAPS: $out"
 
     [ ! -e "$ks" ] || ts_fail "$ks exists on disk"
-    out=$(e2e_exec "$jdk/bin/java" -cp "$cp:$classes" MailProbe 127.0.0.1 "$smtp_port" "$imaps_port" \
-        alice s3cret "allegra-$n" "$ks" 2>&1 || true)
+    out=$(e2e_exec "${probe[@]}" "allegra-$n" "$ks" 2>&1 || true)
     e2e_expect_ok "$out" "Java $major, Jakarta Mail under trustshim exec with Allegra's $ks"
     [ ! -e "$ks" ] || ts_fail "$ks was written to disk"
     ts_log "Java $major: PKIX error without trustshim; SMTP STARTTLS + IMAPS OK under trustshim exec (cacerts and <host>.ks)"
