@@ -149,6 +149,7 @@ fi
 announce "Nothing on disk changed: the JDK's cacerts is the same file as before"
 show sha256sum "$cacerts"
 [ "$(sha256sum <"$cacerts")" = "$before" ] || die "step $step: $cacerts changed"
+printf '     (the same SHA-256 as before step 2: the JVM got the extra certificate in memory)\n'
 
 printf '\nDone: the certificate is pinned in %s and served to the JVM in memory.\n' \
     "$(basename "$TRUSTSHIM_MANIFEST")"
