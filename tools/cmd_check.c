@@ -151,7 +151,7 @@ static int check_main(int argc, char **argv)
             ts_cli_warn(subject, "expired on %s", date);
             warnings++;
         } else if (days < 30) {
-            ts_cli_warn(subject, "expires in %ld days (%s)", days, date);
+            ts_cli_warn(subject, "expires in %ld day%s (%s)", days, days == 1 ? "" : "s", date);
             warnings++;
         }
         if (info.not_before > now) {

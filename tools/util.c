@@ -178,8 +178,14 @@ void ts_print_cert(FILE *out, const char *indent, const ts_cert *c, const ts_cer
     ts_format_date(info->not_after, na, sizeof(na));
     fprintf(out, "%ssubject:  %s\n", indent, info->subject);
     fprintf(out, "%sissuer:   %s\n", indent, info->issuer);
-    fprintf(out, "%svalid:    %s to %s (%ld days left)\n", indent, nb, na,
-            ts_days_until(info->not_after, time(NULL)));
+    time_t now = time(NULL);
+    long left = ts_days_until(info->not_after, now);
+    if (info->not_after < now) {
+        fprintf(out, "%svalid:    %s to %s (EXPIRED)\n", indent, nb, na);
+    } else {
+        fprintf(out, "%svalid:    %s to %s (%ld day%s left)\n", indent, nb, na, left,
+                left == 1 ? "" : "s");
+    }
     fprintf(out, "%skey:      %s %d bits%s%s\n", indent, info->key_type, info->key_bits,
             info->is_ca ? ", CA" : "", info->self_signed ? ", self-signed" : "");
     fprintf(out, "%ssha256:   %s\n", indent, hex);
