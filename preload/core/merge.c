@@ -144,18 +144,32 @@ static int alias_take(alias_set *s, const char *base, char out[ALIAS_MAX + 1])
 
 /* ------------------------------------------------------------- merging */
 
-/* The alias a base entry keeps: lowercased; rebuilt only when still invalid. */
+/*
+ * The alias a base entry keeps: ASCII letters lowercased, other printable
+ * ASCII (':', '=', ' ', " [jdk" ...) kept, and each run of anything else
+ * (non-ASCII, control bytes) replaced by one '-', so that an alias such as
+ * Debian's "debian:netlock_arany_=class_gold=_főtanúsítvány.pem"
+ * stays recognisable: "debian:netlock_arany_=class_gold=_f-tan-s-tv-ny.pem".
+ * At most ALIAS_MAX bytes; "cert" when empty.
+ */
 static void base_alias(const char *alias, char out[ALIAS_MAX + 1])
 {
-    size_t i;
+    size_t n = 0;
+    bool in_run = false;
 
-    for (i = 0; alias[i] != '\0' && i < ALIAS_MAX; i++) {
-        char c = alias[i];
-        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    for (const unsigned char *p = (const unsigned char *)alias; *p != '\0' && n < ALIAS_MAX; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c <= 0x7e) {
+            out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+            in_run = false;
+        } else if (!in_run) {
+            out[n++] = '-';
+            in_run = true;
+        }
     }
-    out[i] = '\0';
-    if (alias[i] != '\0' || !ts_alias_valid(out, true)) {
-        ts_alias_from_text(alias, out, ALIAS_MAX + 1);
+    out[n] = '\0';
+    if (n == 0) {
+        ts_alias_from_text("", out, ALIAS_MAX + 1);
     }
 }
 

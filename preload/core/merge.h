@@ -40,8 +40,9 @@ typedef struct ts_merge_summary {
  * clash.  The manifest's certificates must be loaded (ts_manifest_load_certs).
  * Details:
  *  - A fingerprint both in certificates[] and distrust[] is left out.
- *  - A base alias that is not valid even lowercased is rebuilt with
- *    ts_alias_from_text; a repeated base alias gets a suffix too.
+ *  - Base aliases: ASCII letters lowercased, other printable ASCII kept, each
+ *    run of other bytes (non-ASCII, control) replaced by one '-', at most 255
+ *    bytes ("cert" when empty); a repeated base alias gets a suffix too.
  *  - Manifest entries without an alias get one from hosts[0], else the
  *    subject's CN.  Explicit manifest aliases are placed before derived ones,
  *    so a derived alias never takes an explicit one's name.

@@ -362,12 +362,15 @@ static void test_alias_clashes(void **state)
     ts_manifest_free(&m);
 }
 
-/* Base aliases that are not valid even lowercased are rebuilt; " [jdk" survives only there. */
+/*
+ * Base aliases: lowercased, printable ASCII kept (" [jdk" too), each run of
+ * other bytes one '-'; " [jdk" survives only there.
+ */
 static void test_base_aliases(void **state)
 {
     ts_keystore base, out;
     ts_manifest m;
-    ts_cert a, b, c;
+    ts_cert a, b, c, d, e, f;
     ts_merge_opts opts = {NULL, STAMP};
     ts_error err;
 
@@ -375,23 +378,41 @@ static void test_base_aliases(void **state)
     mf_make_cert("a", &a);
     mf_make_cert("b", &b);
     mf_make_cert("c", &c);
+    mf_make_cert("d", &d);
+    mf_make_cert("e", &e);
+    mf_make_cert("f", &f);
     memset(&base, 0, sizeof(base));
     base_add(&base, "Caf\xc3\xa9 Root", 1, &a);
     base_add(&base, "Equifax [JDK]", 2, &b);
+    /* As in Debian's /etc/ssl/certs/java/cacerts (UTF-8 of "f\u0151tan\u00fas\u00edtv\u00e1ny"). */
+    base_add(&base,
+             "debian:netlock_arany_=class_gold=_f\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.pem", 3,
+             &d);
+    base_add(&base, "tab\there\x7f", 4, &e);
+    base_add(&base, "Caf\xc3\xa8 Root", 5, &f); /* the same once replaced: a suffix */
     ts_manifest_init(&m);
     push(&m, &c, "x [jdk]", NULL, NULL); /* invalid for a manifest: rebuilt */
     assert_int_equal(ts_merge(&base, &m, &opts, &out, NULL, &err), 0);
-    assert_int_equal(out.count, 3);
-    assert_string_equal(out.items[0].alias, "caf-root");
+    assert_int_equal(out.count, 6);
+    assert_string_equal(out.items[0].alias, "caf- root");
     assert_string_equal(out.items[1].alias, "equifax [jdk]");
-    assert_true(ts_alias_valid(out.items[2].alias, false));
-    assert_null(strstr(out.items[2].alias, "[jdk"));
+    assert_string_equal(out.items[2].alias, "debian:netlock_arany_=class_gold=_f-tan-s-tv-ny.pem");
+    assert_string_equal(out.items[3].alias, "tab-here-");
+    assert_string_equal(out.items[4].alias, "caf- root-2");
+    for (size_t i = 0; i < 5; i++) {
+        assert_true(ts_alias_valid(out.items[i].alias, true));
+    }
+    assert_true(ts_alias_valid(out.items[5].alias, false));
+    assert_null(strstr(out.items[5].alias, "[jdk"));
     ts_keystore_free(&out);
     ts_keystore_free(&base);
     ts_manifest_free(&m);
     ts_cert_free(&a);
     ts_cert_free(&b);
     ts_cert_free(&c);
+    ts_cert_free(&d);
+    ts_cert_free(&e);
+    ts_cert_free(&f);
 }
 
 static int final_teardown(void **state)
