@@ -3,6 +3,7 @@
 #include "keystore.h"
 #include "keystore_internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,32 @@ int ts_keystore_encode(const ts_keystore *ks, ts_format format, const char *pass
         return ts_error_set(err, "", "cannot encode format \"%s\": expected jks or pkcs12",
                             ts_format_name(format));
     }
+}
+
+int ts_timestamp_from_epoch_string(const char *s, int64_t *ms, ts_error *err)
+{
+    const int64_t max_s = INT64_MAX / 1000;
+    int64_t v = 0;
+    size_t n = 0;
+
+    *ms = TS_DEFAULT_TIMESTAMP_MS;
+    if (s == NULL || s[0] == '\0') {
+        return 0;
+    }
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+        if (v > (max_s - (s[n] - '0')) / 10) {
+            return ts_error_set(
+                err, "", "\"%.40s\": expected seconds since 1970-01-01 UTC, at most %" PRId64, s,
+                max_s);
+        }
+        v = v * 10 + (s[n] - '0');
+    }
+    if (s[n] != '\0') {
+        return ts_error_set(err, "",
+                            "\"%.40s\": expected seconds since 1970-01-01 UTC (digits only)", s);
+    }
+    *ms = v * 1000;
+    return 0;
 }
 
 bool ts_alias_valid(const char *alias, bool allow_jdk)

@@ -14,6 +14,17 @@
 /* Used when SOURCE_DATE_EPOCH is not set: 2020-01-01T00:00:00Z, in ms. */
 #define TS_DEFAULT_TIMESTAMP_MS INT64_C(1577836800000)
 
+/*
+ * Entry creation time from a SOURCE_DATE_EPOCH value (the caller reads the
+ * environment; the core does not): s NULL or "" gives TS_DEFAULT_TIMESTAMP_MS;
+ * ASCII digits only, a value of at most 9223372036854775 (INT64_MAX / 1000),
+ * give that many seconds in ms.  Anything else (a sign, spaces, a fraction,
+ * too large) fails with *ms = TS_DEFAULT_TIMESTAMP_MS, so a caller that
+ * cannot report it can ignore the result.  Returns 0 or -1; err->what says
+ * what was expected.
+ */
+int ts_timestamp_from_epoch_string(const char *s, int64_t *ms, ts_error *err);
+
 typedef enum ts_format {
     TS_FORMAT_UNKNOWN = 0,
     TS_FORMAT_JKS,
@@ -71,8 +82,8 @@ int ts_keystore_decode(const unsigned char *buf, size_t len, const char *passwor
 
 /* Appends a copy of (alias, created_ms, der).  der is checked to be one DER
  * SEQUENCE (framing only, cheap); use ts_certs_parse for untrusted input. */
-int ts_keystore_add(ts_keystore *ks, const char *alias, int64_t created_ms, const unsigned char *der,
-                    size_t der_len, ts_error *err);
+int ts_keystore_add(ts_keystore *ks, const char *alias, int64_t created_ms,
+                    const unsigned char *der, size_t der_len, ts_error *err);
 /* Appends a copy of e. */
 int ts_keystore_add_entry(ts_keystore *ks, const ts_entry *e, ts_error *err);
 /* Index of the first entry with that fingerprint, or -1 (a linear scan). */
@@ -90,8 +101,8 @@ void ts_keystore_free(ts_keystore *ks);
  *    (anyExtendedKeyUsage); password is not used.
  * *out is malloc'd.  Same input, same bytes.
  */
-int ts_keystore_encode(const ts_keystore *ks, ts_format format, const char *password, unsigned char **out,
-                       size_t *out_len, ts_error *err);
+int ts_keystore_encode(const ts_keystore *ks, ts_format format, const char *password,
+                       unsigned char **out, size_t *out_len, ts_error *err);
 
 /* Aliases.
  * Valid: 1..255 bytes of printable ASCII (0x20..0x7e), no uppercase letter,

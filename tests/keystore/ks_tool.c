@@ -68,16 +68,6 @@ static int read_all(const char *path, unsigned char **buf, size_t *len)
     return 0;
 }
 
-static int64_t timestamp_ms(void)
-{
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-
-    if (sde != NULL && *sde != '\0') {
-        return (int64_t)strtoll(sde, NULL, 10) * 1000;
-    }
-    return TS_DEFAULT_TIMESTAMP_MS;
-}
-
 static int cmd_encode(ts_format format, int argc, char **argv)
 {
     const char *password = NULL;
@@ -87,8 +77,13 @@ static int cmd_encode(ts_format format, int argc, char **argv)
     size_t out_len = 0;
     ts_error err;
     int ret = 2;
+    int64_t created_ms;
     FILE *fp;
 
+    ts_error_clear(&err);
+    if (ts_timestamp_from_epoch_string(getenv("SOURCE_DATE_EPOCH"), &created_ms, &err) != 0) {
+        return fail("SOURCE_DATE_EPOCH", &err);
+    }
     if (argc >= 2 && strcmp(argv[0], "-p") == 0) {
         password = argv[1];
         argc -= 2;
@@ -99,7 +94,6 @@ static int cmd_encode(ts_format format, int argc, char **argv)
         return 2;
     }
     out_path = argv[0];
-    ts_error_clear(&err);
     for (int i = 1; i < argc; i++) {
         ts_cert_list l = {0};
         unsigned char *buf = NULL;
@@ -129,8 +123,8 @@ static int cmd_encode(ts_format format, int argc, char **argv)
             } else {
                 snprintf(alias, sizeof(alias), "%s-%zu", stem, k + 1);
             }
-            if (ts_keystore_add(&ks, alias, timestamp_ms(), l.items[k].der, l.items[k].der_len,
-                                &err) != 0) {
+            if (ts_keystore_add(&ks, alias, created_ms, l.items[k].der, l.items[k].der_len, &err) !=
+                0) {
                 ts_cert_list_free(&l);
                 ret = fail(argv[i], &err);
                 goto end;

@@ -232,6 +232,49 @@ static void test_detect_and_names(void **state)
     assert_int_equal(ts_format_from_name(NULL, &fmt), -1);
 }
 
+/* SOURCE_DATE_EPOCH as the CLI and the preload read it: one parser, digits only. */
+static void test_timestamp_from_epoch_string(void **state)
+{
+    static const char *const bad[] = {
+        " 1700000000",
+        "1700000000 ",
+        "+1700000000",
+        "-1",
+        "1.5",
+        "0x10",
+        "1e9",
+        "abc",
+        "9223372036854776",
+        "99999999999999999999999999",
+    };
+    int64_t ms = 0;
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(ts_timestamp_from_epoch_string(NULL, &ms, &err), 0);
+    assert_int_equal(ms, TS_DEFAULT_TIMESTAMP_MS);
+    assert_int_equal(ts_timestamp_from_epoch_string("", &ms, &err), 0);
+    assert_int_equal(ms, TS_DEFAULT_TIMESTAMP_MS);
+    assert_int_equal(ts_timestamp_from_epoch_string("1700000000", &ms, &err), 0);
+    assert_int_equal(ms, INT64_C(1700000000000));
+    assert_int_equal(ts_timestamp_from_epoch_string("0", &ms, &err), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(ts_timestamp_from_epoch_string("0001", &ms, &err), 0);
+    assert_int_equal(ms, 1000);
+    assert_int_equal(ts_timestamp_from_epoch_string("9223372036854775", &ms, &err), 0);
+    assert_int_equal(ms, INT64_C(9223372036854775000));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ms = 1;
+        ts_error_clear(&err);
+        if (ts_timestamp_from_epoch_string(bad[i], &ms, &err) != -1) {
+            fail_msg("\"%s\" accepted", bad[i]);
+        }
+        assert_int_equal(ms, TS_DEFAULT_TIMESTAMP_MS);
+        assert_non_null(strstr(err.what, "expected seconds since 1970-01-01 UTC"));
+    }
+    assert_int_equal(ts_timestamp_from_epoch_string("-1", &ms, NULL), -1);
+}
+
 static void test_alias_valid(void **state)
 {
     char long_alias[300];
@@ -830,6 +873,7 @@ int main(void)
         cmocka_unit_test(test_add_entry_and_find),
         cmocka_unit_test(test_p12_roundtrip),
         cmocka_unit_test(test_p12_password_protected),
+        cmocka_unit_test(test_timestamp_from_epoch_string),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
