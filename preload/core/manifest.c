@@ -492,6 +492,12 @@ static int check_syntax(const char *text, size_t len, ts_error *err)
     if (s.i == len) {
         return ts_error_set(err, "", "empty: expected a JSON object");
     }
+    if (len - s.i >= 3 && memcmp(s.t + s.i, "\xef\xbb\xbf", 3) == 0) {
+        /* What some editors put first; JSON (RFC 8259) has none. */
+        return scan_fail(&s, s.i,
+                         "a UTF-8 byte order mark: expected the JSON object (save the "
+                         "file as UTF-8 without BOM)");
+    }
     if (s.t[s.i] != '{') {
         return scan_fail(&s, s.i, "expected a JSON object at the top level");
     }

@@ -75,6 +75,10 @@ static void test_errors_exact(void **state)
                    "expected an absolute path (starting with /)");
     expect_error_s("{\"version\": 1, \"version\": 1}", "version",
                    "field given twice in the same object");
+    /* Saved "UTF-8 with BOM" by an editor: say so, not just "expected an object". */
+    expect_error_s("\xef\xbb\xbf{\"version\": 1}", "line 1, column 1",
+                   "a UTF-8 byte order mark: expected the JSON object (save the file as UTF-8 "
+                   "without BOM)");
     expect_error_s(
         "{\n  \"version\": 1,\n  \"password\": [}\n", "line 3, column 16",
         "unexpected '}': expected a value (object, array, string, number, true, false or null)");
