@@ -527,7 +527,7 @@ void ts_sha256_to_hex(const unsigned char sha[TS_SHA256_LEN], char out[TS_SHA256
     out[TS_SHA256_HEX_LEN] = '\0';
 }
 
-static int hex_value(char c)
+int ts_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -541,35 +541,65 @@ static int hex_value(char c)
     return -1;
 }
 
-int ts_sha256_from_hex(const char *s, unsigned char sha[TS_SHA256_LEN])
+const char *ts_sha256_parse_hex(const char *s, unsigned char sha[TS_SHA256_LEN], char *buf,
+                                size_t size)
 {
     unsigned char tmp[TS_SHA256_LEN];
-    size_t len, step;
+    size_t len, digits = 0;
+    bool colons;
 
     if (s == NULL) {
-        return -1;
+        return "missing";
     }
-    /* Either 64 digits, or keytool's form: pairs separated by single colons. */
+    /* First what a person most likely got wrong: a stray character, a digit too few. */
     len = strlen(s);
-    if (len == TS_SHA256_HEX_LEN) {
-        step = 2;
-    } else if (len == TS_SHA256_HEX_LEN + TS_SHA256_LEN - 1) {
-        step = 3;
-    } else {
-        return -1;
-    }
-    for (size_t i = 0; i < TS_SHA256_LEN; i++) {
-        const char *p = s + i * step;
-        int hi = hex_value(p[0]);
-        int lo = hex_value(p[1]);
-
-        if (hi < 0 || lo < 0 || (step == 3 && i + 1 < TS_SHA256_LEN && p[2] != ':')) {
-            return -1;
+    colons = len == TS_SHA256_HEX_LEN + TS_SHA256_LEN - 1;
+    for (size_t i = 0; i < len; i++) {
+        if (ts_hex_digit((unsigned char)s[i]) >= 0) {
+            digits++;
+        } else if (s[i] != ':') {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c < 0x7f) {
+                snprintf(buf, size, "invalid character '%c' at position %zu", c, i + 1);
+            } else {
+                snprintf(buf, size, "invalid byte 0x%02x at position %zu", c, i + 1);
+            }
+            return buf;
         }
-        tmp[i] = (unsigned char)((hi << 4) | lo);
+    }
+    if (digits != TS_SHA256_HEX_LEN) {
+        snprintf(buf, size, "got %zu hexadecimal digits", digits);
+        return buf;
+    }
+    if (len != TS_SHA256_HEX_LEN && !colons) {
+        return "':' goes between every two digits, or nowhere";
+    }
+    /* Then the layout: pairs, separated by single colons in keytool's form. */
+    for (size_t i = 0, o = 0; o < TS_SHA256_LEN; o++) {
+        if (colons && o > 0) {
+            if (s[i] != ':') {
+                snprintf(buf, size, "expected ':' at position %zu", i + 1);
+                return buf;
+            }
+            i++;
+        }
+        int hi = ts_hex_digit((unsigned char)s[i]), lo = ts_hex_digit((unsigned char)s[i + 1]);
+        if (hi < 0 || lo < 0) {
+            snprintf(buf, size, "misplaced ':' at position %zu", i + (hi < 0 ? 1 : 2));
+            return buf;
+        }
+        tmp[o] = (unsigned char)(hi << 4 | lo);
+        i += 2;
     }
     memcpy(sha, tmp, TS_SHA256_LEN);
-    return 0;
+    return NULL;
+}
+
+int ts_sha256_from_hex(const char *s, unsigned char sha[TS_SHA256_LEN])
+{
+    char why[64];
+
+    return ts_sha256_parse_hex(s, sha, why, sizeof(why)) == NULL ? 0 : -1;
 }
 
 char *ts_cert_to_pem(const ts_cert *c)

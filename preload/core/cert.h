@@ -68,6 +68,18 @@ void ts_sha256_to_hex(const unsigned char sha[TS_SHA256_LEN], char out[TS_SHA256
  */
 int ts_sha256_from_hex(const char *s, unsigned char sha[TS_SHA256_LEN]);
 
+/*
+ * ts_sha256_from_hex that says why: NULL on success, else what is wrong with s
+ * for an error message ("got 63 hexadecimal digits", "invalid character 'g'
+ * at position 5", "expected ':' at position 3", ...), formatted into buf
+ * (size bytes) when it needs to be.  sha is written only on success.
+ */
+const char *ts_sha256_parse_hex(const char *s, unsigned char sha[TS_SHA256_LEN], char *buf,
+                                size_t size);
+
+/* The value of one hexadecimal digit (either case), or -1. */
+int ts_hex_digit(int c);
+
 /* PEM text ("-----BEGIN CERTIFICATE-----...") of one certificate; malloc'd, NUL-terminated. */
 char *ts_cert_to_pem(const ts_cert *c);
 

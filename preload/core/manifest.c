@@ -66,69 +66,6 @@ static int oom(ts_error *err, const char *where)
     return ts_error_set(err, where, "out of memory");
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/*
- * 64 hex digits, or keytool's 32 colon-separated pairs.  Returns NULL or what
- * is wrong with s.
- */
-static const char *parse_sha(const char *s, unsigned char sha[TS_SHA256_LEN], char *buf,
-                             size_t size)
-{
-    size_t len = strlen(s), digits = 0;
-    bool colons = len == TS_SHA256_HEX_LEN + TS_SHA256_LEN - 1;
-
-    for (size_t i = 0; i < len; i++) {
-        if (hex_value(s[i]) >= 0) {
-            digits++;
-        } else if (s[i] != ':') {
-            unsigned char c = (unsigned char)s[i];
-            if (c >= 0x20 && c < 0x7f) {
-                snprintf(buf, size, "invalid character '%c' at position %zu", c, i + 1);
-            } else {
-                snprintf(buf, size, "invalid byte 0x%02x at position %zu", c, i + 1);
-            }
-            return buf;
-        }
-    }
-    if (digits != TS_SHA256_HEX_LEN) {
-        snprintf(buf, size, "got %zu hexadecimal digits", digits);
-        return buf;
-    }
-    if (len != TS_SHA256_HEX_LEN && !colons) {
-        return "':' goes between every two digits, or nowhere";
-    }
-    for (size_t i = 0, o = 0; o < TS_SHA256_LEN; o++) {
-        if (colons && o > 0) {
-            if (s[i] != ':') {
-                snprintf(buf, size, "expected ':' at position %zu", i + 1);
-                return buf;
-            }
-            i++;
-        }
-        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            snprintf(buf, size, "misplaced ':' at position %zu", i + (hi < 0 ? 1 : 2));
-            return buf;
-        }
-        sha[o] = (unsigned char)(hi << 4 | lo);
-        i += 2;
-    }
-    return NULL;
-}
-
 #define SHA_EXPECTED                                                                               \
     "expected 64 hexadecimal digits (the certificate's SHA-256, ':' separators allowed)"
 
@@ -282,7 +219,7 @@ static int hex4(const unsigned char *p, unsigned *v)
 {
     *v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hex_value((char)p[k]);
+        int h = ts_hex_digit(p[k]);
         if (h < 0) {
             return -1;
         }
@@ -912,7 +849,7 @@ static int parse_cert(const cJSON *obj, const char *where, ts_manifest_cert *mc,
     if (!cJSON_IsString(f[C_SHA256])) {
         return ts_error_set(err, w, SHA_EXPECTED);
     }
-    problem = parse_sha(f[C_SHA256]->valuestring, mc->sha256, buf, sizeof(buf));
+    problem = ts_sha256_parse_hex(f[C_SHA256]->valuestring, mc->sha256, buf, sizeof(buf));
     if (problem != NULL) {
         return ts_error_set(err, w, SHA_EXPECTED ", %s", problem);
     }
@@ -1027,7 +964,7 @@ static int parse_distrust(const cJSON *v, ts_manifest *m, ts_error *err)
             return ts_error_set(err, w, SHA_EXPECTED);
         }
         const char *problem =
-            parse_sha(c->valuestring, m->distrust[m->n_distrust], buf, sizeof(buf));
+            ts_sha256_parse_hex(c->valuestring, m->distrust[m->n_distrust], buf, sizeof(buf));
         if (problem != NULL) {
             return ts_error_set(err, w, SHA_EXPECTED ", %s", problem);
         }

@@ -388,6 +388,42 @@ static void test_hex(void **state)
     for (size_t i = 0; i < TS_SHA256_LEN; i++) {
         assert_int_equal(got[i], 0xee);
     }
+
+    /* The same parser, saying why (the manifest's messages), and hex digits one by one. */
+    {
+        char why[64];
+
+        assert_null(ts_sha256_parse_hex(colons, got, why, sizeof(why)));
+        assert_memory_equal(got, sha, TS_SHA256_LEN);
+        memset(got, 0xee, sizeof(got));
+        snprintf(upper, sizeof(upper), "%.63s", hex);
+        assert_string_equal(ts_sha256_parse_hex(upper, got, why, sizeof(why)),
+                            "got 63 hexadecimal digits");
+        snprintf(upper, sizeof(upper), "%.4sg%s", hex, hex + 5);
+        assert_string_equal(ts_sha256_parse_hex(upper, got, why, sizeof(why)),
+                            "invalid character 'g' at position 5");
+        snprintf(upper, sizeof(upper), "%.4s\x01%s", hex, hex + 5);
+        assert_string_equal(ts_sha256_parse_hex(upper, got, why, sizeof(why)),
+                            "invalid byte 0x01 at position 5");
+        snprintf(upper, sizeof(upper), "%s", colons);
+        upper[2] = upper[3];
+        upper[3] = ':';
+        assert_string_equal(ts_sha256_parse_hex(upper, got, why, sizeof(why)),
+                            "expected ':' at position 3");
+        snprintf(upper, sizeof(upper), "%.62s:%s", hex, hex + 62);
+        assert_string_equal(ts_sha256_parse_hex(upper, got, why, sizeof(why)),
+                            "':' goes between every two digits, or nowhere");
+        for (size_t i = 0; i < TS_SHA256_LEN; i++) {
+            assert_int_equal(got[i], 0xee);
+        }
+        assert_int_equal(ts_hex_digit('0'), 0);
+        assert_int_equal(ts_hex_digit('9'), 9);
+        assert_int_equal(ts_hex_digit('a'), 10);
+        assert_int_equal(ts_hex_digit('F'), 15);
+        assert_int_equal(ts_hex_digit('g'), -1);
+        assert_int_equal(ts_hex_digit(':'), -1);
+        assert_int_equal(ts_hex_digit(0xe0), -1);
+    }
 }
 
 static void test_describe(void **state)
