@@ -27,8 +27,8 @@
 #error "KS_GOLDEN_DIR must name tests/keystore/golden"
 #endif
 
-/* 2023-11-14T22:13:20Z, as if SOURCE_DATE_EPOCH=1700000000. */
-#define GOLDEN_TIME_MS INT64_C(1700000000000)
+/* 2023-11-14T22:13:20Z: SOURCE_DATE_EPOCH=1700000000 through ts_timestamp_from_epoch_string. */
+#define GOLDEN_EPOCH "1700000000"
 
 static char *read_text(const char *path, size_t *len)
 {
@@ -55,10 +55,13 @@ static char *read_text(const char *path, size_t *len)
 static void golden_keystore(ts_keystore *ks, ts_cert_list *certs, char **text)
 {
     size_t len = 0;
+    int64_t created_ms = 0;
     ts_error err;
 
     *text = read_text(KS_GOLDEN_DIR "/certs.pem", &len);
     ts_error_clear(&err);
+    assert_int_equal(ts_timestamp_from_epoch_string(GOLDEN_EPOCH, &created_ms, &err), 0);
+    assert_int_equal(created_ms, INT64_C(1700000000000));
     if (ts_certs_parse((unsigned char *)*text, len, certs, &err) != 0) {
         fail_msg("certs.pem: %s: %s", err.where, err.what);
     }
@@ -67,7 +70,7 @@ static void golden_keystore(ts_keystore *ks, ts_cert_list *certs, char **text)
         char alias[32];
 
         snprintf(alias, sizeof(alias), "golden-%zu", i + 1);
-        assert_int_equal(ts_keystore_add(ks, alias, GOLDEN_TIME_MS, certs->items[i].der,
+        assert_int_equal(ts_keystore_add(ks, alias, created_ms, certs->items[i].der,
                                          certs->items[i].der_len, NULL),
                          0);
     }
