@@ -235,6 +235,7 @@ int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts 
     memset(&sum, 0, sizeof(sum));
     memset(out, 0, sizeof(*out));
     sum.base = n_base;
+    sum.base_skipped = base != NULL ? base->skipped : 0;
     for (size_t i = 0; i < n_man; i++) {
         if (selected(&m->certs[i], host) && m->certs[i].cert.der == NULL) {
             return ts_error_set(err, "", "certificates[%zu]: certificate not loaded", i);

@@ -29,6 +29,10 @@ typedef struct ts_merge_summary {
                           distrust[] */
     size_t total;      /* entries in the result */
     size_t manifest;   /* manifest certificates selected (all, or those naming opts->host) */
+    /* Not counted in base: what decoding the base left out (its ts_keystore.skipped: private
+     * keys, PKCS12 certificates without the trust attribute, encrypted bags without a
+     * password ...), so that "base 0" can be explained. */
+    size_t base_skipped;
 } ts_merge_summary;
 
 /*

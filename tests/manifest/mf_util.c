@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 static EVP_PKEY *shared_key;
@@ -125,4 +126,40 @@ void mf_cleanup(void)
 {
     EVP_PKEY_free(shared_key);
     shared_key = NULL;
+}
+
+void mf_make_p12_without_trust(const ts_keystore *ks, unsigned char **out, size_t *len)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    PKCS12 *p12;
+    unsigned char *der = NULL;
+    int n;
+
+    if (certs == NULL) {
+        abort();
+    }
+    for (size_t i = 0; i < ks->count; i++) {
+        const unsigned char *p = ks->items[i].cert.der;
+        X509 *x = d2i_X509(NULL, &p, (long)ks->items[i].cert.der_len);
+        if (x == NULL || sk_X509_push(certs, x) == 0) {
+            abort();
+        }
+    }
+    p12 = PKCS12_create(NULL, NULL, NULL, NULL, certs, -1, -1, 0, -1, 0);
+    sk_X509_pop_free(certs, X509_free);
+    if (p12 == NULL) {
+        abort();
+    }
+    n = i2d_PKCS12(p12, &der);
+    PKCS12_free(p12);
+    if (n <= 0) {
+        abort();
+    }
+    *out = malloc((size_t)n);
+    if (*out == NULL) {
+        abort();
+    }
+    memcpy(*out, der, (size_t)n);
+    OPENSSL_free(der);
+    *len = (size_t)n;
 }

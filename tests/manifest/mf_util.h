@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "cert.h"
+#include "keystore.h"
 #include "manifest.h"
 
 /*
@@ -26,6 +27,12 @@ void mf_rmtree(const char *dir);
 void mf_write(const char *path, const char *text, unsigned mode);
 /* malloc'd printf. */
 char *mf_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * ks's certificates as a password-less PKCS12 made by OpenSSL (PKCS12_create:
+ * no MAC, unencrypted cert bags) without the JDK's trust attribute: none is a
+ * trust anchor.  *out is malloc'd; aborts on failure.
+ */
+void mf_make_p12_without_trust(const ts_keystore *ks, unsigned char **out, size_t *len);
 /* Frees what mf_make_cert's shared key holds (call at exit for LeakSanitizer). */
 void mf_cleanup(void);
 

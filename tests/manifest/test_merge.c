@@ -259,6 +259,7 @@ static void test_render(void **state)
         assert_int_equal(s.duplicates, 1);
         assert_int_equal(s.added, 6);
         assert_int_equal(s.total, 8);
+        assert_int_equal(s.base_skipped, 0);
 
         /* What was written is what the merge produced. */
         memset(&merged, 0, sizeof(merged));
@@ -303,6 +304,22 @@ static void test_render(void **state)
         0);
     assert_int_equal(s.total, 7);
     free(out1);
+
+    /* What decoding the base skipped is reported beside it: here a PKCS12 base whose cert
+     * bags lack the trust attribute (0 trusted entries, 3 skipped). */
+    {
+        unsigned char *p12 = NULL;
+        size_t p12_len = 0;
+
+        mf_make_p12_without_trust(&base_clean, &p12, &p12_len);
+        assert_int_equal(ts_render(p12, p12_len, NULL, &f->m, &opts, TS_FORMAT_JKS, "changeit",
+                                   &out1, &len1, &s, &err),
+                         0);
+        assert_int_equal(s.base, 0);
+        assert_int_equal(s.base_skipped, 3);
+        free(out1);
+        free(p12);
+    }
 
     /* A wrong base password is the decoder's error, and nothing is produced. */
     assert_int_equal(ts_render(base_bytes, base_len, "wrong", &f->m, &opts, TS_FORMAT_JKS,
