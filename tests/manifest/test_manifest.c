@@ -705,6 +705,40 @@ static void test_docs_example(void **state)
         fail_msg("%s", ts_error_str(&err, line, sizeof(line)));
     }
     assert_true(m.n_certs >= 2);
+
+    /* Written back: the same text (key order, 2-space indentation, one element per line)
+     * except that defaults are left out and fingerprints lose their colons. */
+    {
+        static const struct {
+            const char *from, *to;
+        } edits[] = {
+            {"  \"password\": \"changeit\",\n", ""},
+            {"  \"format\": \"jks\",\n", ""},
+            {"\"0f:1e:2d:3c:4b:5a:69:78:87:96:a5:b4:c3:d2:e1:f0:0f:1e:2d:3c:4b:5a:69:78:87:96:a5:"
+             "b4:"
+             "c3:d2:e1:f0\"",
+             "\"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\""},
+            {"\"app-secret\",\n      \"merge\": true\n", "\"app-secret\"\n"},
+        };
+        char *want = strdup((const char *)buf);
+        char *json = ts_manifest_to_json(&m);
+
+        assert_non_null(want);
+        assert_non_null(json);
+        for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+            char *at = strstr(want, edits[i].from);
+            if (at == NULL) {
+                fail_msg("example.json no longer holds %s", edits[i].from);
+            }
+            size_t from_len = strlen(edits[i].from), to_len = strlen(edits[i].to);
+            assert_true(to_len <= from_len);
+            memcpy(at, edits[i].to, to_len);
+            memmove(at + to_len, at + from_len, strlen(at + from_len) + 1);
+        }
+        assert_string_equal(json, want);
+        free(want);
+        free(json);
+    }
     ts_manifest_free(&m);
 
     /* docs/manifest.md shows this very file as its first JSON block. */
