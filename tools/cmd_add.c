@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -65,6 +66,44 @@ static int next_alias(const ts_manifest *m, const char *base, size_t k, char *ou
     return -1;
 }
 
+/*
+ * An entry already there is left as it is, hosts included: say which of the
+ * hosts asked for it does not list, and how to get them listed.
+ */
+static void warn_hosts_missing(const ts_manifest_cert *c, const char *hex, const char *const *hosts,
+                               size_t n_hosts)
+{
+    char missing[1024] = "";
+    char listed_now[1024] = "";
+    char key[TS_SHA256_HEX_LEN + 1];
+    size_t used = 0;
+    for (size_t h = 0; h < n_hosts; h++) {
+        bool listed = false;
+        for (size_t k = 0; k < c->n_hosts; k++) {
+            listed = listed || (strcasecmp(c->hosts[k], hosts[h]) == 0);
+        }
+        if (!listed && (used + 1 < sizeof(missing))) {
+            int n = snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "",
+                             hosts[h]);
+            used = (n > 0) ? used + (size_t)n : used;
+            used = (used < sizeof(missing)) ? used : sizeof(missing) - 1;
+        }
+    }
+    if (!missing[0]) {
+        return;
+    }
+    for (size_t k = 0; k < c->n_hosts; k++) {
+        size_t len = strlen(listed_now);
+        snprintf(listed_now + len, sizeof(listed_now) - len, "%s%s", k ? ", " : "", c->hosts[k]);
+    }
+    /* a derived alias cannot be given to remove: the fingerprint's first digits can */
+    snprintf(key, sizeof(key), "%.16s", hex);
+    ts_cli_warn(c->alias ? c->alias : key,
+                "already there, so its hosts are not changed (it lists: %s); to list it for %s, "
+                "run 'trustshim remove %s', then this command again",
+                listed_now[0] ? listed_now : "none", missing, c->alias ? c->alias : key);
+}
+
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
                  size_t *added)
@@ -92,6 +131,7 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             const char *a = m->certs[have].alias;
             fprintf(out, "already in the manifest as %s: %s (sha256 %s); nothing changed\n",
                     a ? a : "(derived)", info.subject, hex);
+            warn_hosts_missing(&m->certs[have], hex, hosts, n_hosts);
             continue;
         }
         if (alias && (next_alias(m, alias, *added + k, want, sizeof(want)) != 0)) {

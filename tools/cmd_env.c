@@ -99,6 +99,7 @@ static int env_main(int argc, char **argv)
     const char *format = "sh";
     char lib[4096];
     char mpath[4096];
+    bool control = false;
     int o;
     int ret = TS_EXIT_USAGE;
 
@@ -131,6 +132,17 @@ static int env_main(int argc, char **argv)
     }
     if (ts_absolute_path(ts_manifest_path(), mpath, sizeof(mpath)) != 0) {
         ts_cli_error(ts_manifest_path(), "cannot make the path absolute");
+        goto end;
+    }
+    for (char *c = mpath; *c; c++) {
+        if ((unsigned char)*c < 0x20) {
+            control = true;
+            *c = '?'; /* shown, not sent to the terminal */
+        }
+    }
+    if (control) {
+        /* a newline would end the quoted value and start a line of its own */
+        ts_cli_error(mpath, "a control character in the path cannot go into these lines");
         goto end;
     }
     if (access(mpath, F_OK) != 0) {

@@ -66,6 +66,7 @@ static int fetch_main(int argc, char **argv)
     bool have_pin = false;
     bool add = false;
     bool tofu = false;
+    bool mismatch = false;
     const char *alias = NULL;
     pick_t pick = PICK_LAST;
     double timeout = 10;
@@ -150,7 +151,7 @@ static int fetch_main(int argc, char **argv)
         ts_cli_error(url, "%s", why);
         goto end;
     }
-    /* what to add */
+    /* what to add; on a pin mismatch nothing is marked, and the chain is still shown */
     if (have_pin) {
         size_t i;
         for (i = 0; i < chain.count; i++) {
@@ -158,19 +159,9 @@ static int fetch_main(int argc, char **argv)
                 break;
             }
         }
-        if (i == chain.count) {
-            char hex[TS_SHA256_HEX_LEN + 1];
-            ts_sha256_to_hex(pin, hex);
-            for (size_t k = 0; k < chain.count; k++) {
-                char h[TS_SHA256_HEX_LEN + 1];
-                ts_sha256_to_hex(chain.items[k].sha256, h);
-                fprintf(stderr, "  presented [%zu] sha256 %s\n", k, h);
-            }
-            ts_cli_error(url, "pin mismatch: no certificate presented has SHA-256 %s", hex);
-            goto end;
-        }
+        mismatch = (i == chain.count);
         first = i;
-        count = 1;
+        count = mismatch ? 0 : 1;
     } else if (pick == PICK_LEAF) {
         first = 0;
         count = 1;
@@ -193,6 +184,13 @@ static int fetch_main(int argc, char **argv)
         ts_print_cert(stdout, "  ", &chain.items[i], &info);
     }
     fflush(stdout);
+    if (mismatch) {
+        char hex[TS_SHA256_HEX_LEN + 1];
+        ts_sha256_to_hex(pin, hex);
+        ts_cli_error(url, "pin mismatch: no certificate presented has SHA-256 %s%s", hex,
+                     add ? "; nothing added" : "");
+        goto end;
+    }
     if (!add) {
         if (have_pin) {
             printf("pin matches certificate [%zu]\n", first);

@@ -64,12 +64,11 @@ int ts_cli_main(int argc, char **argv)
             i++;
             continue;
         }
-        ts_cli_error(NULL, "unknown or incomplete option '%s'", a);
-        fprintf(stderr, "Try 'trustshim --help'.\n");
+        ts_cli_error(NULL, "unknown or incomplete option '%s' (see 'trustshim --help')", a);
         return TS_EXIT_USAGE;
     }
     if (i >= argc) {
-        main_help(stderr);
+        ts_cli_error(NULL, "no command given (see 'trustshim --help')");
         return TS_EXIT_USAGE;
     }
     if (strcmp(argv[i], "help") == 0) {

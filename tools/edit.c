@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -183,6 +184,19 @@ int ts_edit_begin(ts_edit *e, const char *path)
     e->lock_fd = -1;
     ts_error_clear(&err);
     snprintf(e->path, sizeof(e->path), "%s", path);
+    /*
+     * A manifest that is a symbolic link is edited where it points: renaming
+     * over the link would replace it with a file and leave the target stale.
+     */
+    if ((lstat(path, &e->st) == 0) && S_ISLNK(e->st.st_mode)) {
+        char real[PATH_MAX];
+        if (!realpath(path, real)) {
+            ts_cli_error(path, "cannot resolve the symbolic link: %s", strerror(errno));
+            goto end;
+        }
+        snprintf(e->path, sizeof(e->path), "%s", real);
+    }
+    path = e->path;
     if (stat(path, &e->st) != 0) {
         if (errno == ENOENT) {
             ts_cli_error(path, "no such manifest (create it with 'trustshim init')");

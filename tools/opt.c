@@ -58,8 +58,7 @@ static const ts_option *find_short(const ts_option *t, char c)
 
 static int usage_error(const ts_optparse *p, const char *problem, const char *opt)
 {
-    ts_cli_error(p->cmd->name, "%s '%s'", problem, opt);
-    fprintf(stderr, "Try 'trustshim %s --help'.\n", p->cmd->name);
+    ts_cli_error(p->cmd->name, "%s '%s' (see 'trustshim %s --help')", problem, opt, p->cmd->name);
     return -1;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Finding libtrustshim.so and composing LD_PRELOAD (exec and env). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,43 @@ int ts_library_candidate(const char *exe_dir, int which, char *out, size_t size)
     return (snprintf(out, size, "%s", real) < (int)size) ? 0 : -1;
 }
 
+/*
+ * The dynamic loader skips, with a mere message, an LD_PRELOAD entry it cannot
+ * load, and splits the variable at spaces and colons: CMD would then run
+ * without the library.  Catch that here, before anything is started.
+ */
+static int check_library(const char *path, const char *origin, char *out, size_t size,
+                         ts_error *err)
+{
+    unsigned char magic[4] = {0};
+    struct stat st;
+    ssize_t n = -1;
+    int fd;
+    ts_error_set_file(err, path);
+    if (strpbrk(path, ": \t\n") != NULL) {
+        return ts_error_set(err, NULL,
+                            "%sLD_PRELOAD cannot hold a path with a space or ':'; put the "
+                            "library in a directory without them",
+                            origin);
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return ts_error_set(err, NULL, "%scannot read the library: %s", origin, strerror(errno));
+    }
+    if ((fstat(fd, &st) == 0) && S_ISREG(st.st_mode)) {
+        n = read(fd, magic, sizeof(magic));
+    }
+    close(fd);
+    if ((n != (ssize_t)sizeof(magic)) || (memcmp(magic, "\177ELF", 4) != 0)) {
+        return ts_error_set(err, NULL, "%snot a shared library (no ELF header)", origin);
+    }
+    if (snprintf(out, size, "%s", path) >= (int)size) {
+        return ts_error_set(err, NULL, "path too long");
+    }
+    ts_error_clear(err);
+    return 0;
+}
+
 int ts_find_library(char *out, size_t size, ts_error *err)
 {
     const char *env = getenv("TRUSTSHIM_LIBRARY");
@@ -40,9 +78,7 @@ int ts_find_library(char *out, size_t size, ts_error *err)
             ts_error_set_file(err, env);
             return ts_error_set(err, NULL, "TRUSTSHIM_LIBRARY: %s", strerror(errno));
         }
-        return (snprintf(out, size, "%s", real) < (int)size)
-                   ? 0
-                   : ts_error_set(err, NULL, "path too long");
+        return check_library(real, "TRUSTSHIM_LIBRARY: ", out, size, err);
     }
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0) {
@@ -52,9 +88,7 @@ int ts_find_library(char *out, size_t size, ts_error *err)
     ts_dirname(exe, dir, sizeof(dir));
     for (int i = 0; i < 3; i++) {
         if ((ts_library_candidate(dir, i, real, sizeof(real)) == 0) && (access(real, R_OK) == 0)) {
-            return (snprintf(out, size, "%s", real) < (int)size)
-                       ? 0
-                       : ts_error_set(err, NULL, "path too long");
+            return check_library(real, "", out, size, err);
         }
     }
     ts_error_set_file(err, dir);

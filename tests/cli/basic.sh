@@ -28,12 +28,19 @@ expect 2 "$T" frobnicate
 error_is "unknown command 'frobnicate'"
 expect 2 "$T" list --frob
 has "$ERR" "trustshim: error: list: unknown option '--frob'"
+error_is "(see 'trustshim list --help')"
+expect 2 "$T" --frob
+error_is "unknown or incomplete option '--frob' (see 'trustshim --help')"
+expect 2 "$T"
+error_is "no command given (see 'trustshim --help')"
 expect 2 "$T" add
 error_is "no FILE given"
 expect 2 "$T" add --alias
 has "$ERR" "a value is needed after '--alias'"
+error_is "(see 'trustshim add --help')"
 expect 2 "$T" list --json=yes
 has "$ERR" "no value is taken by '--json=yes'"
+error_is "(see 'trustshim list --help')"
 expect 2 "$T" fetch
 error_is "no URL given"
 expect 2 "$T" fetch ftp://example.test
@@ -111,6 +118,23 @@ TRUSTSHIM_LIBRARY="$TS_TMP/copy.so" expect 0 "$T" env
 has "$OUT" "export LD_PRELOAD=\"$TS_TMP/copy.so"
 TRUSTSHIM_LIBRARY="$TS_TMP/missing.so" expect 1 "$T" env
 error_is "$TS_TMP/missing.so"
+# a library the dynamic loader would skip (with a mere message) is refused before anything runs:
+# not an ELF file, a directory, a path LD_PRELOAD would split at a space
+TRUSTSHIM_LIBRARY="$TS_TMP/setenv.sh" expect 1 "$T" env
+error_is "$TS_TMP/setenv.sh: TRUSTSHIM_LIBRARY: not a shared library (no ELF header)"
+TRUSTSHIM_LIBRARY="$TS_TMP" expect 1 "$T" exec -- touch "$TS_TMP/started"
+error_is "$TS_TMP: TRUSTSHIM_LIBRARY: not a shared library"
+mkdir -p "$TS_TMP/with space"
+cp "$TS_LIB" "$TS_TMP/with space/libtrustshim.so"
+TRUSTSHIM_LIBRARY="$TS_TMP/with space/libtrustshim.so" expect 1 "$T" exec -- touch "$TS_TMP/started"
+error_is "LD_PRELOAD cannot hold a path with a space or ':'"
+TRUSTSHIM_LIBRARY="$TS_TMP/missing.so" expect 1 "$T" exec -- touch "$TS_TMP/started"
+error_is "$TS_TMP/missing.so: TRUSTSHIM_LIBRARY: No such file or directory"
+[ ! -e "$TS_TMP/started" ] || ts_fail "exec started CMD without a usable library"
+# a manifest path with a newline would break the lines out of their quotes
+expect 2 "$T" --manifest "$TS_TMP/new
+line.json" env
+error_is "$TS_TMP/new?line.json: a control character in the path"
 # the install layout: bin/trustshim finds lib/trustshim/libtrustshim.so
 mkdir -p "$TS_TMP/inst/bin" "$TS_TMP/inst/lib/trustshim"
 cp "$T" "$TS_TMP/inst/bin/"

@@ -27,6 +27,11 @@ snapshot
 expect 0 "$T" add "$TS_TMP/ca.pem"
 has "$OUT" "already in the manifest as example-root-ca"
 unchanged "duplicate add"
+# already there, asked for a host it does not list: nothing changes, and the way to list it is told
+expect 0 "$T" add "$TS_TMP/ca.pem" --host ldap.example.test
+has "$OUT" "already in the manifest as example-root-ca"
+warning_is "trustshim: warning: example-root-ca: already there, so its hosts are not changed (it lists: none); to list it for ldap.example.test, run 'trustshim remove example-root-ca', then this command again"
+unchanged "duplicate add with a new host"
 # alias from --host; the host in hosts[]; a leaf warns
 expect 0 "$T" add "$TS_TMP/mail.pem" --host mail.example.test --host smtp.example.test
 has "$OUT" "added mail.example.test"
@@ -174,6 +179,23 @@ has "$ERR" "gone.pem"
 expect 0 "$T" remove gone
 has "$OUT" "removed gone"
 expect 0 "$T" list
+
+# a manifest that is a symbolic link: edited where it points, the link stays a link
+mkdir -p "$TS_TMP/conf"
+mv "$TRUSTSHIM_MANIFEST" "$TS_TMP/conf/manifest.json"
+ln -s ../../conf/manifest.json "$TRUSTSHIM_MANIFEST"
+mkcert linked "Linked CA"
+expect 0 "$T" add "$TS_TMP/linked.pem"
+[ -L "$TRUSTSHIM_MANIFEST" ] || ts_fail "the symbolic link was replaced by a file"
+grep -q "$(sha linked)" "$TS_TMP/conf/manifest.json" || ts_fail "the link's target was not edited"
+expect 0 "$T" remove linked-ca
+[ -L "$TRUSTSHIM_MANIFEST" ] || ts_fail "remove replaced the symbolic link"
+! grep -q "$(sha linked)" "$TS_TMP/conf/manifest.json" || ts_fail "remove did not edit the target"
+rm "$TRUSTSHIM_MANIFEST"
+mv "$TS_TMP/conf/manifest.json" "$TRUSTSHIM_MANIFEST"
+ln -s nowhere.json "$TS_TMP/dangling.json"
+expect 2 "$T" --manifest "$TS_TMP/dangling.json" add "$TS_TMP/linked.pem"
+error_is "$TS_TMP/dangling.json: cannot resolve the symbolic link"
 
 # mode and owner are kept across an edit
 chmod 0640 "$TRUSTSHIM_MANIFEST"

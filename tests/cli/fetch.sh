@@ -43,8 +43,14 @@ has "$OUT" "subject:  CN=Test Root CA"
 
 # --- pinning: a mismatch refuses and changes nothing
 expect 1 "$T" fetch "https://localhost:$P_TLS" --add --sha256 "$(sha root)"
-has "$ERR" "trustshim: error: https://localhost:$P_TLS: pin mismatch: no certificate presented has SHA-256 $(sha root)"
+error_is "trustshim: error: https://localhost:$P_TLS: pin mismatch: no certificate presented has SHA-256 $(sha root); nothing added"
+# ... after showing what was presented, so the admin can compare
+has "$OUT" "sha256:   $SRV"
+hasnt "$OUT" "(to add)"
 unchanged "pin mismatch"
+expect 1 "$T" fetch "https://localhost:$P_TLS" --sha256 "$(sha root)"
+error_is "pin mismatch: no certificate presented has SHA-256 $(sha root)"
+hasnt "$ERR" "nothing added"
 # ... a match (colons and uppercase allowed) adds that certificate, with the host, source and time
 pin=$(openssl x509 -in "$TS_TMP/srv.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 expect 0 "$T" fetch "https://localhost:$P_TLS" --add --sha256 "$pin"
@@ -66,6 +72,11 @@ snapshot
 expect 0 "$T" fetch "localhost:$P_CHAIN" --add --sha256 "$(sha leaf)"
 has "$OUT" "already in the manifest as leaf-pinned"
 unchanged "fetch --add of a certificate already there"
+# ... from another host name: hosts are not changed, and the warning says how to list it
+expect 0 "$T" fetch "127.0.0.1:$P_CHAIN" --add --sha256 "$(sha leaf)"
+has "$OUT" "already in the manifest as leaf-pinned"
+has "$ERR" "trustshim: warning: leaf-pinned: already there, so its hosts are not changed (it lists: localhost); to list it for 127.0.0.1, run 'trustshim remove leaf-pinned', then this command again"
+unchanged "fetch --add from another host of a certificate already there"
 
 # --- trust on first use: refused without a terminal, accepted when asked for
 expect 1 "$T" fetch "localhost:$P_CHAIN" --add

@@ -43,6 +43,14 @@ $ERR"
     has "$ERR" "$1"
 }
 
+# warning_is WANT: stderr is exactly one line, a warning containing WANT
+warning_is() {
+    [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ] || ts_fail "expected one warning line, got:
+$ERR"
+    case "$ERR" in "trustshim: warning: "*) ;; *) ts_fail "not a warning line: $ERR" ;; esac
+    has "$ERR" "$1"
+}
+
 # mkcert NAME CN [openssl req args...]: $TS_TMP/NAME.pem and .key, self-signed
 mkcert() {
     local name=$1 cn=$2
