@@ -245,13 +245,23 @@ int ts_table_row(ts_table *t, const char *const *cols)
     return 0;
 }
 
+/* Columns a UTF-8 string takes on a terminal: its characters (continuation bytes do not count). */
+static size_t display_width(const char *s)
+{
+    size_t w = 0;
+    for (; s && *s; s++) {
+        w += (((unsigned char)*s & 0xc0) != 0x80) ? 1 : 0;
+    }
+    return w;
+}
+
 void ts_table_print(const ts_table *t, FILE *out)
 {
     size_t width[16] = {0};
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; (c < t->ncols) && (c < 16); c++) {
             const char *s = t->cells[r * t->ncols + c];
-            size_t w = s ? strlen(s) : 0;
+            size_t w = display_width(s);
             if (w > width[c]) {
                 width[c] = w;
             }
@@ -263,7 +273,8 @@ void ts_table_print(const ts_table *t, FILE *out)
             if (c + 1 == t->ncols) {
                 fprintf(out, "%s\n", s ? s : "");
             } else {
-                fprintf(out, "%-*s  ", (int)width[c], s ? s : "");
+                /* padded by hand: printf's width counts bytes, not characters */
+                fprintf(out, "%s%*s", s ? s : "", (int)(width[c] - display_width(s) + 2), "");
             }
         }
     }

@@ -21,6 +21,23 @@ for jh in $(ts_jdks); do
     [ "$base $added $dups $dist $served" = "$n 1 0 0 $((n + 1))" ] || ts_fail "check for $jh: $line (keytool: $n)"
 done
 expect 0 "$T" check --strict
+# JAVA_HOME outside /usr/lib/jvm (JDK 8 layout) and java on PATH are listed too
+jh=$(ts_jdks | sed -n 1p)
+mkdir -p "$TS_TMP/jdk8/jre/lib/security" "$TS_TMP/pathjdk/bin" "$TS_TMP/pathjdk/lib/security"
+cp "$(readlink -f "$jh/lib/security/cacerts")" "$TS_TMP/jdk8/jre/lib/security/cacerts"
+"$jh/bin/keytool" -importcert -noprompt -alias one -file "$TS_TMP/longca.pem" -storetype JKS \
+    -keystore "$TS_TMP/pathjdk/lib/security/cacerts" -storepass changeit >/dev/null 2>&1
+printf '#!/bin/sh\n' >"$TS_TMP/pathjdk/bin/java"
+chmod +x "$TS_TMP/pathjdk/bin/java"
+JAVA_HOME=$TS_TMP/jdk8 PATH="$TS_TMP/pathjdk/bin:$PATH" expect 0 "$T" check
+line=$(grep -F "$TS_TMP/jdk8 " <<<"$OUT") || ts_fail "JAVA_HOME's JDK not listed: $OUT"
+n=$("$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | grep -c trustedCertEntry)
+read -r _ cacerts base added dups _ served <<<"$line"
+[ "$cacerts $base $added $served" = "$TS_TMP/jdk8/jre/lib/security/cacerts $n 1 $((n + 1))" ] || ts_fail "JDK 8 layout: $line"
+line=$(grep -F "$TS_TMP/pathjdk " <<<"$OUT") || ts_fail "the JDK of java on PATH not listed: $OUT"
+read -r _ _ base added dups _ served <<<"$line"
+# the manifest's certificate is in that base already: a duplicate, served once
+[ "$base $added $dups $served" = "1 0 1 1" ] || ts_fail "java on PATH: $line"
 # a certificate expiring within 30 days: a warning; --strict makes it exit 1
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 10 -keyout "$TS_TMP/soon.key" -out "$TS_TMP/soon.pem" \
     -subj "/CN=Soon CA" 2>/dev/null
@@ -71,6 +88,14 @@ ts_s_server "$TS_TMP/other.pem" "$TS_TMP/other.key" "$port2"
 expect 0 "$T" add "$TS_TMP/other.pem" --alias other
 expect 1 "$T" verify "https://localhost:$port2"
 has "$OUT" "no: https://localhost:$port2 is not trusted: hostname mismatch"
+# an expired certificate, though trusted and with the right name
+mkcert_dated expired localhost 20200101000000Z 20200201000000Z 2048 sha256 FALSE
+port4=$(ts_free_port)
+ts_s_server "$TS_TMP/expired.pem" "$TS_TMP/expired.key" "$port4"
+expect 0 "$T" add "$TS_TMP/expired.pem" --alias expired
+expect 1 "$T" verify "https://localhost:$port4"
+has "$OUT" "no: https://localhost:$port4 is not trusted: certificate has expired (certificate 0, /CN=localhost)"
+expect 0 "$T" remove expired
 # a CA in the manifest makes the servers it signed trusted; distrusting it undoes that
 mkcert root "Verify Root" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
 openssl req -new -newkey rsa:2048 -nodes -keyout "$TS_TMP/leaf.key" -out "$TS_TMP/leaf.csr" -subj "/CN=localhost" 2>/dev/null

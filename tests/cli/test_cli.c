@@ -337,6 +337,19 @@ static void test_ldap_response(void **state)
         bad[1] = 0x85; /* 5 length bytes */
         assert_int_equal(ts_ber_element_size(bad, sizeof(bad)), -1);
     }
+    /* a hostile resultCode: 4 bytes with the sign bit (no overflow, malformed), the largest valid
+     */
+    {
+        unsigned char big[] = {0x30, 0x0f, 0x02, 0x01, 0x01, 0x78, 0x0a, 0x0a, 0x04,
+                               0xff, 0xff, 0xff, 0xff, 0x04, 0x00, 0x04, 0x00};
+        assert_int_equal(ts_ber_element_size(big, sizeof(big)), (long)sizeof(big));
+        assert_int_equal(
+            ts_ldap_parse_extended_response(big, sizeof(big), &code, diag, sizeof(diag)), -1);
+        big[9] = 0x7f;
+        assert_int_equal(
+            ts_ldap_parse_extended_response(big, sizeof(big), &code, diag, sizeof(diag)), 0);
+        assert_int_equal(code, 0x7fffffff);
+    }
 }
 
 /* ---- text protocols ---- */
@@ -569,6 +582,21 @@ static void test_table(void **state)
     assert_string_equal(text, "A       long value  x\nlonger  v           y\n");
     ts_table_free(&t);
     free(text);
+    /* UTF-8 subjects: columns line up by characters, not bytes */
+    {
+        const char *u1[] = {"CN=\xc3\x9cml\xc3\xa4ut", "1"};
+        const char *u2[] = {"CN=Umlaut", "2"};
+        text = NULL;
+        f = open_memstream(&text, &len);
+        ts_table_init(&t, 2);
+        assert_int_equal(ts_table_row(&t, u1), 0);
+        assert_int_equal(ts_table_row(&t, u2), 0);
+        ts_table_print(&t, f);
+        fclose(f);
+        assert_string_equal(text, "CN=\xc3\x9cml\xc3\xa4ut  1\nCN=Umlaut  2\n");
+        ts_table_free(&t);
+        free(text);
+    }
 }
 
 /* ---- every command, in process (LeakSanitizer sees every path) ---- */

@@ -105,7 +105,7 @@ int ts_ldap_parse_extended_response(const unsigned char *buf, size_t len, int *c
     size_t oplen;
     const unsigned char *q;
     const unsigned char *qend;
-    int v = 0;
+    unsigned long v = 0;
 
     diag[0] = '\0';
     if (ber_take(&p, end, 0x30, &c, &clen) != 0) {
@@ -121,13 +121,15 @@ int ts_ldap_parse_extended_response(const unsigned char *buf, size_t len, int *c
     }
     q = op;
     qend = op + oplen;
-    if ((ber_take(&q, qend, 0x0a, &c, &clen) != 0) || (clen == 0) || (clen > 4)) { /* resultCode */
+    /* resultCode: a non-negative ENUMERATED that fits in 31 bits (the sign bit set is malformed) */
+    if ((ber_take(&q, qend, 0x0a, &c, &clen) != 0) || (clen == 0) || (clen > 4) ||
+        ((c[0] & 0x80) != 0)) {
         return -1;
     }
     for (size_t i = 0; i < clen; i++) {
         v = (v << 8) | c[i];
     }
-    *code = v;
+    *code = (int)v;
     if (ber_take(&q, qend, 0x04, &c, &clen) != 0) { /* matchedDN */
         return -1;
     }
