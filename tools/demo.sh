@@ -37,7 +37,7 @@ if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
 elif command -v java >/dev/null 2>&1; then
     javadir=$(dirname "$(readlink -f "$(command -v java)")")
 else
-    die "no java: install a JDK (sudo bash .ci/install-deps) or set JAVA_HOME"
+    die "no java: install a JDK (as root: bash .ci/install-deps) or set JAVA_HOME"
 fi
 java_version=$(sed -n 's/^JAVA_VERSION="\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' "$javadir/../release" 2>/dev/null || true)
 if [ -n "$java_version" ] && [ "$java_version" -lt 11 ]; then

@@ -27,6 +27,16 @@ done
 grep -q "trustshim $(sed -n 's/^project(trustshim VERSION \([0-9.]*\).*/\1/p' "$TS_SOURCE_DIR/CMakeLists.txt")" "$man1" ||
     ts_fail "trustshim.1 does not carry the project's version"
 
+# Every environment variable the CLI or the library reads (but PATH and LD_PRELOAD) is described in
+# trustshim(1)'s ENVIRONMENT section.
+env_section=$(sed -n '/^\.SH ENVIRONMENT/,/^\.SH /p' "$man1")
+env_read=$(grep -rhoE '(getenv|env_is_1|copy_env)\("[A-Z_]+"' "$TS_SOURCE_DIR/preload" "$TS_SOURCE_DIR/tools" |
+    sed 's/.*("//; s/"$//' | sort -u | grep -vx 'PATH\|LD_PRELOAD')
+[ "$(wc -w <<<"$env_read")" -ge 8 ] || ts_fail "found too few environment variables in the sources: $env_read"
+for var in $env_read; do
+    grep -Eq "^\.B[IR]? .*\b$var\b" <<<"$env_section" || ts_fail "trustshim.1 ENVIRONMENT does not describe $var"
+done
+
 # 2. The completion, driven as bash would drive it.
 # shellcheck source=/dev/null
 . "$completion"
@@ -77,7 +87,7 @@ PATH="$(dirname "$TS_CLI"):$PATH"
 
 # 3. The user docs' examples: shell blocks parse, and every `trustshim CMD --opt` they show is a
 #    command and an option the CLI has.
-user_docs=(README.md tomcat.md containers.md allegra.md troubleshooting.md security.md comparison.md)
+user_docs=(../README.md README.md tomcat.md containers.md allegra.md troubleshooting.md security.md comparison.md)
 for doc in "${user_docs[@]}"; do
     f="$TS_SOURCE_DIR/docs/$doc"
     [ -f "$f" ] || ts_fail "docs/$doc is missing"
@@ -105,4 +115,14 @@ for doc in "${user_docs[@]}"; do
     while read -r link; do
         [ -e "$(dirname "$f")/$link" ] || ts_fail "docs/$doc links to $link, which does not exist"
     done < <(grep -o '](\([^)#:]*\))' "$f" | sed 's/^](//; s/)$//' | sort -u)
+done
+
+# 5. The newcomer's first commands (the first shell block of README.md and of docs/README.md) install
+#    the packages, build and run the demo, and work as root on a fresh Debian, which has no sudo.
+for f in "$TS_SOURCE_DIR/README.md" "$TS_SOURCE_DIR/docs/README.md"; do
+    first=$(awk '/^```sh$/ { inb = 1; next } /^```/ { if (inb) exit } inb' "$f")
+    for expected in 'bash .ci/install-deps' 'cmake --build build' 'bash tools/demo.sh'; do
+        grep -qF "$expected" <<<"$first" || ts_fail "$f: the first shell block lacks '$expected': $first"
+    done
+    ! grep -Eq '(^|[;&|(] *)sudo ' <<<"$first" || ts_fail "$f: the first shell block needs sudo, which a fresh Debian lacks: $first"
 done
