@@ -15,8 +15,19 @@ cmake --install "$TS_BUILD_DIR" --prefix "$prefix" >"$TS_TMP/install.log" 2>&1 |
     { cat "$TS_TMP/install.log" >&2; ts_fail "cmake --install failed"; }
 for f in bin/trustshim lib/trustshim/libtrustshim.so share/man/man1/trustshim.1.gz \
     share/man/man5/trustshim-manifest.5.gz share/bash-completion/completions/trustshim \
-    share/doc/trustshim/README.md share/doc/trustshim/copyright share/doc/trustshim/tomcat.md; do
+    share/doc/trustshim/README.md share/doc/trustshim/copyright share/doc/trustshim/docs/README.md \
+    share/doc/trustshim/docs/tomcat.md share/doc/trustshim/docs/manifest.md; do
     [ -f "$prefix/$f" ] || ts_fail "not installed: $f"
+done
+# The two READMEs (the project's and the docs' index) are both there, and every relative link of
+# the installed pages to another page (*.md) leads to an installed page, as in the source tree.
+doc="$prefix/share/doc/trustshim"
+cmp -s "$doc/README.md" "$TS_SOURCE_DIR/README.md" || ts_fail "share/doc/trustshim/README.md is not the project's README.md"
+cmp -s "$doc/docs/README.md" "$TS_SOURCE_DIR/docs/README.md" || ts_fail "share/doc/trustshim/docs/README.md is not docs/README.md"
+for page in "$doc"/README.md "$doc"/docs/*.md; do
+    while read -r link; do
+        [ -e "$(dirname "$page")/$link" ] || ts_fail "installed ${page#"$doc/"} links to $link, which is not installed"
+    done < <(grep -o '](\([^)#:]*\.md\))' "$page" | sed 's/^](//; s/)$//' | sort -u)
 done
 [ -x "$prefix/bin/trustshim" ] || ts_fail "bin/trustshim is not executable"
 
