@@ -2,6 +2,7 @@
 /*
  * libFuzzer target for the untrusted-input parsers of the core:
  * ts_keystore_decode (JKS, PKCS12) and ts_certs_parse (PEM, DER, PKCS#7).
+ * A keystore that decodes must merge and encode (JKS and PKCS12) without error.
  * The first byte picks the entry point and password.  Built with clang only:
  *   CC=clang cmake -S . -B build-fuzz && cmake --build build-fuzz --target fuzz_keystore
  *   build-fuzz/bin/fuzz_keystore -max_total_time=60 CORPUS_DIR
@@ -14,6 +15,7 @@
 
 #include "cert.h"
 #include "keystore.h"
+#include "merge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,9 +36,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (ts_keystore_decode(data + 1, size - 1, data[0] % 4 == 0 ? NULL : "changeit", &ks,
                                &err) == 0) {
+            ts_keystore merged = {0};
+            ts_merge_opts opts = {NULL, TS_DEFAULT_TIMESTAMP_MS};
+
             /* What decodes must re-encode when the aliases allow it. */
             (void)ts_keystore_encode(&ks, TS_FORMAT_JKS, NULL, &out, &out_len, &err);
             free(out);
+            out = NULL;
+            /* And once merged (aliases made valid and unique), always, in both formats. */
+            if (ts_merge(&ks, NULL, &opts, &merged, NULL, &err) != 0) {
+                abort();
+            }
+            for (int f = TS_FORMAT_JKS; f <= TS_FORMAT_PKCS12; f++) {
+                if (ts_keystore_encode(&merged, (ts_format)f, NULL, &out, &out_len, &err) != 0) {
+                    abort();
+                }
+                free(out);
+                out = NULL;
+            }
+            ts_keystore_free(&merged);
         }
         ts_keystore_free(&ks);
         break;
