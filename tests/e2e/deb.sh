@@ -37,7 +37,8 @@ done
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/trustshim ./usr/lib/trustshim/libtrustshim.so ./usr/share/man/man1/trustshim.1.gz \
     ./usr/share/man/man5/trustshim-manifest.5.gz ./usr/share/bash-completion/completions/trustshim \
-    ./usr/share/doc/trustshim/copyright ./usr/share/doc/trustshim/README.md; do
+    ./usr/share/doc/trustshim/copyright ./usr/share/doc/trustshim/README.md ./usr/share/doc/trustshim/docs/README.md \
+    ./usr/share/doc/trustshim/docs/tomcat.md; do
     grep -q " $f\$" <<<"$contents" || ts_fail "the package lacks $f"
 done
 grep -q 'root/root' <<<"$contents" || ts_fail "files are not owned by root/root"

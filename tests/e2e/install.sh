@@ -52,6 +52,13 @@ installed env --format sh | grep -q "$lib" || ts_fail "env --format sh does not 
 preload=$(installed exec -- sh -c 'printf %s "$LD_PRELOAD"') || ts_fail "installed trustshim exec failed"
 case ":$preload:" in *":$lib:"*) ;; *) ts_fail "exec set LD_PRELOAD=$preload, not the installed $lib" ;; esac
 
+# The installed library in LD_PRELOAD without TRUSTSHIM_MANIFEST (inherited by a JVM nobody meant
+# to change): it must do nothing (docs/tomcat.md, security.md).  One JDK is enough.
+preload_only=("LD_PRELOAD=$lib")
+if [ "$TS_SANITIZE" = 1 ]; then
+    preload_only=("LD_PRELOAD=$(gcc -print-file-name=libasan.so):$lib" "ASAN_OPTIONS=$E2E_ASAN_OPTIONS")
+fi
+first=1
 while read -r jdk; do
     major=$(e2e_jdk_major "$jdk")
     classes="$TS_TMP/classes-$major"
@@ -60,5 +67,11 @@ while read -r jdk; do
     e2e_expect_pkix "$out" "Java $major without trustshim"
     out=$(installed exec -- "$jdk/bin/java" -cp "$classes" HttpsProbe "https://127.0.0.1:$port/" 2>&1 || true)
     e2e_expect_ok "$out" "Java $major under the installed trustshim exec"
+    if [ "$first" = 1 ]; then
+        out=$(env -u TRUSTSHIM_MANIFEST "${preload_only[@]}" "$jdk/bin/java" -cp "$classes" HttpsProbe \
+            "https://127.0.0.1:$port/" 2>&1 || true)
+        e2e_expect_pkix "$out" "Java $major with the library in LD_PRELOAD but no TRUSTSHIM_MANIFEST"
+        first=0
+    fi
     ts_log "Java $major: OK under $prefix/bin/trustshim exec"
 done <<<"$(ts_jdks)"
