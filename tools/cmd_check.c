@@ -39,6 +39,7 @@ static int check_jdks(const ts_manifest *m)
 
     if (ts_find_jdks(&jdks) != 0) {
         ts_cli_warn("check", "out of memory listing the JDKs");
+        ts_jdk_list_free(&jdks);
         return 1;
     }
     if (jdks.count == 0) {

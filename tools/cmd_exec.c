@@ -337,6 +337,10 @@ static int exec_main(int argc, char **argv)
         if (ret != TS_EXIT_OK) {
             goto end;
         }
+    } else if ((access(mpath, F_OK) != 0) && (errno == ENOENT)) {
+        ts_cli_error(mpath, "no such manifest (create it with 'trustshim init', or trust a file "
+                            "for this run with --with FILE)");
+        goto end;
     } else {
         ts_manifest m;
         ret = ts_check_for_library(mpath, &m);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* trustshim fetch: see which certificates a server presents, and add one, pinned. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,6 +145,11 @@ static int fetch_main(int argc, char **argv)
     if (alias && !ts_alias_valid(alias, false)) {
         ts_cli_error("--alias", "'%s' is not a valid alias: printable ASCII, no uppercase letter",
                      alias);
+        goto end;
+    }
+    /* before connecting (and asking on a terminal): there must be a manifest to add to */
+    if (add && (access(ts_manifest_path(), F_OK) != 0) && (errno == ENOENT)) {
+        ts_cli_error(ts_manifest_path(), "no such manifest (create it with 'trustshim init')");
         goto end;
     }
     ret = TS_EXIT_FAIL;

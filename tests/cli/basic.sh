@@ -109,6 +109,23 @@ Environment=\"TRUSTSHIM_MANIFEST=$TRUSTSHIM_MANIFEST\"" ] || ts_fail "systemd: $
 expect 0 "$T" env --format docker
 [ "$OUT" = "ENV LD_PRELOAD=\"$lib\"
 ENV TRUSTSHIM_MANIFEST=\"$TRUSTSHIM_MANIFEST\"" ] || ts_fail "docker: $OUT"
+# a manifest path with a space, '$', '%', a backquote and quotes: each format quotes it so that
+# it reads back as it is (sh: sourced; systemd: a unit systemd-analyze accepts without complaint)
+odd="$TS_TMP/odd dir \$HOME %h \`x\` \"q\" 'a'/manifest.json"
+expect 0 "$T" --manifest "$odd" env
+printf '%s\n' "$OUT" >"$TS_TMP/odd-setenv.sh"
+got=$(env -i sh -c ". '$TS_TMP/odd-setenv.sh'; printf '%s' \"\$TRUSTSHIM_MANIFEST\"" 2>&1)
+[ "$got" = "$odd" ] || ts_fail "sh lines give back '$got' for '$odd'"
+expect 0 "$T" --manifest "$odd" env --format systemd
+has "$OUT" 'Environment="TRUSTSHIM_MANIFEST='"$TS_TMP"'/odd dir $HOME %%h `x` \"q\" '"'a'"'/manifest.json"'
+if command -v systemd-analyze >/dev/null; then
+    { printf '[Unit]\nDescription=t\n'; printf '%s\n' "$OUT"; printf 'ExecStart=/bin/true\n'; } >"$TS_TMP/t.service"
+    timeout 30 systemd-analyze verify --man=no "$TS_TMP/t.service" >"$TS_TMP/sd.out" 2>&1 ||
+        ts_fail "systemd-analyze verify: $(cat "$TS_TMP/sd.out")"
+    [ ! -s "$TS_TMP/sd.out" ] || ts_fail "systemd-analyze complains: $(cat "$TS_TMP/sd.out")"
+fi
+expect 0 "$T" --manifest "$odd" env --format docker
+has "$OUT" 'ENV TRUSTSHIM_MANIFEST="'"$TS_TMP"'/odd dir \$HOME %h `x` \"q\" '"'a'"'/manifest.json"'
 # a manifest that does not exist yet: a warning, the lines anyway
 expect 0 "$T" --manifest "$TS_TMP/nope.json" env
 has "$ERR" "trustshim: warning: $TS_TMP/nope.json: does not exist yet"

@@ -207,8 +207,11 @@ error_is "https://127.0.0.1:$P: cannot connect: Connection refused"
 expect 1 "$T" fetch "https://no-such-host.invalid:443" --timeout 2
 error_is "cannot resolve no-such-host.invalid"
 unchanged "failed fetches"
-# --add with no manifest: the fetch works, the add says what is missing
+# --add with no manifest: said before connecting (nothing to confirm, no server needed)
 rm -f "$TS_TMP/none.json"
 expect 2 "$T" --manifest "$TS_TMP/none.json" fetch "https://localhost:$P_TLS" --add --sha256 "$SRV"
-error_is "no such manifest"
+error_is "$TS_TMP/none.json: no such manifest (create it with 'trustshim init')"
+hasnt "$OUT" "presented"
+expect 2 "$T" --manifest "$TS_TMP/none.json" fetch "https://127.0.0.1:$P" --add
+error_is "$TS_TMP/none.json: no such manifest"
 ts_log "ok"
