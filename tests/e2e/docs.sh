@@ -81,7 +81,7 @@ ts_tmpdir
 export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
 "$TS_CLI" init >/dev/null
 ts_selfsigned "$TS_TMP" one one.example.test
-"$TS_CLI" add "$TS_TMP/one.pem" --alias completion-one >/dev/null 2>&1 || ts_fail "trustshim add failed"
+out=$("$TS_CLI" add "$TS_TMP/one.pem" --alias completion-one 2>&1) || ts_fail "trustshim add failed: $out"
 PATH="$(dirname "$TS_CLI"):$PATH"
 [ "$(complete_line trustshim remove comp)" = completion-one ] || ts_fail "remove does not complete the manifest's aliases"
 
