@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "fileio.h"
 
 enum { OPT_BASE = 1 };
 
@@ -41,9 +42,8 @@ const ts_command ts_cmd_undistrust = {
 
 /* Fingerprint named by key: a full SHA-256, else an alias or hex prefix of the base. */
 static int resolve(const char *key, const char *base_opt, ts_keystore *base, bool *base_loaded,
-                   unsigned char sha[TS_SHA256_LEN])
+                   char path[4096], unsigned char sha[TS_SHA256_LEN])
 {
-    char path[4096];
     char prefix[TS_SHA256_HEX_LEN + 1];
     ts_error err;
     long found = -1;
@@ -55,8 +55,8 @@ static int resolve(const char *key, const char *base_opt, ts_keystore *base, boo
     ts_error_clear(&err);
     if (!*base_loaded) {
         if (base_opt) {
-            snprintf(path, sizeof(path), "%s", base_opt);
-        } else if (ts_default_cacerts(path, sizeof(path), &err) != 0) {
+            snprintf(path, 4096, "%s", base_opt);
+        } else if (ts_default_cacerts(path, 4096, &err) != 0) {
             ts_cli_core_error(key, &err);
             return TS_EXIT_USAGE;
         }
@@ -93,6 +93,21 @@ static int resolve(const char *key, const char *base_opt, ts_keystore *base, boo
     return TS_EXIT_USAGE;
 }
 
+static int load_quietly(const char *path, ts_keystore *ks)
+{
+    ts_error err;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int r;
+    ts_error_clear(&err);
+    if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
+        return -1;
+    }
+    r = ts_keystore_decode(buf, len, NULL, ks, &err);
+    free(buf);
+    return r;
+}
+
 static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
 {
     ts_optparse p;
@@ -100,6 +115,7 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
     ts_keystore base;
     bool base_loaded = false;
     const char *base_opt = NULL;
+    char base_path[4096] = "";
     unsigned char(*shas)[TS_SHA256_LEN] = NULL;
     size_t changed = 0;
     int o;
@@ -129,9 +145,32 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
         goto end;
     }
     for (int i = 0; i < p.n_operands; i++) {
-        ret = resolve(p.operands[i], base_opt, &base, &base_loaded, shas[i]);
+        ret = resolve(p.operands[i], base_opt, &base, &base_loaded, base_path, shas[i]);
         if (ret != TS_EXIT_OK) {
             goto end;
+        }
+    }
+    /*
+     * Fingerprints given in full need no base; still look at it, when there is
+     * one, so that a mistyped fingerprint gets the warning below.
+     */
+    if (distrust && !base_loaded) {
+        ts_error err;
+        ts_error_clear(&err);
+        if (base_opt) {
+            snprintf(base_path, sizeof(base_path), "%s", base_opt);
+        } else if (ts_default_cacerts(base_path, sizeof(base_path), &err) != 0) {
+            base_path[0] = '\0';
+        }
+        if (base_opt) {
+            ret = ts_load_keystore(base_path, NULL, &base);
+            if (ret != TS_EXIT_OK) {
+                goto end;
+            }
+            base_loaded = true;
+        } else if (base_path[0]) {
+            /* the default base is only looked at here: if it cannot be read, no warning */
+            base_loaded = (load_quietly(base_path, &base) == 0);
         }
     }
     ret = ts_edit_begin(&e, ts_manifest_path());
@@ -153,8 +192,8 @@ static int run(const ts_command *cmd, int argc, char **argv, bool distrust)
                 goto end;
             }
             if (base_loaded && (ts_keystore_find_sha256(&base, shas[i]) < 0)) {
-                ts_cli_warn(p.operands[i],
-                            "not in the base trust store checked; distrusted anyway");
+                ts_cli_warn(p.operands[i], "not in the base trust store %s; distrusted anyway",
+                            base_path);
             }
             fprintf(e.report, "distrusted %s\n", hex);
         } else {

@@ -148,6 +148,11 @@ has "$OUT" "distrusted: $(sha new)"
 grep -q "$(sha new)" "$TRUSTSHIM_MANIFEST" || ts_fail "distrust not written"
 expect 0 "$T" distrust "$(sha new)"
 has "$OUT" "already distrusted"
+# a full fingerprint that is not in the base (a typo?): distrusted, with a warning naming the base
+zeros=0000000000000000000000000000000000000000000000000000000000000000
+expect 0 "$T" distrust "$zeros" --base "$TS_TMP/base.jks"
+warning_is "$zeros: not in the base trust store $TS_TMP/base.jks; distrusted anyway"
+expect 0 "$T" undistrust "$zeros"
 expect 0 "$T" undistrust basecert --base "$TS_TMP/base.jks"
 has "$OUT" "restored $(sha new)"
 expect 0 "$T" list
@@ -160,7 +165,15 @@ if jh=$(ts_jdks | sed -n 1p) && [ -n "$jh" ]; then
     has "$OUT" "distrusted "
     JAVA_HOME=$jh expect 0 "$T" undistrust "$alias"
     has "$OUT" "restored "
+    JAVA_HOME=$jh expect 0 "$T" distrust "$zeros"
+    warning_is "not in the base trust store $jh/lib/security/cacerts; distrusted anyway"
+    JAVA_HOME=$jh expect 0 "$T" undistrust "$zeros"
+    [ -z "$ERR" ] || ts_fail "undistrust warned: $ERR"
 fi
+# with no JDK to look at, a full fingerprint is distrusted without a word
+expect 0 env PATH=/nonexistent "$T" distrust "$zeros"
+[ -z "$ERR" ] || ts_fail "distrust with no base warned: $ERR"
+expect 0 "$T" undistrust "$zeros"
 
 # an entry whose certificate file went missing: list says where; remove still works
 cp "$TS_TMP/new.pem" "$(dirname "$TRUSTSHIM_MANIFEST")/gone.pem"

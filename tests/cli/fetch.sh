@@ -40,6 +40,17 @@ expect 0 "$T" fetch "localhost:$P_CHAIN"
 has "$OUT" "presented 2 certificates"
 has "$OUT" "[1] (chosen)"
 has "$OUT" "subject:  CN=Test Root CA"
+# --pick leaf: the server's own
+expect 0 "$T" fetch "localhost:$P_CHAIN" --pick leaf
+has "$OUT" "[0] (chosen)"
+hasnt "$OUT" "[1] (chosen)"
+has "$OUT" "--add --sha256 $(sha leaf)"
+expect 0 "$T" --manifest "$TS_TMP/pick.json" init
+expect 0 "$T" --manifest "$TS_TMP/pick.json" fetch "localhost:$P_CHAIN" --pick leaf --add --trust-on-first-use
+has "$OUT" "[0] (to add)"
+expect 0 "$T" --manifest "$TS_TMP/pick.json" list --json
+has "$OUT" "$(sha leaf)"
+hasnt "$OUT" "$(sha root)"
 
 # --- pinning: a mismatch refuses and changes nothing
 expect 1 "$T" fetch "https://localhost:$P_TLS" --add --sha256 "$(sha root)"
