@@ -6,6 +6,7 @@
  * a flock of "<manifest>.lock" (not of the manifest itself, which the rename
  * replaces).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -173,6 +174,37 @@ int ts_lock_manifest(const char *path, int *fd, ts_error *err)
     return 0;
 }
 
+/*
+ * Removes the temporary files ".<manifest>.XXXXXX" of writers killed before
+ * their rename.  Called under the lock: no other writer of this manifest is
+ * between mkstemp and rename.
+ */
+static void remove_stale_temporaries(const char *path)
+{
+    char dir[4096];
+    const char *base = strrchr(path, '/');
+    size_t blen;
+    DIR *d;
+    struct dirent *de;
+    base = base ? base + 1 : path;
+    blen = strlen(base);
+    ts_dirname(path, dir, sizeof(dir));
+    d = opendir(dir);
+    if (!d) {
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        struct stat st;
+        if ((n[0] == '.') && (strncmp(n + 1, base, blen) == 0) && (n[1 + blen] == '.') &&
+            (strlen(n + 2 + blen) == 6) && (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) == 0) &&
+            S_ISREG(st.st_mode)) {
+            unlinkat(dirfd(d), n, 0);
+        }
+    }
+    closedir(d);
+}
+
 int ts_edit_begin(ts_edit *e, const char *path)
 {
     ts_error err;
@@ -210,6 +242,7 @@ int ts_edit_begin(ts_edit *e, const char *path)
         ret = TS_EXIT_FAIL;
         goto end;
     }
+    remove_stale_temporaries(path);
     /* again under the lock: another writer may have replaced it */
     if ((stat(path, &e->st) != 0) ||
         (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0)) {

@@ -51,4 +51,10 @@ ts_log "kill -9 rounds: $valid of 25 completed the add; the others left the old 
 # a later add still works (the lock of a killed writer is released with its descriptor)
 mkcert after "After Kill"
 expect 0 "$T" add "$TS_TMP/after.pem"
+# ... and removes the temporary files of the killed writers (other files stay)
+touch "$TS_TMP/etc/trustshim/.manifest.json.keep" "$TS_TMP/etc/trustshim/.manifest.json.AbC123"
+expect 0 "$T" add "$TS_TMP/c1.pem"
+left=$(find "$TS_TMP/etc/trustshim" -name '.manifest.json.??????')
+[ -z "$left" ] || ts_fail "temporary files of killed writers left: $left"
+[ -e "$TS_TMP/etc/trustshim/.manifest.json.keep" ] || ts_fail "a file that is not a temporary one was removed"
 ts_log "ok"
