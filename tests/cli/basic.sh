@@ -64,6 +64,14 @@ error_is "no command given"
 expect 2 "$T" env --format csh
 error_is "'csh' is not a format"
 
+# colour only on a terminal, and never with NO_COLOR
+expect 2 env -u NO_COLOR "$T" frobnicate
+has "$ERR" "trustshim: error: unknown command"
+out=$(env -u NO_COLOR script -qec "'$T' frobnicate" /dev/null 2>&1 || true)
+has "$out" $'\033[1;31merror:\033[0m unknown command'
+out=$(NO_COLOR=1 script -qec "'$T' frobnicate" /dev/null 2>&1 || true)
+has "$out" "trustshim: error: unknown command"
+
 # a missing manifest: commands that need one say so
 expect 2 "$T" list
 error_is "$TRUSTSHIM_MANIFEST"

@@ -46,6 +46,15 @@ has "$ERR" "weak-server: SHA-1 signature"
 has "$ERR" "weak-server: not a CA certificate"
 expect 0 "$T" add "$TS_TMP/future.pem"
 has "$ERR" "future-ca: not valid before 2099-01-01"
+# the default alias is made unique: two certificates with the same CN
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -keyout "$TS_TMP/twin1.key" \
+    -out "$TS_TMP/twin1.pem" -subj "/CN=Twin" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -keyout "$TS_TMP/twin2.key" \
+    -out "$TS_TMP/twin2.pem" -subj "/CN=Twin" 2>/dev/null
+expect 0 "$T" add "$TS_TMP/twin1.pem" "$TS_TMP/twin2.pem"
+grep -qx "added twin" <<<"$OUT" || ts_fail "first twin: $OUT"
+has "$OUT" "added twin-2"
+expect 0 "$T" remove twin twin-2
 # --alias, and a bundle (text between blocks) where every certificate counts
 { echo "Bundle of two"; cat "$TS_TMP/other.pem"; echo "some text"; cat "$TS_TMP/third.pem"; } >"$TS_TMP/bundle.pem"
 expect 0 "$T" add "$TS_TMP/bundle.pem" --alias corp

@@ -40,6 +40,15 @@ expect 0 "$T" fetch "localhost:$P_CHAIN"
 has "$OUT" "presented 2 certificates"
 has "$OUT" "[1] (chosen)"
 has "$OUT" "subject:  CN=Test Root CA"
+# SNI is the URL's host: a server with a certificate per name shows the one for "localhost",
+# and its default one to a client that sends no name (an IP address)
+P_SNI=$(ts_free_port)
+ts_s_server "$TS_TMP/srv.pem" "$TS_TMP/srv.key" "$P_SNI" -servername localhost \
+    -cert2 "$TS_TMP/leaf.pem" -key2 "$TS_TMP/leaf.key"
+expect 0 "$T" fetch "https://localhost:$P_SNI"
+has "$OUT" "sha256:   $(sha leaf)"
+expect 0 "$T" fetch "https://127.0.0.1:$P_SNI"
+has "$OUT" "sha256:   $SRV"
 # --pick leaf: the server's own
 expect 0 "$T" fetch "localhost:$P_CHAIN" --pick leaf
 has "$OUT" "[0] (chosen)"
