@@ -677,6 +677,25 @@ static void test_commands_flow(void **state)
     assert_int_equal(
         run("trustshim", "add", pem, "--alias", "flow", "--host", "flow.example.test", NULL), 0);
     assert_int_equal(run("trustshim", "add", pem, NULL), 0); /* already there */
+    /* already there, with a host it does not list: a warning, nothing changes */
+    assert_int_equal(run("trustshim", "add", pem, "--host", "other.example.test", NULL), 0);
+    /* a manifest reached through a symbolic link */
+    snprintf(cmd, sizeof(cmd), "%s/link.json", dir);
+    assert_int_equal(symlink(manifest, cmd), 0);
+    assert_int_equal(run("trustshim", "--manifest", cmd, "remove", "flow", NULL), 0);
+    assert_int_equal(run("trustshim", "--manifest", cmd, "add", pem, "--alias", "flow", "--host",
+                         "flow.example.test", NULL),
+                     0);
+    assert_int_equal(lstat(cmd, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* a library the loader would skip: refused before anything is executed */
+    setenv("TRUSTSHIM_LIBRARY", pem, 1);
+    assert_int_equal(run("trustshim", "exec", "--", "true", NULL), 1);
+    assert_int_equal(run("trustshim", "env", NULL), 1);
+    unsetenv("TRUSTSHIM_LIBRARY");
+    assert_int_equal(run("trustshim", "--manifest", "/tmp/a\nb.json", "env", NULL), 2);
+    assert_int_equal(run("trustshim", "--manifest", "/nonexistent/m.json", "exec", "true", NULL),
+                     2);
     assert_int_equal(run("trustshim", "add", "/nonexistent.pem", NULL), 2);
     assert_int_equal(run("trustshim", "list", NULL), 0);
     assert_int_equal(run("trustshim", "list", "--json", NULL), 0);
