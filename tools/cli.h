@@ -134,6 +134,8 @@ int ts_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 /* mkdir -p with mode for the directories it creates. */
 int ts_mkdirs(const char *dir, mode_t mode, ts_error *err);
 
+/* When path does not exist: says so (with how to create it) and returns true. */
+bool ts_cli_no_manifest(const char *path);
 /* Loads the manifest fully (certificates too) and prints errors; returns an exit status. */
 int ts_load_manifest_or_report(const char *path, ts_manifest *m);
 

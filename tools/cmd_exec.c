@@ -58,6 +58,9 @@ int ts_check_for_library(const char *path, ts_manifest *m)
     bool parsed = false;
 
     ts_error_clear(&err);
+    if (ts_cli_no_manifest(path)) {
+        goto end;
+    }
     if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
         ts_cli_core_error(path, &err);
         goto end;

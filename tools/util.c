@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Messages, the manifest in effect, certificate descriptions, aligned tables. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -90,10 +91,22 @@ int ts_absolute_path(const char *path, char *out, size_t size)
     return ((n < 0) || ((size_t)n >= size)) ? -1 : 0;
 }
 
+bool ts_cli_no_manifest(const char *path)
+{
+    if ((access(path, F_OK) != 0) && (errno == ENOENT)) {
+        ts_cli_error(path, "no such manifest (create it with 'trustshim init')");
+        return true;
+    }
+    return false;
+}
+
 int ts_load_manifest_or_report(const char *path, ts_manifest *m)
 {
     ts_error err;
     ts_error_clear(&err);
+    if (ts_cli_no_manifest(path)) {
+        return TS_EXIT_USAGE;
+    }
     if (ts_manifest_load(path, m, &err) != 0) {
         ts_cli_core_error(path, &err);
         return TS_EXIT_USAGE;

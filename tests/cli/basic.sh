@@ -73,8 +73,11 @@ out=$(NO_COLOR=1 script -qec "'$T' frobnicate" /dev/null 2>&1 || true)
 has "$out" "trustshim: error: unknown command"
 
 # a missing manifest: commands that need one say so
-expect 2 "$T" list
-error_is "$TRUSTSHIM_MANIFEST"
+for c in list check "render -o $TS_TMP/x.jks --no-base" "verify https://127.0.0.1:1"; do
+    # shellcheck disable=SC2086
+    expect 2 "$T" $c
+    error_is "$TRUSTSHIM_MANIFEST: no such manifest (create it with 'trustshim init')"
+done
 expect 2 "$T" remove foo
 error_is "no such manifest (create it with 'trustshim init')"
 
