@@ -88,6 +88,8 @@ void ts_cli_error(const char *subject, const char *fmt, ...) __attribute__((form
 void ts_cli_warn(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a core error; its file member, if empty, is replaced by fallback. */
 void ts_cli_core_error(const char *fallback, const ts_error *err);
+/* Warnings go to f (NULL: stderr again) until they can be printed after what they are about. */
+void ts_cli_defer_warnings(FILE *f);
 /* stdout/stderr is a terminal and NO_COLOR is unset */
 bool ts_cli_color(int fd);
 
@@ -114,6 +116,9 @@ typedef struct ts_edit {
     FILE *report; /* what the command did, printed by ts_edit_finish once it is written */
     char *report_text;
     size_t report_len;
+    FILE *warnings; /* warnings said meanwhile, printed after the report (they are about it) */
+    char *warnings_text;
+    size_t warnings_len;
 } ts_edit;
 int ts_edit_begin(ts_edit *e, const char *path);
 int ts_edit_commit(ts_edit *e, ts_error *err);

@@ -259,11 +259,13 @@ int ts_edit_begin(ts_edit *e, const char *path)
     }
     e->loaded = true;
     e->report = open_memstream(&e->report_text, &e->report_len);
-    if (!e->report) {
+    e->warnings = open_memstream(&e->warnings_text, &e->warnings_len);
+    if (!e->report || !e->warnings) {
         ts_cli_error(path, "out of memory");
         ret = TS_EXIT_FAIL;
         goto end;
     }
+    ts_cli_defer_warnings(e->warnings);
     ret = TS_EXIT_OK;
 end:
     free(buf);
@@ -297,11 +299,23 @@ int ts_edit_finish(ts_edit *e, bool changed)
     }
     fflush(e->report);
     fputs(e->report_text ? e->report_text : "", stdout);
+    fflush(stdout);
+    ts_cli_defer_warnings(NULL);
+    fflush(e->warnings);
+    fputs(e->warnings_text ? e->warnings_text : "", stderr);
     return TS_EXIT_OK;
 }
 
 void ts_edit_end(ts_edit *e)
 {
+    /* a failed edit added nothing: its warnings are about nothing and are dropped */
+    ts_cli_defer_warnings(NULL);
+    if (e->warnings) {
+        fclose(e->warnings);
+        e->warnings = NULL;
+    }
+    free(e->warnings_text);
+    e->warnings_text = NULL;
     if (e->report) {
         fclose(e->report);
         e->report = NULL;

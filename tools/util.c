@@ -11,6 +11,7 @@
 #include "fileio.h"
 
 static const char *manifest_option;
+static FILE *deferred_warnings;
 
 bool ts_cli_color(int fd)
 {
@@ -18,23 +19,28 @@ bool ts_cli_color(int fd)
     return isatty(fd) && !(nc && nc[0]);
 }
 
-static void vmessage(const char *kind, const char *color, const char *subject, const char *fmt,
-                     va_list ap)
+void ts_cli_defer_warnings(FILE *f)
+{
+    deferred_warnings = f;
+}
+
+static void vmessage(FILE *out, const char *kind, const char *color, const char *subject,
+                     const char *fmt, va_list ap)
 {
     bool c = ts_cli_color(STDERR_FILENO);
-    fprintf(stderr, "trustshim: %s%s:%s ", c ? color : "", kind, c ? "\033[0m" : "");
+    fprintf(out, "trustshim: %s%s:%s ", c ? color : "", kind, c ? "\033[0m" : "");
     if (subject && subject[0]) {
-        fprintf(stderr, "%s: ", subject);
+        fprintf(out, "%s: ", subject);
     }
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
 }
 
 void ts_cli_error(const char *subject, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage("error", "\033[1;31m", subject, fmt, ap);
+    vmessage(stderr, "error", "\033[1;31m", subject, fmt, ap);
     va_end(ap);
 }
 
@@ -42,7 +48,8 @@ void ts_cli_warn(const char *subject, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage("warning", "\033[1;33m", subject, fmt, ap);
+    vmessage(deferred_warnings ? deferred_warnings : stderr, "warning", "\033[1;33m", subject, fmt,
+             ap);
     va_end(ap);
 }
 

@@ -37,6 +37,14 @@ expect 0 "$T" add "$TS_TMP/mail.pem" --host mail.example.test --host smtp.exampl
 has "$OUT" "added mail.example.test"
 has "$OUT" "hosts:    mail.example.test, smtp.example.test"
 has "$ERR" "trustshim: warning: mail.example.test: not a CA certificate"
+# on a terminal the warnings come after the entry they are about
+mkcert leaf2 "leaf2.example.test" -addext basicConstraints=critical,CA:FALSE
+out=$(script -qec "'$T' add '$TS_TMP/leaf2.pem'" /dev/null 2>&1) || ts_fail "add on a terminal: $out"
+first=$(grep -n -m1 -e "^added leaf2" -e "warning:" <<<"$out")
+case "$first" in *"added leaf2"*) ;; *) ts_fail "a warning came before the entry it is about:
+$out" ;; esac
+has "$out" "leaf2.example.test: not a CA certificate"
+expect 0 "$T" remove leaf2.example.test
 # warnings, without refusing
 expect 0 "$T" add "$TS_TMP/weak.pem"
 has "$OUT" "added weak-server"
