@@ -45,10 +45,14 @@ const ts_command ts_cmd_fetch = {
 
 typedef enum { PICK_LAST, PICK_LEAF, PICK_ALL } pick_t;
 
-static bool confirm(const char *url)
+static bool confirm(const char *url, size_t count)
 {
     char line[64];
-    fprintf(stderr, "Trust this certificate for %s? [y/N] ", url);
+    if (count == 1) {
+        fprintf(stderr, "Trust this certificate for %s? [y/N] ", url);
+    } else {
+        fprintf(stderr, "Trust these %zu certificates for %s? [y/N] ", count, url);
+    }
     fflush(stderr);
     if (!fgets(line, sizeof(line), stdin)) {
         return false;
@@ -219,7 +223,7 @@ static int fetch_main(int argc, char **argv)
                      "--trust-on-first-use");
             goto end;
         }
-        if (!confirm(url)) {
+        if (!confirm(url, count)) {
             ts_cli_error(url, "not confirmed; nothing added");
             goto end;
         }

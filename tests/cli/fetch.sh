@@ -118,6 +118,9 @@ set -e
 has "$out" "Trust this certificate for localhost:$P_CHAIN? [y/N]"
 has "$out" "not confirmed; nothing added"
 unchanged "TOFU answered no"
+out=$(printf 'n\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add --pick all" /dev/null 2>&1) && ts_fail "answer n: $out"
+has "$out" "Trust these 2 certificates for localhost:$P_CHAIN? [y/N]"
+unchanged "TOFU of two answered no"
 out=$(printf 'y\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add" /dev/null 2>&1) || ts_fail "answer y: $out"
 has "$out" "added localhost"
 expect 0 "$T" list --json
