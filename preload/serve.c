@@ -289,6 +289,8 @@ static void config_load(config *c)
     struct stat st;
     char dir[PATH_MAX], cwd[PATH_MAX];
 
+    /* Zeroed: a child forked while a thread of its parent was here inherits a half-filled one. */
+    memset(c, 0, sizeof(*c));
     ts_error_clear(&err);
     /* What does not depend on the manifest first: with TRUSTSHIM_STRICT=1 and a bad manifest,
      * these still say which opens must fail. */

@@ -2,6 +2,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,12 @@ void ts_lock(void)
 void ts_unlock(void)
 {
     __atomic_store_n(&ts_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+/* In the child of fork() only the forking thread exists, and it holds no lock of ours. */
+static void ts_lock_after_fork(void)
+{
+    __atomic_store_n(&ts_lock_word, 0, __ATOMIC_RELAXED);
 }
 
 static void copy_env(const char *name, char *out, size_t size)
@@ -165,5 +172,6 @@ __attribute__((constructor)) static void ts_constructor(void)
     /* Only the environment and the libc table here: the manifest is read at the first target open.
      */
     ts_libc_init();
+    (void)pthread_atfork(NULL, NULL, ts_lock_after_fork);
     (void)ts_env_init();
 }

@@ -48,7 +48,9 @@ extern __thread int ts_guard __attribute__((tls_model("initial-exec")));
 /*
  * The lock taken to read the manifest and build a blob (rare, short).  A spin
  * lock that records the owner's pid: a child forked while another thread held
- * it takes it over instead of waiting forever.
+ * it takes it over instead of waiting forever.  fork() also frees it in the
+ * child (pthread_atfork), so that a stale pid equal to the child's own (a pid
+ * reused, or pid 1 of a new pid namespace) cannot look like our own hold.
  */
 void ts_lock(void);
 void ts_unlock(void);

@@ -4,6 +4,11 @@ set(ts_pl ${CMAKE_CURRENT_LIST_DIR})
 
 ts_unit_test(test_preload_target ${ts_pl}/test_target.c ${CMAKE_SOURCE_DIR}/preload/target.c)
 target_include_directories(test_preload_target PRIVATE ${CMAKE_SOURCE_DIR}/preload)
+# The build lock of shim.c (with the libc table it needs), outside the library.
+ts_unit_test(test_preload_lock ${ts_pl}/test_lock.c ${CMAKE_SOURCE_DIR}/preload/shim.c
+  ${CMAKE_SOURCE_DIR}/preload/libc.c ${CMAKE_SOURCE_DIR}/preload/target.c)
+target_include_directories(test_preload_lock PRIVATE ${CMAKE_SOURCE_DIR}/preload)
+target_link_libraries(test_preload_lock PRIVATE ${CMAKE_DL_LIBS})
 
 # C helpers: calls every exported function; a library whose constructor opens a keystore.
 add_executable(ts_preload_probe ${ts_pl}/probe.c)
