@@ -120,11 +120,19 @@ static bool synthesized(int dirfd, const char *path, struct stat *st)
     return r;
 }
 
+/*
+ * The stat family: the real call first (a file on disk is never hidden), and
+ * only when it failed, the question whether path is a synthesized file.  A
+ * synthesized answer is a success, so errno is put back as it was before the
+ * failed real call: a successful call leaves errno alone.
+ */
 int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags)
 {
+    int saved = errno;
     int r = ts_libc_stat(id, ver, dirfd, path, buf, flags);
 
     if (r != 0 && synthesized(dirfd, path, (struct stat *)buf)) {
+        errno = saved;
         return 0;
     }
     return r;
@@ -132,11 +140,13 @@ int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int
 
 int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)
 {
+    int saved = errno;
     int r = ts_libc_statx(dirfd, path, flags, mask, buf);
     struct stat st;
 
     if (r != 0 && synthesized(dirfd, path, &st)) {
         ts_stat_to_statx(&st, (struct statx *)buf);
+        errno = saved;
         return 0;
     }
     return r;
@@ -144,6 +154,7 @@ int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, voi
 
 int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
 {
+    int saved = errno;
     int r = ts_libc_access(id, dirfd, path, mode, flags);
     struct stat st;
 
@@ -153,6 +164,7 @@ int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
             errno = EACCES;
             return -1;
         }
+        errno = saved;
         return 0;
     }
     return r;

@@ -62,6 +62,7 @@ for jh in $(ts_jdks); do
     pl_probe "$jh" allegra "$TS_TMP/nowhere" mail.example.test >"$TS_TMP/out" 2>&1
     grep -qx 'exists false isFile false canRead false nonEmpty false' "$TS_TMP/out" ||
         ts_fail "$jh: a keystore outside the configured directories was synthesized"
+    grep -qx 'nio false' "$TS_TMP/out" || ts_fail "$jh: java.nio sees a keystore outside the configured directories"
     # Without the library nothing exists.
     ALLEGRA_HOME="$TS_TMP/env-home" pl_probe_plain "$jh" allegra "$TS_TMP/env-home" mail.example.test >"$TS_TMP/out"
     grep -qx 'exists false isFile false canRead false nonEmpty false' "$TS_TMP/out" || ts_fail "$jh: exists without the library?"

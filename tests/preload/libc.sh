@@ -18,8 +18,12 @@ echo hello >"$TS_TMP/t/file"
 ln -s file "$TS_TMP/t/link"
 ln -s missing "$TS_TMP/t/dangling"
 cp /etc/ssl/certs/java/cacerts "$TS_TMP/t/other.ks"
+# Per-host keystores that must stay as they are (ENOENT): a host the manifest does not name, in
+# a keystore directory; a host it names, outside the keystore directories (existing or not).
 paths=("$TS_TMP/t/file" "$TS_TMP/t/link" "$TS_TMP/t/dangling" "$TS_TMP/t/dir" "$TS_TMP/t/missing"
-    "$TS_TMP/t/file/notdir" "$TS_TMP/t/other.ks" "$TS_TMP/t/nokeystore/x.ks" /etc/passwd /dev/null)
+    "$TS_TMP/t/file/notdir" "$TS_TMP/t/other.ks" "$TS_TMP/t/nokeystore/x.ks" /etc/passwd /dev/null
+    "$TS_TMP/ksdir/other.example.test.ks" "$TS_TMP/t/mail.example.test.ks"
+    "$TS_TMP/elsewhere/mail.example.test.ks")
 
 # A manifest with a certificate, so the library is fully on.
 ts_selfsigned "$TS_TMP" srv mail.example.test
@@ -36,6 +40,7 @@ grep -q 'not found' "$TS_TMP/pre.out" && ts_fail "a function is missing: $(grep 
 diff "$TS_TMP/plain.out" "$TS_TMP/pre.out" >&2 || ts_fail "non-target paths answer differently under the library"
 [ ! -s "$TS_TMP/pre.err" ] || ts_fail "unexpected stderr: $(cat "$TS_TMP/pre.err")"
 grep -q 'errno kept: yes' "$TS_TMP/pre.out" || ts_fail "errno changed by a successful open"
+grep -q 'errno changed' "$TS_TMP/plain.out" && ts_fail "libc itself changed errno on success? $(grep 'errno changed' "$TS_TMP/plain.out")"
 ts_log "25 functions x ${#paths[@]} non-target paths: same answers with and without the library"
 
 # Served: the JRE layout by name.  Every open form gives the merged bytes; stat the real file.
@@ -48,7 +53,8 @@ served=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" rea
 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" calls "$jre/cacerts" >"$TS_TMP/served.out"
 n=$(grep -c -F -- ": fd ${served#read: }" "$TS_TMP/served.out" || true)
 [ "$n" = 10 ] || { cat "$TS_TMP/served.out" >&2; ts_fail "expected 10 open forms to serve the merged bytes, got $n"; }
-ts_log "cacerts: disk '$disk', served '$served' through all 10 open forms"
+grep 'errno changed' "$TS_TMP/served.out" && ts_fail "a served open changed errno"
+ts_log "cacerts: disk '$disk', served '$served' through all 10 open forms, errno kept"
 
 # A writer (O_RDWR, O_WRONLY|O_CREAT|O_TRUNC) reaches the real file; a reader in the same process is served.
 out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload python3 -c '
@@ -87,6 +93,7 @@ done
 grep -A30 "== $ks" "$TS_TMP/synth.out" | grep -q '^access R_OK: 0' || ts_fail "access(R_OK) of a synthesized keystore"
 grep -A30 "== $TS_TMP/ksdir/other" "$TS_TMP/synth.out" | grep -q '^stat: -1 ENOENT' ||
     ts_fail "a host not in the manifest must stay ENOENT"
+grep 'errno changed' "$TS_TMP/synth.out" && ts_fail "a synthesized answer changed errno"
 ts_log "synthesized $ks answers the stat family; other hosts stay ENOENT"
 
 # A library whose constructor opens cacerts before libtrustshim.so's constructor ran.

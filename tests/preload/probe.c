@@ -58,27 +58,43 @@ static void content(int fd, char *out, size_t size)
     snprintf(out, size, "size %zu hash %016llx", total, (unsigned long long)h);
 }
 
+/*
+ * errno is set to ERRNO_MARK before every call and read right after it
+ * (CALL): a successful call must leave it alone, a failed one must set it.
+ * Successful calls that changed it print " errno changed".
+ */
+#define ERRNO_MARK 1234
+static int errno_after;
+#define CALL(expr) (errno = ERRNO_MARK, call_result = (expr), errno_after = errno, call_result)
+static long call_result;
+
+static const char *errno_note(void)
+{
+    return (errno_after == ERRNO_MARK) ? "" : " errno changed";
+}
+
 static void report_fd(const char *name, int fd)
 {
     char c[128];
 
     if (fd < 0) {
-        printf("%s: -1 %s\n", name, strerrorname_np(errno));
+        printf("%s: -1 %s\n", name, strerrorname_np(errno_after));
         return;
     }
     content(fd, c, sizeof(c));
-    printf("%s: fd %s\n", name, c);
+    printf("%s: fd %s%s\n", name, c, errno_note());
     close(fd);
 }
 
 static void report_stat(const char *name, int r, const struct stat *st)
 {
     if (r != 0) {
-        printf("%s: -1 %s\n", name, strerrorname_np(errno));
+        printf("%s: -1 %s\n", name, strerrorname_np(errno_after));
         return;
     }
-    printf("%s: 0 mode %o size %lld ino %llu mtime %lld\n", name, (unsigned)st->st_mode,
-           (long long)st->st_size, (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec);
+    printf("%s: 0 mode %o size %lld ino %llu mtime %lld%s\n", name, (unsigned)st->st_mode,
+           (long long)st->st_size, (unsigned long long)st->st_ino, (long long)st->st_mtim.tv_sec,
+           errno_note());
 }
 
 static void calls(const char *path)
@@ -89,25 +105,27 @@ static void calls(const char *path)
 
     printf("== %s\n", path);
     if ((f = sym("open")) != NULL)
-        report_fd("open", ((open_fn)f)(path, O_RDONLY));
+        report_fd("open", (int)CALL(((open_fn)f)(path, O_RDONLY)));
     if ((f = sym("open64")) != NULL)
-        report_fd("open64", ((open_fn)f)(path, O_RDONLY | O_CLOEXEC));
+        report_fd("open64", (int)CALL(((open_fn)f)(path, O_RDONLY | O_CLOEXEC)));
     if ((f = sym("openat")) != NULL)
-        report_fd("openat", ((openat_fn)f)(AT_FDCWD, path, O_RDONLY));
+        report_fd("openat", (int)CALL(((openat_fn)f)(AT_FDCWD, path, O_RDONLY)));
     if ((f = sym("openat64")) != NULL)
-        report_fd("openat64", ((openat_fn)f)(AT_FDCWD, path, O_RDONLY));
+        report_fd("openat64", (int)CALL(((openat_fn)f)(AT_FDCWD, path, O_RDONLY)));
     if ((f = sym("__open_2")) != NULL)
-        report_fd("__open_2", ((open2_fn)f)(path, O_RDONLY));
+        report_fd("__open_2", (int)CALL(((open2_fn)f)(path, O_RDONLY)));
     if ((f = sym("__open64_2")) != NULL)
-        report_fd("__open64_2", ((open2_fn)f)(path, O_RDONLY));
+        report_fd("__open64_2", (int)CALL(((open2_fn)f)(path, O_RDONLY)));
     if ((f = sym("__openat_2")) != NULL)
-        report_fd("__openat_2", ((openat2_fn)f)(AT_FDCWD, path, O_RDONLY));
+        report_fd("__openat_2", (int)CALL(((openat2_fn)f)(AT_FDCWD, path, O_RDONLY)));
     if ((f = sym("__openat64_2")) != NULL)
-        report_fd("__openat64_2", ((openat2_fn)f)(AT_FDCWD, path, O_RDONLY));
+        report_fd("__openat64_2", (int)CALL(((openat2_fn)f)(AT_FDCWD, path, O_RDONLY)));
     const char *fopens[] = {"fopen", "fopen64"};
     for (int i = 0; i < 2; i++) {
         if ((f = sym(fopens[i])) != NULL) {
+            errno = ERRNO_MARK;
             FILE *fp = ((fopen_fn)f)(path, "rb");
+            errno_after = errno;
             report_fd(fopens[i], fp != NULL ? dup(fileno(fp)) : -1);
             if (fp != NULL) {
                 fclose(fp);
@@ -118,48 +136,50 @@ static void calls(const char *path)
     for (int i = 0; i < 4; i++) {
         if ((f = sym(stats[i])) != NULL) {
             memset(&st, 0, sizeof(st));
-            report_stat(stats[i], ((stat_fn)f)(path, &st), &st);
+            report_stat(stats[i], (int)CALL(((stat_fn)f)(path, &st)), &st);
         }
     }
     const char *fstatats[] = {"fstatat", "fstatat64"};
     for (int i = 0; i < 2; i++) {
         if ((f = sym(fstatats[i])) != NULL) {
             memset(&st, 0, sizeof(st));
-            report_stat(fstatats[i], ((fstatat_fn)f)(AT_FDCWD, path, &st, 0), &st);
+            report_stat(fstatats[i], (int)CALL(((fstatat_fn)f)(AT_FDCWD, path, &st, 0)), &st);
         }
     }
     const char *xstats[] = {"__xstat", "__xstat64", "__lxstat", "__lxstat64"};
     for (int i = 0; i < 4; i++) {
         if ((f = sym(xstats[i])) != NULL) {
             memset(&st, 0, sizeof(st));
-            report_stat(xstats[i], ((xstat_fn)f)(1, path, &st), &st);
+            report_stat(xstats[i], (int)CALL(((xstat_fn)f)(1, path, &st)), &st);
         }
     }
     const char *fxstatats[] = {"__fxstatat", "__fxstatat64"};
     for (int i = 0; i < 2; i++) {
         if ((f = sym(fxstatats[i])) != NULL) {
             memset(&st, 0, sizeof(st));
-            report_stat(fxstatats[i], ((fxstatat_fn)f)(1, AT_FDCWD, path, &st, 0), &st);
+            report_stat(fxstatats[i], (int)CALL(((fxstatat_fn)f)(1, AT_FDCWD, path, &st, 0)), &st);
         }
     }
     if ((f = sym("statx")) != NULL) {
         memset(&stx, 0, sizeof(stx));
-        int r = ((statx_fn)f)(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx);
+        int r = (int)CALL(((statx_fn)f)(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx));
         if (r != 0) {
-            printf("statx: -1 %s\n", strerrorname_np(errno));
+            printf("statx: -1 %s\n", strerrorname_np(errno_after));
         } else {
-            printf("statx: 0 mode %o size %llu ino %llu mtime %lld\n", (unsigned)stx.stx_mode,
+            printf("statx: 0 mode %o size %llu ino %llu mtime %lld%s\n", (unsigned)stx.stx_mode,
                    (unsigned long long)stx.stx_size, (unsigned long long)stx.stx_ino,
-                   (long long)stx.stx_mtime.tv_sec);
+                   (long long)stx.stx_mtime.tv_sec, errno_note());
         }
     }
     if ((f = sym("access")) != NULL) {
-        int r = ((access_fn)f)(path, R_OK);
-        printf("access R_OK: %d %s\n", r, r != 0 ? strerrorname_np(errno) : "");
+        int r = (int)CALL(((access_fn)f)(path, R_OK));
+        printf("access R_OK: %d %s%s\n", r, r != 0 ? strerrorname_np(errno_after) : "",
+               r == 0 ? errno_note() : "");
     }
     if ((f = sym("faccessat")) != NULL) {
-        int r = ((faccessat_fn)f)(AT_FDCWD, path, F_OK, 0);
-        printf("faccessat F_OK: %d %s\n", r, r != 0 ? strerrorname_np(errno) : "");
+        int r = (int)CALL(((faccessat_fn)f)(AT_FDCWD, path, F_OK, 0));
+        printf("faccessat F_OK: %d %s%s\n", r, r != 0 ? strerrorname_np(errno_after) : "",
+               r == 0 ? errno_note() : "");
     }
     /* errno survives a successful call untouched. */
     if ((f = sym("open")) != NULL) {
