@@ -24,15 +24,26 @@ void ts_cli_defer_warnings(FILE *f)
     deferred_warnings = f;
 }
 
+/* s with control characters (a newline in a file name or URL) shown as '?': one line, always */
+static void put_one_line(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        fputc(((unsigned char)*s < 0x20) || (*s == 0x7f) ? '?' : *s, out);
+    }
+}
+
 static void vmessage(FILE *out, const char *kind, const char *color, const char *subject,
                      const char *fmt, va_list ap)
 {
     bool c = ts_cli_color(STDERR_FILENO);
+    char text[4096];
+    vsnprintf(text, sizeof(text), fmt, ap);
     fprintf(out, "trustshim: %s%s:%s ", c ? color : "", kind, c ? "\033[0m" : "");
     if (subject && subject[0]) {
-        fprintf(out, "%s: ", subject);
+        put_one_line(out, subject);
+        fputs(": ", out);
     }
-    vfprintf(out, fmt, ap);
+    put_one_line(out, text);
     fputc('\n', out);
 }
 

@@ -47,6 +47,11 @@ expect 2 "$T" fetch ftp://example.test
 error_is "ftp://example.test: unknown scheme 'ftp'"
 expect 2 "$T" fetch example.test
 error_is "no port"
+# a control character in what is named (a newline in a URL or file name) cannot split the line
+expect 2 "$T" fetch $'ht\ntp://x'
+error_is "ht?tp://x: unknown scheme 'ht?tp'"
+expect 2 "$T" add $'/nonexistent/a\nb.pem'
+error_is "/nonexistent/a?b.pem: "
 expect 2 "$T" fetch https://h:99999
 error_is "invalid port"
 expect 2 "$T" fetch https://localhost --timeout 0
