@@ -291,6 +291,7 @@ static void config_load(config *c)
 
     /* Zeroed: a child forked while a thread of its parent was here inherits a half-filled one. */
     memset(c, 0, sizeof(*c));
+    ts_env_warn();
     ts_error_clear(&err);
     /* What does not depend on the manifest first: with TRUSTSHIM_STRICT=1 and a bad manifest,
      * these still say which opens must fail. */

@@ -66,10 +66,20 @@ static void copy_env(const char *name, char *out, size_t size)
     }
 }
 
-static bool env_is_1(const char *name)
+/* A switch: "1" on; unset, "" or "0" off; anything else off too, kept in bad for ts_env_warn(). */
+static bool env_switch(const char *name, char *bad, size_t size)
 {
     const char *v = getenv(name);
-    return v != NULL && strcmp(v, "1") == 0;
+
+    bad[0] = '\0';
+    if (v == NULL || v[0] == '\0' || strcmp(v, "0") == 0) {
+        return false;
+    }
+    if (strcmp(v, "1") == 0) {
+        return true;
+    }
+    snprintf(bad, size, "%s", v);
+    return false;
 }
 
 static int64_t timestamp_from_env(void)
@@ -114,22 +124,51 @@ int ts_env_init(void)
     state = __atomic_load_n(&ts_state, __ATOMIC_ACQUIRE);
     if (state == TS_STATE_UNKNOWN) {
         ts_env *e = &ts_env_values;
-        e->log_level = ts_log_level_parse(getenv("TRUSTSHIM_LOG"));
-        e->strict = env_is_1("TRUSTSHIM_STRICT");
+        const char *log = getenv("TRUSTSHIM_LOG");
+        e->log_level = ts_log_level_parse(log);
+        e->bad_log[0] = '\0';
+        if (!ts_log_level_valid(log)) {
+            snprintf(e->bad_log, sizeof(e->bad_log), "%s", log);
+        }
+        e->strict = env_switch("TRUSTSHIM_STRICT", e->bad_strict, sizeof(e->bad_strict));
         e->timestamp_ms = timestamp_from_env();
         copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest));
         absolute(e->manifest, sizeof(e->manifest));
         copy_env("ALLEGRA_HOME", e->allegra_home, sizeof(e->allegra_home));
         copy_env("TRACKPLUS_HOME", e->trackplus_home, sizeof(e->trackplus_home));
-        /* Setuid programs must not be steered by the environment: off, silently. */
-        bool off =
-            getauxval(AT_SECURE) != 0 || env_is_1("TRUSTSHIM_DISABLE") || e->manifest[0] == '\0';
+        bool secure = getauxval(AT_SECURE) != 0;
+        bool disabled = env_switch("TRUSTSHIM_DISABLE", e->bad_disable, sizeof(e->bad_disable));
+        bool off = secure || disabled || e->manifest[0] == '\0';
         state = off ? TS_STATE_OFF : TS_STATE_ON;
         __atomic_store_n(&ts_state, state, __ATOMIC_RELEASE);
+        /* Setuid programs must not be steered by the environment: off, and silent whatever
+         * TRUSTSHIM_LOG says.  Otherwise, asked for debug output, say why nothing will happen. */
+        if (off && !secure) {
+            ts_log(TS_LOG_DEBUG, "off: %s",
+                   disabled ? "TRUSTSHIM_DISABLE=1" : "TRUSTSHIM_MANIFEST is unset or empty");
+        }
     }
     ts_unlock();
     errno = saved;
     return state;
+}
+
+void ts_env_warn(void)
+{
+    const ts_env *e = &ts_env_values;
+
+    if (e->bad_log[0] != '\0') {
+        ts_log(TS_LOG_WARN, "TRUSTSHIM_LOG=%s: expected error, warn, info or debug; using warn",
+               e->bad_log);
+    }
+    if (e->bad_strict[0] != '\0') {
+        ts_log(TS_LOG_WARN, "TRUSTSHIM_STRICT=%s: expected 1 or 0; strict mode is off",
+               e->bad_strict);
+    }
+    if (e->bad_disable[0] != '\0') {
+        ts_log(TS_LOG_WARN, "TRUSTSHIM_DISABLE=%s: expected 1 or 0; the library is on",
+               e->bad_disable);
+    }
 }
 
 void ts_log(int level, const char *fmt, ...)

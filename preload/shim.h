@@ -21,6 +21,10 @@ typedef struct ts_env {
     char manifest[PATH_MAX]; /* TRUSTSHIM_MANIFEST */
     char allegra_home[PATH_MAX];   /* ALLEGRA_HOME, or "" */
     char trackplus_home[PATH_MAX]; /* TRACKPLUS_HOME, or "" */
+    /* TRUSTSHIM_LOG, TRUSTSHIM_STRICT, TRUSTSHIM_DISABLE values that mean nothing ("" if fine):
+     * reported by ts_env_warn(), not at start, so that only a process that opens a trust store
+     * says it (not every bash and sed that inherits the environment). */
+    char bad_log[32], bad_strict[32], bad_disable[32];
 } ts_env;
 
 /* TS_STATE_*: read with an atomic load on the hot path. */
@@ -29,6 +33,9 @@ extern ts_env ts_env_values;
 
 /* Reads the environment if not done yet; returns TS_STATE_OFF or TS_STATE_ON. */
 int ts_env_init(void);
+/* One warning line per unrecognised TRUSTSHIM_* value (call once, when the library starts serving).
+ */
+void ts_env_warn(void);
 
 static inline bool ts_is_off(void)
 {

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 
 bool ts_open_flags_servable(int flags)
 {
@@ -128,16 +129,31 @@ const char *ts_cmdline_property(const char *buf, size_t len, const char *name)
     return found;
 }
 
-int ts_log_level_parse(const char *s)
+/* The level named s (any case; "warning" too, as the lines say), or -1. */
+static int log_level_named(const char *s)
 {
     static const char *const names[] = {"error", "warn", "info", "debug"};
 
     if (s != NULL) {
         for (int i = 0; i < 4; i++) {
-            if (strcmp(s, names[i]) == 0) {
+            if (strcasecmp(s, names[i]) == 0) {
                 return i;
             }
         }
+        if (strcasecmp(s, "warning") == 0) {
+            return 1;
+        }
     }
-    return 1;
+    return -1;
+}
+
+int ts_log_level_parse(const char *s)
+{
+    int level = log_level_named(s);
+    return (level >= 0) ? level : 1;
+}
+
+bool ts_log_level_valid(const char *s)
+{
+    return s == NULL || s[0] == '\0' || log_level_named(s) >= 0;
 }

@@ -128,7 +128,10 @@ bool ts_ks_split(const char *path, char *dir, size_t dir_size, char *host, size_
  */
 const char *ts_cmdline_property(const char *buf, size_t len, const char *name);
 
-/* TRUSTSHIM_LOG value -> level (0 error, 1 warn, 2 info, 3 debug); unknown or NULL -> 1 (warn). */
+/* TRUSTSHIM_LOG value -> level (0 error, 1 warn, 2 info, 3 debug); unknown or NULL -> 1 (warn).
+ * Names in any case; "warning" is warn. */
 int ts_log_level_parse(const char *s);
+/* Whether s is unset, empty or a level's name (else the library warns that it means nothing). */
+bool ts_log_level_valid(const char *s);
 
 #endif

@@ -78,10 +78,71 @@ out=$(TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" timeout 120 bash -c '. "$1"; ts
 [ "$out" = "signals: ${served#read: }, 0 bad reads, handler ran often, handler failures 0" ] || ts_fail "signal test: $out"
 ts_log "$out"
 
-# Off: TRUSTSHIM_MANIFEST unset, TRUSTSHIM_DISABLE=1.
-[ "$(ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] || ts_fail "served without TRUSTSHIM_MANIFEST"
-[ "$(TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts")" = "$disk" ] ||
+# Off: TRUSTSHIM_MANIFEST unset, TRUSTSHIM_DISABLE=1.  Silent, unless TRUSTSHIM_LOG=debug asks
+# why nothing happens: then one line, from the start of the process.
+[ "$(ts_with_preload "$probe" read "$jre/cacerts" 2>"$TS_TMP/err")" = "$disk" ] || ts_fail "served without TRUSTSHIM_MANIFEST"
+[ ! -s "$TS_TMP/err" ] || ts_fail "without TRUSTSHIM_MANIFEST: stderr: $(cat "$TS_TMP/err")"
+[ "$(TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts" 2>"$TS_TMP/err")" = "$disk" ] ||
     ts_fail "served with TRUSTSHIM_DISABLE=1"
+[ ! -s "$TS_TMP/err" ] || ts_fail "with TRUSTSHIM_DISABLE=1: stderr: $(cat "$TS_TMP/err")"
+TRUSTSHIM_LOG=debug ts_with_preload "$probe" read "$jre/cacerts" >/dev/null 2>"$TS_TMP/err"
+grep -qxE 'trustshim\[[0-9]+\]: debug: off: TRUSTSHIM_MANIFEST is unset or empty' "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+    ts_fail "TRUSTSHIM_LOG=debug without TRUSTSHIM_MANIFEST: expected one line saying so: $(cat "$TS_TMP/err")"
+TRUSTSHIM_LOG=debug TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts" >/dev/null 2>"$TS_TMP/err"
+grep -qxE 'trustshim\[[0-9]+\]: debug: off: TRUSTSHIM_DISABLE=1' "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+    ts_fail "TRUSTSHIM_LOG=debug TRUSTSHIM_DISABLE=1: expected one line saying so: $(cat "$TS_TMP/err")"
+
+# Logging, TRUSTSHIM_LOG=error|warn|info|debug (default warn), every line "trustshim[<pid>]: <level>: ".
+# log_run VAR=VALUE...: the probe's 10 open forms of the served cacerts; stderr in $TS_TMP/err.
+log_run() { env TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" "$@" bash -c '. "$1"; ts_with_preload "$2" calls "$3"' _ \
+    "$TS_SOURCE_DIR/tests/lib/common.sh" "$probe" "$jre/cacerts" >/dev/null 2>"$TS_TMP/err"; }
+info_re="^trustshim\[[0-9]+\]: info: served $jre/cacerts \(([0-9]+) entries, 1 from the manifest, 0 distrusted\)\$"
+for level in "" warn error; do
+    log_run ${level:+TRUSTSHIM_LOG=$level}
+    [ ! -s "$TS_TMP/err" ] || ts_fail "TRUSTSHIM_LOG=$level: nothing expected on stderr: $(cat "$TS_TMP/err")"
+done
+log_run TRUSTSHIM_LOG=info
+[ "$(grep -cE "$info_re" "$TS_TMP/err")" = 10 ] && [ "$(wc -l <"$TS_TMP/err")" = 10 ] ||
+    { cat "$TS_TMP/err" >&2; ts_fail "TRUSTSHIM_LOG=info: expected exactly one info line per served open (10)"; }
+[ "$(sed 's/\].*//' "$TS_TMP/err" | sort -u | wc -l)" = 1 ] || ts_fail "TRUSTSHIM_LOG=info: the lines name different pids"
+[ "$(sed -nE 's/.*\(([0-9]+) entries, .*/\1/p' "$TS_TMP/err" | sort -u | wc -l)" = 1 ] || ts_fail "TRUSTSHIM_LOG=info: entry counts differ between opens"
+ts_log "TRUSTSHIM_LOG=info: $(head -n1 "$TS_TMP/err")"
+log_run TRUSTSHIM_LOG=debug
+[ "$(grep -cE "$info_re" "$TS_TMP/err")" = 10 ] || ts_fail "TRUSTSHIM_LOG=debug: the info lines are missing"
+grep -qE "^trustshim\[[0-9]+\]: debug: $TS_TMP/manifest.json: 1 certificates, 0 distrusted" "$TS_TMP/err" ||
+    ts_fail "TRUSTSHIM_LOG=debug: no line about the manifest: $(cat "$TS_TMP/err")"
+grep -vE "$info_re|^trustshim\[[0-9]+\]: debug: " "$TS_TMP/err" && ts_fail "TRUSTSHIM_LOG=debug: unexpected lines"
+ts_log "TRUSTSHIM_LOG=debug: $(grep -c ': debug: ' "$TS_TMP/err") debug lines, e.g. $(grep -m1 ': debug: ' "$TS_TMP/err")"
+# An error is printed at every level; with TRUSTSHIM_LOG=error it is the only thing printed.
+log_run TRUSTSHIM_LOG=error TRUSTSHIM_MANIFEST="$TS_TMP/missing.json"
+grep -qxE "trustshim\[[0-9]+\]: error: $TS_TMP/missing.json: No such file or directory" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+    ts_fail "TRUSTSHIM_LOG=error, missing manifest: expected one error line: $(cat "$TS_TMP/err")"
+# A value that means nothing is a warning (once, only in a process that opens a trust store), and
+# changes nothing else; TRUSTSHIM_LOG=error hides it.
+for bad in "TRUSTSHIM_LOG=verbose:TRUSTSHIM_LOG=verbose: expected error, warn, info or debug; using warn" \
+    "TRUSTSHIM_STRICT=yes:TRUSTSHIM_STRICT=yes: expected 1 or 0; strict mode is off" \
+    "TRUSTSHIM_DISABLE=true:TRUSTSHIM_DISABLE=true: expected 1 or 0; the library is on"; do
+    log_run "${bad%%:*}"
+    grep -qxE "trustshim\[[0-9]+\]: warning: $(printf '%s' "${bad#*:}" | sed 's/[][().]/\\&/g')" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+        ts_fail "${bad%%:*}: expected one warning line: $(cat "$TS_TMP/err")"
+    case $bad in TRUSTSHIM_LOG=*) ;; *)
+        log_run "${bad%%:*}" TRUSTSHIM_LOG=error
+        [ ! -s "$TS_TMP/err" ] || ts_fail "${bad%%:*} TRUSTSHIM_LOG=error: the warning should be hidden: $(cat "$TS_TMP/err")" ;;
+    esac
+done
+[ -z "$(TRUSTSHIM_STRICT=yes TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload bash -c 'echo x >/dev/null; cat /etc/hostname >/dev/null' 2>&1)" ] ||
+    ts_fail "a process that opens no trust store must not warn"
+ts_log "log levels error, warn, info, debug; unknown TRUSTSHIM_LOG/STRICT/DISABLE values: one warning each"
+
+# The manifest is read once per process: rewritten between two opens, it changes nothing (also for
+# a target first opened after the change).
+cp "$TS_TMP/manifest.json" "$TS_TMP/once.json"
+out=$(TRUSTSHIM_MANIFEST="$TS_TMP/once.json" ts_with_preload "$probe" reread "$jre/cacerts" "$TS_TMP/once.json" "$TS_TMP/ksdir/mail.example.test.ks" 2>"$TS_TMP/err")
+synth=$(cp "$TS_TMP/manifest.json" "$TS_TMP/once.json" && TRUSTSHIM_MANIFEST="$TS_TMP/once.json" ts_with_preload "$probe" read "$TS_TMP/ksdir/mail.example.test.ks")
+[ "$out" = "$(printf 'before: %s\nafter: %s\nother: %s' "${served#read: }" "${served#read: }" "${synth#read: }")" ] ||
+    ts_fail "manifest rewritten in the middle of a process: expected the first content throughout, got: $out"
+[ ! -s "$TS_TMP/err" ] || ts_fail "manifest rewritten: unexpected stderr: $(cat "$TS_TMP/err")"
+ts_log "manifest rewritten between opens: the process keeps serving the first content"
 
 # Synthesized per-host keystore: the directory does not exist.
 ks="$TS_TMP/ksdir/mail.example.test.ks"

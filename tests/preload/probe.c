@@ -6,6 +6,11 @@
  *   probe calls PATH...   one line per function and path
  *   probe read PATH       size and FNV-1a hash of the content open() gives
  *   probe fork PATH       read in the parent, in a forked child, and in an exec'd child
+ *   probe offsets PATH    two opens of PATH have their own offsets and cannot write
+ *   probe signals PATH LOG  PATH read in a loop while a timer signal's handler opens LOG
+ *   probe reread PATH MANIFEST OTHER  PATH, then MANIFEST emptied, then PATH and OTHER again
+ *   probe dlopen LIB PATH KS  LIB's own open(PATH) and stat(KS), and AT_SECURE (setuid tests)
+ * Each call's errno is checked: " errno changed" marks a success that changed it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -15,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -291,8 +297,68 @@ static int offsets(const char *path)
     return 0;
 }
 
+/*
+ * The content stays the same for the life of the process: read path, replace
+ * the manifest by a valid one without certificates, then read path again and
+ * other, a target not opened before the change.  Both must be served as the
+ * first manifest said: it is read once per process.
+ */
+static int reread(const char *path, const char *manifest, const char *other)
+{
+    read_path("before", path);
+    FILE *f = fopen(manifest, "w");
+    if (f == NULL || fputs("{ \"version\": 1, \"certificates\": [] }\n", f) < 0 || fclose(f) != 0) {
+        printf("reread: cannot rewrite %s\n", manifest);
+        return 1;
+    }
+    read_path("after", path);
+    read_path("other", other);
+    return 0;
+}
+
+/*
+ * Secure-execution mode: the loader ignores LD_PRELOAD paths in a setuid
+ * program, so the library is loaded with dlopen() and its own open() and
+ * stat() are called.  Prints AT_SECURE, what open(path) reads, and stat(ks).
+ */
+static int via_dlopen(const char *lib, const char *path, const char *ks)
+{
+    char c[128];
+    struct stat st;
+    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+
+    printf("secure %lu\n", getauxval(AT_SECURE));
+    if (h == NULL) {
+        printf("dlopen: %s\n", dlerror());
+        return 1;
+    }
+    open_fn f = (open_fn)dlsym(h, "open");
+    stat_fn g = (stat_fn)dlsym(h, "stat");
+    if (f == NULL || g == NULL) {
+        printf("dlsym: no open or stat in %s\n", lib);
+        return 1;
+    }
+    int fd = f(path, O_RDONLY);
+    if (fd < 0) {
+        printf("open: -1 %s\n", strerrorname_np(errno));
+    } else {
+        content(fd, c, sizeof(c));
+        close(fd);
+        printf("open: %s\n", c);
+    }
+    int r = g(ks, &st);
+    printf("stat: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "dlopen") == 0) {
+        return via_dlopen(argv[2], argv[3], argv[4]);
+    }
+    if (argc == 5 && strcmp(argv[1], "reread") == 0) {
+        return reread(argv[2], argv[3], argv[4]);
+    }
     if (argc == 4 && strcmp(argv[1], "signals") == 0) {
         return signals(argv[2], argv[3]);
     }
@@ -323,6 +389,8 @@ int main(int argc, char **argv)
         read_path("parent-again", argv[2]);
         return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : 1;
     }
-    fprintf(stderr, "usage: probe calls PATH... | read PATH | fork PATH\n");
+    fprintf(stderr,
+            "usage: probe calls PATH... | read PATH | fork PATH | offsets PATH | signals PATH LOG "
+            "| reread PATH MANIFEST OTHER | dlopen LIB PATH KS\n");
     return 2;
 }

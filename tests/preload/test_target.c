@@ -172,6 +172,16 @@ static void test_log_level(void **state)
     assert_int_equal(ts_log_level_parse("debug"), 3);
     assert_int_equal(ts_log_level_parse(NULL), 1);
     assert_int_equal(ts_log_level_parse("verbose"), 1);
+    assert_int_equal(ts_log_level_parse("DEBUG"), 3);
+    assert_int_equal(ts_log_level_parse("Info"), 2);
+    assert_int_equal(ts_log_level_parse("warning"), 1);
+    assert_true(ts_log_level_valid(NULL));
+    assert_true(ts_log_level_valid(""));
+    assert_true(ts_log_level_valid("error"));
+    assert_true(ts_log_level_valid("WARNING"));
+    assert_false(ts_log_level_valid("verbose"));
+    assert_false(ts_log_level_valid("3"));
+    assert_false(ts_log_level_valid("info "));
 }
 
 int main(void)
