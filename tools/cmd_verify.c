@@ -41,32 +41,57 @@ static X509 *to_x509(const ts_cert *c)
     return d2i_X509(NULL, &p, (long)c->der_len);
 }
 
+/* Index in ks of the entry holding x (same SHA-256), or -1. */
+static long trusted_index(const ts_keystore *ks, X509 *x)
+{
+    unsigned char *der = NULL;
+    ts_cert_list l;
+    long i = -1;
+    int n = i2d_X509(x, &der);
+    memset(&l, 0, sizeof(l));
+    if ((n > 0) && (ts_cert_list_push_der(&l, der, (size_t)n, NULL) == 0)) {
+        i = ts_keystore_find_sha256(ks, l.items[0].sha256);
+    }
+    ts_cert_list_free(&l);
+    OPENSSL_free(der);
+    return i;
+}
+
 /* The alias of the trust anchor the verification ended at. */
 static const char *anchor_alias(const ts_keystore *ks, X509_STORE_CTX *ctx)
 {
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-    X509 *top;
-    unsigned char *der = NULL;
-    int n;
-    ts_cert c;
-    ts_cert_list l;
-    const char *alias = "?";
+    long i;
     if (!chain || (sk_X509_num(chain) == 0)) {
-        return alias;
+        return "?";
     }
-    top = sk_X509_value(chain, sk_X509_num(chain) - 1);
-    n = i2d_X509(top, &der);
-    memset(&l, 0, sizeof(l));
-    if ((n > 0) && (ts_cert_list_push_der(&l, der, (size_t)n, NULL) == 0)) {
-        c = l.items[0];
-        long i = ts_keystore_find_sha256(ks, c.sha256);
-        if (i >= 0) {
-            alias = ks->items[i].alias;
-        }
+    i = trusted_index(ks, sk_X509_value(chain, sk_X509_num(chain) - 1));
+    return (i >= 0) ? ks->items[i].alias : "?";
+}
+
+typedef struct verify_state {
+    const ts_keystore *trusted;
+    bool anchor_out_of_date; /* a trusted certificate's dates were passed over, as Java does */
+} verify_state;
+
+/*
+ * Java's PKIX does not check the dates of a trust anchor, and trusts a server
+ * whose own certificate is in the trust store without looking further
+ * (sun.security.validator.PKIXValidator): out-of-date errors on a certificate
+ * that is itself trusted are passed over.  Every other certificate's dates count.
+ */
+static int java_like(int ok, X509_STORE_CTX *ctx)
+{
+    int e = X509_STORE_CTX_get_error(ctx);
+    verify_state *vs = X509_STORE_CTX_get_app_data(ctx);
+    X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+    if (!ok && vs && x &&
+        ((e == X509_V_ERR_CERT_HAS_EXPIRED) || (e == X509_V_ERR_CERT_NOT_YET_VALID)) &&
+        (trusted_index(vs->trusted, x) >= 0)) {
+        vs->anchor_out_of_date = true;
+        return 1;
     }
-    ts_cert_list_free(&l);
-    OPENSSL_free(der);
-    return alias;
+    return ok;
 }
 
 static int verify_main(int argc, char **argv)
@@ -84,6 +109,7 @@ static int verify_main(int argc, char **argv)
     X509_STORE_CTX *ctx = NULL;
     STACK_OF(X509) *untrusted = NULL;
     X509 *leaf = NULL;
+    verify_state vs = {NULL, false};
     const char *base_opt = NULL;
     bool no_base = false;
     bool loaded = false;
@@ -181,6 +207,9 @@ static int verify_main(int argc, char **argv)
     if (!leaf || (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)) {
         goto end;
     }
+    vs.trusted = &merged;
+    X509_STORE_CTX_set_app_data(ctx, &vs);
+    X509_STORE_CTX_set_verify_cb(ctx, java_like);
     {
         X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
         /* PKIX in Java accepts any trusted entry as an anchor, self-signed or not */
@@ -194,8 +223,10 @@ static int verify_main(int argc, char **argv)
     printf("trust: %zu certificates (base %zu, added %zu, duplicates %zu, distrusted %zu)\n",
            sum.total, sum.base, sum.added, sum.duplicates, sum.distrusted);
     if (X509_verify_cert(ctx) == 1) {
-        printf("yes: %s is trusted (anchor: %s; host name %s matches)\n", url,
-               anchor_alias(&merged, ctx), u.host);
+        printf("yes: %s is trusted (anchor: %s; host name %s matches)%s\n", url,
+               anchor_alias(&merged, ctx), u.host,
+               vs.anchor_out_of_date ? "; the anchor is out of date, which Java does not check"
+                                     : "");
         ret = TS_EXIT_OK;
     } else {
         int e = X509_STORE_CTX_get_error(ctx);
