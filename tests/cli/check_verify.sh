@@ -125,6 +125,16 @@ port5=$(ts_free_port)
 ts_s_server "$TS_TMP/oldleaf.pem" "$TS_TMP/leaf.key" "$port5"
 expect 1 "$T" verify "https://localhost:$port5"
 has "$OUT" "no: https://localhost:$port5 is not trusted: certificate has expired (certificate 0, /CN=localhost)"
+# a current server certificate from an expired trusted CA: yes, as both JDKs answer (checked by hand)
+mkcert_dated oldroot "Old Root" 20200101000000Z 20200201000000Z 2048 sha256 TRUE
+openssl ca -batch -config "$d/ca.cnf" -cert "$TS_TMP/oldroot.pem" -keyfile "$TS_TMP/oldroot.key" -in "$TS_TMP/leaf.csr" \
+    -out "$TS_TMP/newleaf.pem" -days 30 -md sha256 -extensions ext -notext >/dev/null 2>&1 || ts_fail "openssl ca: newleaf"
+port6=$(ts_free_port)
+ts_s_server "$TS_TMP/newleaf.pem" "$TS_TMP/leaf.key" "$port6"
+expect 0 "$T" add "$TS_TMP/oldroot.pem"
+expect 0 "$T" verify "https://localhost:$port6"
+has "$OUT" "(anchor: old-root; host name localhost matches); the anchor is out of date, which Java does not check"
+expect 0 "$T" remove old-root
 expect 0 "$T" distrust "$(sha root)"
 expect 1 "$T" verify "localhost:$port3"
 has "$OUT" "no: "
