@@ -215,6 +215,8 @@ void ts_jdk_list_free(ts_jdk_list *l);
 int ts_load_keystore(const char *path, const char *password, ts_keystore *ks);
 /* Entry creation time: SOURCE_DATE_EPOCH in ms, else TS_DEFAULT_TIMESTAMP_MS. */
 int64_t ts_timestamp_ms(void);
+/* TS_EXIT_OK, or TS_EXIT_USAGE after one error line when SOURCE_DATE_EPOCH is malformed. */
+int ts_check_source_date_epoch(void);
 
 /* ---- exec / env (preload.c) ---- */
 /*

@@ -118,6 +118,9 @@ static int render_main(int argc, char **argv)
         ts_cli_error("--host", "'%s' is not a host name", host);
         goto end;
     }
+    if (ts_check_source_date_epoch() != TS_EXIT_OK) {
+        goto end;
+    }
     path = ts_manifest_path();
     if (ts_load_manifest_or_report(path, &m) != TS_EXIT_OK) {
         goto end;

@@ -195,16 +195,22 @@ end:
 
 int64_t ts_timestamp_ms(void)
 {
-    const char *s = getenv("SOURCE_DATE_EPOCH");
-    char *end = NULL;
-    long long v;
-    if (!s || !s[0]) {
-        return TS_DEFAULT_TIMESTAMP_MS;
+    int64_t ms;
+
+    /* A malformed value gives the default time: render reports it (ts_check_source_date_epoch). */
+    (void)ts_timestamp_from_epoch_string(getenv("SOURCE_DATE_EPOCH"), &ms, NULL);
+    return ms;
+}
+
+int ts_check_source_date_epoch(void)
+{
+    int64_t ms;
+    ts_error err;
+
+    ts_error_clear(&err);
+    if (ts_timestamp_from_epoch_string(getenv("SOURCE_DATE_EPOCH"), &ms, &err) != 0) {
+        ts_cli_core_error("SOURCE_DATE_EPOCH", &err);
+        return TS_EXIT_USAGE;
     }
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if ((errno != 0) || (*end != '\0') || (v < 0) || (v > INT64_MAX / 1000)) {
-        return TS_DEFAULT_TIMESTAMP_MS;
-    }
-    return (int64_t)v * 1000;
+    return TS_EXIT_OK;
 }

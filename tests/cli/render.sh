@@ -77,6 +77,13 @@ cmp -s "$TS_TMP/r1.jks" "$TS_TMP/r2.jks" || ts_fail "same inputs, different byte
 has "$(keytool -list -keystore "$TS_TMP/r1.jks" -storepass changeit 2>&1)" "Nov 14, 2023"
 expect 0 "$T" render -o "$TS_TMP/r3.jks" --no-base
 has "$(keytool -list -keystore "$TS_TMP/r3.jks" -storepass changeit 2>&1)" "Jan 1, 2020"
+# a malformed SOURCE_DATE_EPOCH is refused, and nothing is written
+for bad in " 5" "+5" "1.5" "99999999999999999999"; do
+    SOURCE_DATE_EPOCH=$bad expect 2 "$T" render -o "$TS_TMP/sde.jks" --no-base
+    error_is "SOURCE_DATE_EPOCH"
+    has "$ERR" "expected seconds since 1970-01-01 UTC"
+    [ ! -e "$TS_TMP/sde.jks" ] || ts_fail "render with SOURCE_DATE_EPOCH='$bad' wrote its output"
+done
 
 # failures write nothing: the old file stays as it was, no new file appears
 cp "$TS_TMP/r1.jks" "$TS_TMP/keep.jks"
