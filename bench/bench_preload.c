@@ -4,8 +4,12 @@
  * LD_PRELOAD (bench/run.sh does).  Prints one line: "<what> <ns per call>".
  *   bench_preload open N PATH     N x open(PATH, O_RDONLY) + close
  *   bench_preload stat N PATH     N x stat(PATH)
+ *   bench_preload pair N PATH     both, through the library and through libc's own functions, in
+ *                                 one process: "pair <lib open> <libc open> <lib stat> <libc stat>
+ *                                 <open overhead %> <stat overhead %>" (medians over blocks)
  *   bench_preload first PATH      the first open+read (builds the merged blob) and the mean of 200
- * later ones
+ *                                 later ones
+ *   bench_preload tail N          ts_tail_classify alone on typical JVM paths
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -43,23 +47,48 @@ static int open_read_close(const char *path)
 typedef int (*open_fn)(const char *, int, ...);
 typedef int (*stat_fn)(const char *, struct stat *);
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) ? -1 : (x > y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return (n % 2 == 1) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Blocks of 1,000 calls through the normal symbols (the library's, as it is
+ * preloaded) and through libc's own functions (dlopen("libc.so.6")), side by
+ * side in one process, each side first in every other round.  Prints the
+ * median ns per call of each side and the median of the per-round overheads:
+ * a burst of load on a shared machine spoils a few rounds, not the figure.
+ */
 static int pair(long n, const char *path)
 {
     void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
     open_fn libc_open = libc != NULL ? (open_fn)dlsym(libc, "open") : NULL;
     stat_fn libc_stat = libc != NULL ? (stat_fn)dlsym(libc, "stat") : NULL;
-    double t[4] = {0, 0, 0, 0};
     struct stat st;
-    const long block = 10000;
+    const long block = 1000;
+    size_t rounds = (size_t)((n + block - 1) / block);
+    double *t[6];
 
     if (libc_open == NULL || libc_stat == NULL) {
         fprintf(stderr, "cannot find libc's open/stat\n");
         return 1;
     }
-    for (long done = 0, k = 0; done < n; done += block, k++) {
-        /* Each side runs first in every other round: no order bias. */
+    for (int i = 0; i < 6; i++) {
+        t[i] = calloc(rounds, sizeof(double));
+        if (t[i] == NULL) {
+            return 1;
+        }
+    }
+    for (size_t k = 0; k < rounds; k++) {
         for (int side = 0; side < 2; side++) {
-            bool lib = ((k + (long)side) % 2) == 0;
+            bool lib = ((k + (size_t)side) % 2) == 0;
             double t0 = now_ns();
             for (long i = 0; i < block; i++) {
                 close(lib ? open(path, O_RDONLY) : libc_open(path, O_RDONLY));
@@ -73,13 +102,18 @@ static int pair(long n, const char *path)
                 }
             }
             double t2 = now_ns();
-            t[lib ? 0 : 1] += t1 - t0;
-            t[lib ? 2 : 3] += t2 - t1;
+            t[lib ? 0 : 1][k] = (t1 - t0) / (double)block;
+            t[lib ? 2 : 3][k] = (t2 - t1) / (double)block;
         }
+        t[4][k] = (t[0][k] - t[1][k]) * 100 / t[1][k];
+        t[5][k] = (t[2][k] - t[3][k]) * 100 / t[3][k];
     }
-    long calls = ((n + block - 1) / block) * block;
-    printf("pair %.1f %.1f %.1f %.1f\n", t[0] / (double)calls, t[1] / (double)calls,
-           t[2] / (double)calls, t[3] / (double)calls);
+    double m[6];
+    for (int i = 0; i < 6; i++) {
+        m[i] = median(t[i], rounds);
+        free(t[i]);
+    }
+    printf("pair %.1f %.1f %.1f %.1f %.2f %.2f\n", m[0], m[1], m[2], m[3], m[4], m[5]);
     return 0;
 }
 

@@ -36,14 +36,19 @@ static inline __attribute__((always_inline)) ts_tail candidate(const char *path)
     return tail;
 }
 
-unsigned int ts_hook_open_mode(int flags, va_list ap)
+/* Whether open(2) reads its mode argument: the flags create a file. */
+static inline bool needs_mode(int flags)
 {
 #if defined(__O_TMPFILE)
-    bool needs = (flags & O_CREAT) != 0 || (flags & __O_TMPFILE) == __O_TMPFILE;
+    return (flags & O_CREAT) != 0 || (flags & __O_TMPFILE) == __O_TMPFILE;
 #else
-    bool needs = (flags & O_CREAT) != 0;
+    return (flags & O_CREAT) != 0;
 #endif
-    return needs ? va_arg(ap, unsigned int) : 0;
+}
+
+unsigned int ts_hook_open_mode(int flags, va_list ap)
+{
+    return needs_mode(flags) ? va_arg(ap, unsigned int) : 0;
 }
 
 /* A candidate: rare, so kept out of line to leave the hot path lean. */
@@ -69,6 +74,8 @@ static __attribute__((noinline)) int open_candidate(ts_sym id, int dirfd, const 
 
 int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int mode)
 {
+    /* The non-variadic wrappers pass whatever the mode register held: pass on only a real mode. */
+    mode = needs_mode(flags) ? mode : 0;
     ts_tail tail = candidate(path);
 
     if (__builtin_expect(tail != TS_TAIL_NONE, 0)) {
@@ -110,23 +117,23 @@ static bool synthesized(int dirfd, const char *path, struct stat *st)
     if (errno != ENOENT && errno != ENOTDIR) {
         return false;
     }
-    ts_tail tail = candidate(path);
-    if (tail != TS_TAIL_HOST_KS) {
-        return false;
-    }
     int saved = errno;
-    bool r = ts_serve_synth_stat(dirfd, path, tail, st);
+    bool r = ts_serve_synth_stat(dirfd, path, TS_TAIL_HOST_KS, st);
     errno = saved;
     return r;
 }
 
 /*
- * The stat family: the real call first (a file on disk is never hidden), and
- * only when it failed, the question whether path is a synthesized file.  A
- * synthesized answer is a success, so errno is put back as it was before the
- * failed real call: a successful call leaves errno alone.
+ * The stat family.  Only a path whose tail is <host>.ks may be synthesized;
+ * every other call is the real function, as a tail call.  For such a path:
+ * the real call first (a file on disk is never hidden), and only when it
+ * failed, the question whether path is a synthesized file.  A synthesized
+ * answer is a success, so errno is put back as it was before the failed real
+ * call (saved only here: reading errno on every stat costs more than the tail
+ * test).
  */
-int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags)
+static __attribute__((noinline)) int stat_host_ks(ts_sym id, int ver, int dirfd, const char *path,
+                                                  void *buf, int flags)
 {
     int saved = errno;
     int r = ts_libc_stat(id, ver, dirfd, path, buf, flags);
@@ -138,7 +145,16 @@ int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int
     return r;
 }
 
-int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)
+int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags)
+{
+    if (__builtin_expect(candidate(path) == TS_TAIL_HOST_KS, 0)) {
+        return stat_host_ks(id, ver, dirfd, path, buf, flags);
+    }
+    return ts_libc_stat(id, ver, dirfd, path, buf, flags);
+}
+
+static __attribute__((noinline)) int statx_host_ks(int dirfd, const char *path, int flags,
+                                                   unsigned int mask, void *buf)
 {
     int saved = errno;
     int r = ts_libc_statx(dirfd, path, flags, mask, buf);
@@ -152,7 +168,16 @@ int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, voi
     return r;
 }
 
-int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
+int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)
+{
+    if (__builtin_expect(candidate(path) == TS_TAIL_HOST_KS, 0)) {
+        return statx_host_ks(dirfd, path, flags, mask, buf);
+    }
+    return ts_libc_statx(dirfd, path, flags, mask, buf);
+}
+
+static __attribute__((noinline)) int access_host_ks(ts_sym id, int dirfd, const char *path,
+                                                    int mode, int flags)
 {
     int saved = errno;
     int r = ts_libc_access(id, dirfd, path, mode, flags);
@@ -168,4 +193,12 @@ int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
         return 0;
     }
     return r;
+}
+
+int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
+{
+    if (__builtin_expect(candidate(path) == TS_TAIL_HOST_KS, 0)) {
+        return access_host_ks(id, dirfd, path, mode, flags);
+    }
+    return ts_libc_access(id, dirfd, path, mode, flags);
 }

@@ -16,6 +16,7 @@
 #define TS_AT_FDCWD (-100)
 #define TS_AT_SYMLINK_NOFOLLOW 0x100
 
+/* mode may be garbage unless flags ask for one (O_CREAT, O_TMPFILE): see interpose.c. */
 int ts_hook_open(ts_sym id, int dirfd, const char *path, int flags, unsigned int mode);
 /* The mode argument of open(2), read only when flags say it was passed (O_CREAT, O_TMPFILE). */
 unsigned int ts_hook_open_mode(int flags, va_list ap);

@@ -14,7 +14,33 @@
 struct stat;
 struct statx;
 
-/* open(path, flags, ...) / openat(dirfd, path, flags, ...): the mode is read only when passed. */
+/*
+ * open(path, flags, ...) and openat(dirfd, path, flags, ...).  glibc declares
+ * them variadic, but on the Linux ABIs this library is built for (x86-64
+ * System V, AArch64 AAPCS64) a variadic caller passes every integer argument
+ * in the same register a non-variadic callee reads it from (x86-64's %al
+ * vector count is only read by variadic callees).  Naming the mode as a
+ * parameter lets the wrapper end in a jump instead of keeping a frame for
+ * va_start, so the real open() returns straight to the caller: about one
+ * percent of an open+close on a VM (docs/performance.md).  The register holds
+ * garbage when the caller passed no mode; ts_hook_open() only uses it when
+ * the flags say a mode was passed, as open(2) does.  Elsewhere (AArch64 on
+ * Apple passes variadic arguments on the stack) the portable definition.
+ */
+#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#define TS_WRAP_OPEN(name)                                                                         \
+    TS_EXPORT int name(const char *path, int flags, unsigned int mode);                            \
+    int name(const char *path, int flags, unsigned int mode)                                       \
+    {                                                                                              \
+        return ts_hook_open(TS_ID_##name, TS_AT_FDCWD, path, flags, mode);                         \
+    }
+#define TS_WRAP_OPENAT(name)                                                                       \
+    TS_EXPORT int name(int dirfd, const char *path, int flags, unsigned int mode);                 \
+    int name(int dirfd, const char *path, int flags, unsigned int mode)                            \
+    {                                                                                              \
+        return ts_hook_open(TS_ID_##name, dirfd, path, flags, mode);                               \
+    }
+#else
 #define TS_WRAP_OPEN(name)                                                                         \
     TS_EXPORT int name(const char *path, int flags, ...);                                          \
     int name(const char *path, int flags, ...)                                                     \
@@ -35,6 +61,7 @@ struct statx;
         va_end(ap);                                                                                \
         return ts_hook_open(TS_ID_##name, dirfd, path, flags, mode);                               \
     }
+#endif
 /* The _FORTIFY_SOURCE entry points: no mode. */
 #define TS_WRAP_OPEN2(name)                                                                        \
     TS_EXPORT int name(const char *path, int flags);                                               \

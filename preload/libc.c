@@ -84,17 +84,20 @@ typedef int (*statx_fn)(int, const char *, int, unsigned int, void *);
 typedef int (*access_fn)(const char *, int);
 typedef int (*faccessat_fn)(int, const char *, int, int);
 
-static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+/* Out of line, so that ts_libc_open() saves no registers for it: it is on every open's path. */
+static __attribute__((noinline)) int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
     return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
+static int libc_open_slow(ts_sym id, int dirfd, const char *path, int flags, mode_t mode);
+
 int ts_libc_open(ts_sym id, int dirfd, const char *path, int flags, mode_t mode)
 {
-    void *f = ts_real(id);
+    void *f = __atomic_load_n(&ts_slots[id], __ATOMIC_ACQUIRE);
 
-    if (f == NULL) {
-        return sys_openat(dirfd, path, flags, mode);
+    if (__builtin_expect(f == NULL || f == ts_missing, 0)) {
+        return libc_open_slow(id, dirfd, path, flags, mode);
     }
     switch (id) {
     case TS_ID_open:
@@ -112,6 +115,16 @@ int ts_libc_open(ts_sym id, int dirfd, const char *path, int flags, mode_t mode)
     default:
         return sys_openat(dirfd, path, flags, mode);
     }
+}
+
+/* Before the constructor resolved the slot, or libc lacks the function. */
+static __attribute__((noinline)) int libc_open_slow(ts_sym id, int dirfd, const char *path,
+                                                    int flags, mode_t mode)
+{
+    if (ts_real(id) == NULL) {
+        return sys_openat(dirfd, path, flags, mode);
+    }
+    return ts_libc_open(id, dirfd, path, flags, mode);
 }
 
 FILE *ts_libc_fopen(ts_sym id, const char *path, const char *mode)

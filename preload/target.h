@@ -55,8 +55,12 @@ static inline bool ts_last_component_is(const char *path, size_t len, const char
  * Everything is decided from the end of the string: strlen, the last
  * character, then at most a few short memcmp.  The common case (a .jar, .so,
  * .class, /proc entry ...) returns after one or two comparisons.
+ * always_inline: GCC outlines it otherwise, and after the system call of the
+ * previous open the caches are cold, so the extra call and code lines cost
+ * more than the comparisons (docs/performance.md).
  */
-static inline ts_tail ts_tail_classify(const char *path, const ts_names *extra)
+static inline __attribute__((always_inline)) ts_tail ts_tail_classify(const char *path,
+                                                                      const ts_names *extra)
 {
     if (path == NULL || path[0] == '\0') {
         return TS_TAIL_NONE;

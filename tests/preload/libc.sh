@@ -43,6 +43,15 @@ grep -q 'errno kept: yes' "$TS_TMP/pre.out" || ts_fail "errno changed by a succe
 grep -q 'errno changed' "$TS_TMP/plain.out" && ts_fail "libc itself changed errno on success? $(grep 'errno changed' "$TS_TMP/plain.out")"
 ts_log "25 functions x ${#paths[@]} non-target paths: same answers with and without the library"
 
+# The mode of a created file reaches the kernel through every open form (named mode parameter).
+mkdir "$TS_TMP/c1" "$TS_TMP/c2"
+"$probe" create "$TS_TMP/c1" >"$TS_TMP/create.plain"
+TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" create "$TS_TMP/c2" >"$TS_TMP/create.pre"
+diff "$TS_TMP/create.plain" "$TS_TMP/create.pre" >&2 || ts_fail "created files differ under the library"
+[ "$(grep -c ': mode ' "$TS_TMP/create.pre")" = 5 ] && grep -qx 'openat64: mode 406' "$TS_TMP/create.pre" ||
+    ts_fail "files not created with their modes: $(cat "$TS_TMP/create.pre")"
+ts_log "created with modes: $(grep ': mode ' "$TS_TMP/create.pre" | tr '\n' ' ')"
+
 # Served: the JRE layout by name.  Every open form gives the merged bytes; stat the real file.
 jre="$TS_TMP/jre/lib/security"
 mkdir -p "$jre"

@@ -10,6 +10,7 @@
  *   probe signals PATH LOG  PATH read in a loop while a timer signal's handler opens LOG
  *   probe reread PATH MANIFEST OTHER  PATH, then MANIFEST emptied, then PATH and OTHER again
  *   probe dlopen LIB PATH KS  LIB's own open(PATH) and stat(KS), and AT_SECURE (setuid tests)
+ *   probe create DIR      files made by open, open64, openat, openat64 and O_TMPFILE: their modes
  * Each call's errno is checked: " errno changed" marks a success that changed it.
  */
 #include <dlfcn.h>
@@ -351,8 +352,50 @@ static int via_dlopen(const char *lib, const char *path, const char *ks)
     return 0;
 }
 
+/*
+ * The mode argument reaches open(2) through every variadic form (the library
+ * defines them with a named mode on x86-64 and AArch64): files created under
+ * umask 0 with distinct modes, and an O_TMPFILE, print their modes.
+ */
+static int create(const char *dir)
+{
+    static const char *const names[] = {"open", "open64", "openat", "openat64"};
+    static const unsigned int modes[] = {0640, 0604, 0460, 0406};
+    char path[4096];
+    struct stat st;
+
+    umask(0);
+    for (int i = 0; i < 4; i++) {
+        void *f = sym(names[i]);
+        if (f == NULL) {
+            return 1;
+        }
+        snprintf(path, sizeof(path), "%s/created-%s", dir, names[i]);
+        int fd = (i < 2) ? ((open_fn)f)(path, O_WRONLY | O_CREAT | O_EXCL, modes[i])
+                         : ((openat_fn)f)(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL, modes[i]);
+        printf("%s: %s\n", names[i], fd < 0 ? strerrorname_np(errno) : "created");
+        if (fd >= 0) {
+            fstat(fd, &st);
+            printf("%s: mode %o\n", names[i], (unsigned)st.st_mode & 07777);
+            close(fd);
+        }
+    }
+    int fd = ((open_fn)sym("open64"))(dir, O_TMPFILE | O_RDWR, 0620);
+    if (fd >= 0) {
+        fstat(fd, &st);
+        printf("O_TMPFILE: mode %o\n", (unsigned)st.st_mode & 07777);
+        close(fd);
+    } else {
+        printf("O_TMPFILE: %s\n", strerrorname_np(errno));
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "create") == 0) {
+        return create(argv[2]);
+    }
     if (argc == 5 && strcmp(argv[1], "dlopen") == 0) {
         return via_dlopen(argv[2], argv[3], argv[4]);
     }
@@ -391,6 +434,6 @@ int main(int argc, char **argv)
     }
     fprintf(stderr,
             "usage: probe calls PATH... | read PATH | fork PATH | offsets PATH | signals PATH LOG "
-            "| reread PATH MANIFEST OTHER | dlopen LIB PATH KS\n");
+            "| reread PATH MANIFEST OTHER | dlopen LIB PATH KS | create DIR\n");
     return 2;
 }
