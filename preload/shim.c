@@ -82,19 +82,17 @@ static bool env_switch(const char *name, char *bad, size_t size)
     return false;
 }
 
-static int64_t timestamp_from_env(void)
+/* SOURCE_DATE_EPOCH as the CLI's render reads it; a malformed value is kept for ts_env_warn. */
+static int64_t timestamp_from_env(char *bad, size_t size)
 {
     const char *v = getenv("SOURCE_DATE_EPOCH");
-    char *end = NULL;
+    int64_t ms;
 
-    if (v != NULL && v[0] != '\0') {
-        errno = 0;
-        long long s = strtoll(v, &end, 10);
-        if (errno == 0 && *end == '\0' && s >= 0 && s < INT64_MAX / 1000) {
-            return (int64_t)s * 1000;
-        }
+    bad[0] = '\0';
+    if (ts_timestamp_from_epoch_string(v, &ms, NULL) != 0) {
+        snprintf(bad, size, "%s", v);
     }
-    return TS_DEFAULT_TIMESTAMP_MS;
+    return ms;
 }
 
 /* A relative manifest path means relative to the directory the process started in, not a later one.
@@ -131,7 +129,7 @@ int ts_env_init(void)
             snprintf(e->bad_log, sizeof(e->bad_log), "%s", log);
         }
         e->strict = env_switch("TRUSTSHIM_STRICT", e->bad_strict, sizeof(e->bad_strict));
-        e->timestamp_ms = timestamp_from_env();
+        e->timestamp_ms = timestamp_from_env(e->bad_epoch, sizeof(e->bad_epoch));
         copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest));
         absolute(e->manifest, sizeof(e->manifest));
         copy_env("ALLEGRA_HOME", e->allegra_home, sizeof(e->allegra_home));
@@ -164,6 +162,12 @@ void ts_env_warn(void)
     if (e->bad_strict[0] != '\0') {
         ts_log(TS_LOG_WARN, "TRUSTSHIM_STRICT=%s: expected 1 or 0; strict mode is off",
                e->bad_strict);
+    }
+    if (e->bad_epoch[0] != '\0') {
+        ts_log(TS_LOG_WARN,
+               "SOURCE_DATE_EPOCH=%s: expected seconds since 1970-01-01 UTC (digits only); "
+               "entries are dated 2020-01-01",
+               e->bad_epoch);
     }
     if (e->bad_disable[0] != '\0') {
         ts_log(TS_LOG_WARN, "TRUSTSHIM_DISABLE=%s: expected 1 or 0; the library is on",

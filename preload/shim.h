@@ -24,7 +24,7 @@ typedef struct ts_env {
     /* TRUSTSHIM_LOG, TRUSTSHIM_STRICT, TRUSTSHIM_DISABLE values that mean nothing ("" if fine):
      * reported by ts_env_warn(), not at start, so that only a process that opens a trust store
      * says it (not every bash and sed that inherits the environment). */
-    char bad_log[32], bad_strict[32], bad_disable[32];
+    char bad_log[32], bad_strict[32], bad_disable[32], bad_epoch[32];
 } ts_env;
 
 /* TS_STATE_*: read with an atomic load on the hot path. */

@@ -130,9 +130,10 @@ grep -qxE "trustshim\[[0-9]+\]: error: $TS_TMP/missing.json: No such file or dir
 # changes nothing else; TRUSTSHIM_LOG=error hides it.
 for bad in "TRUSTSHIM_LOG=verbose:TRUSTSHIM_LOG=verbose: expected error, warn, info or debug; using warn" \
     "TRUSTSHIM_STRICT=yes:TRUSTSHIM_STRICT=yes: expected 1 or 0; strict mode is off" \
-    "TRUSTSHIM_DISABLE=true:TRUSTSHIM_DISABLE=true: expected 1 or 0; the library is on"; do
+    "TRUSTSHIM_DISABLE=true:TRUSTSHIM_DISABLE=true: expected 1 or 0; the library is on" \
+    "SOURCE_DATE_EPOCH=+5:SOURCE_DATE_EPOCH=+5: expected seconds since 1970-01-01 UTC (digits only); entries are dated 2020-01-01"; do
     log_run "${bad%%:*}"
-    grep -qxE "trustshim\[[0-9]+\]: warning: $(printf '%s' "${bad#*:}" | sed 's/[][().]/\\&/g')" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+    grep -qxE "trustshim\[[0-9]+\]: warning: $(printf '%s' "${bad#*:}" | sed 's/[][().+*?]/\\&/g')" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
         ts_fail "${bad%%:*}: expected one warning line: $(cat "$TS_TMP/err")"
     case $bad in TRUSTSHIM_LOG=*) ;; *)
         log_run "${bad%%:*}" TRUSTSHIM_LOG=error
@@ -141,7 +142,7 @@ for bad in "TRUSTSHIM_LOG=verbose:TRUSTSHIM_LOG=verbose: expected error, warn, i
 done
 [ -z "$(TRUSTSHIM_STRICT=yes TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload bash -c 'echo x >/dev/null; cat /etc/hostname >/dev/null' 2>&1)" ] ||
     ts_fail "a process that opens no trust store must not warn"
-ts_log "log levels error, warn, info, debug; unknown TRUSTSHIM_LOG/STRICT/DISABLE values: one warning each"
+ts_log "log levels error, warn, info, debug; unknown TRUSTSHIM_LOG/STRICT/DISABLE/SOURCE_DATE_EPOCH values: one warning each"
 
 # The manifest is read once per process: rewritten between two opens, it changes nothing (also for
 # a target first opened after the change).
