@@ -131,7 +131,11 @@ static int print_table(const ts_manifest *m, const ts_cert_info *infos, time_t n
         ts_sha256_to_hex(c->sha256, hex);
         hex[16] = '\0';
         shown_alias(c, &infos[i], alias, sizeof(alias));
-        snprintf(days, sizeof(days), "%ld", ts_days_until(infos[i].not_after, now));
+        if (infos[i].not_after < now) {
+            snprintf(days, sizeof(days), "expired");
+        } else {
+            snprintf(days, sizeof(days), "%ld", ts_days_until(infos[i].not_after, now));
+        }
         for (size_t h = 0; h < c->n_hosts; h++) {
             size_t used = strlen(hosts);
             snprintf(hosts + used, sizeof(hosts) - used, "%s%s", h ? "," : "", c->hosts[h]);

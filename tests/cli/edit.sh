@@ -77,6 +77,7 @@ has "$OUT" "ALIAS"
 has "$OUT" "example-root-ca"
 has "$OUT" "$(sha mail | cut -c1-16)"
 has "$OUT" "mail.example.test,smtp.example.test"
+grep -qE '^weak-server +CN=Weak Server +expired ' <<<"$OUT" || ts_fail "list: an expired certificate should say 'expired': $OUT"
 expect 0 "$T" list --json
 python3 - "$TS_TMP/.out" "$(sha mail)" <<'PY' || ts_fail "list --json is not what was expected: $OUT"
 import json, sys
