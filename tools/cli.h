@@ -161,9 +161,11 @@ bool ts_hex_prefix(const char *s, char *out, size_t size);
  * be NULL) names the first new one, then alias-2 ...  *added counts the new
  * entries.  Returns an exit status.
  */
+/* details: print each added certificate in full (add); else one line each, for fetch, which has
+ * printed the chain already. */
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
-                 size_t *added);
+                 bool details, size_t *added);
 bool ts_host_valid(const char *h);
 /* s as a JSON string literal (cmd_list.c). */
 void ts_json_string(FILE *out, const char *s);

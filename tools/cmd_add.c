@@ -106,7 +106,7 @@ static void warn_hosts_missing(const ts_manifest_cert *c, const char *hex, const
 
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
-                 size_t *added)
+                 bool details, size_t *added)
 {
     ts_error err;
     char when[32];
@@ -144,8 +144,13 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             return TS_EXIT_USAGE;
         }
         k++;
-        fprintf(out, "added %s\n", m->certs[idx].alias ? m->certs[idx].alias : "(derived)");
-        ts_print_cert(out, "  ", &certs[i], &info);
+        if (details) {
+            fprintf(out, "added %s\n", m->certs[idx].alias ? m->certs[idx].alias : "(derived)");
+            ts_print_cert(out, "  ", &certs[i], &info);
+        } else {
+            fprintf(out, "added %s (sha256 %s)\n",
+                    m->certs[idx].alias ? m->certs[idx].alias : "(derived)", hex);
+        }
         if (n_hosts > 0) {
             fprintf(out, "  hosts:    ");
             for (size_t h = 0; h < n_hosts; h++) {
@@ -248,7 +253,7 @@ static int add_main(int argc, char **argv)
         }
         snprintf(source, sizeof(source), "add %s", abs);
         if (ts_add_certs(e.report, &e.m, p.operands[i], lists[i].items, lists[i].count, alias,
-                         hosts, n_hosts, source, &added) != TS_EXIT_OK) {
+                         hosts, n_hosts, source, true, &added) != TS_EXIT_OK) {
             goto end;
         }
     }

@@ -237,7 +237,7 @@ static int fetch_main(int argc, char **argv)
         char source[600];
         snprintf(source, sizeof(source), "fetch %s", url);
         ret = ts_add_certs(e.report, &e.m, url, chain.items + first, count, alias, hosts, 1, source,
-                           &added);
+                           false, &added);
         if (ret != TS_EXIT_OK) {
             goto end;
         }
