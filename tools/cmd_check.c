@@ -7,10 +7,12 @@
 #include "cli.h"
 #include "merge.h"
 
-enum { OPT_STRICT = 1 };
+enum { OPT_STRICT = 1, OPT_JSON };
 
 static const ts_option options[] = {
     {"strict", 0, TS_OPT_FLAG, OPT_STRICT, NULL, "exit 1 when there are warnings"},
+    {"json", 0, TS_OPT_FLAG, OPT_JSON, NULL,
+     "print the result as a JSON object (warnings and errors still go to stderr)"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -20,82 +22,113 @@ const ts_command ts_cmd_check = {
     "check",
     check_main,
     "validate the manifest and show what each JDK found would be served",
-    "[--strict]",
+    "[--strict] [--json]",
     "Checks the syntax, the pins, and the ownership and permissions of the manifest and of\n"
     "the files it names, as the library enforces them for this user; warns about\n"
     "certificates that expire within 30 days; lists the JDKs found (/usr/lib/jvm,\n"
     "JAVA_HOME, PATH) with what each would be served.\n"
+    "--json prints {\"manifest\", \"certificates\", \"distrusted\", \"warnings\", \"jdks\": "
+    "[{\"java_home\",\n"
+    "\"cacerts\", \"base\", \"added\", \"duplicates\", \"distrusted\", \"served\"}]}.\n"
     "Exit status: 0 sound, 2 errors, 1 warnings with --strict.",
     options,
     false,
 };
 
-static int check_jdks(const ts_manifest *m)
+/* What one JDK would be served. */
+typedef struct jdk_row {
+    const char *home;
+    char cacerts[4096];
+    ts_merge_summary s;
+} jdk_row;
+
+/* Fills rows (one per JDK whose cacerts loads; *n_rows of them); returns the number of warnings. */
+static int check_jdks(const ts_manifest *m, const ts_jdk_list *jdks, jdk_row *rows, size_t *n_rows)
 {
-    ts_jdk_list jdks;
-    ts_table t;
-    const char *head[] = {"JDK", "CACERTS", "BASE", "ADDED", "DUPLICATES", "DISTRUSTED", "SERVED"};
     int warnings = 0;
 
-    if (ts_find_jdks(&jdks) != 0) {
-        ts_cli_warn("check", "out of memory listing the JDKs");
-        ts_jdk_list_free(&jdks);
-        return 1;
-    }
-    if (jdks.count == 0) {
+    *n_rows = 0;
+    if (jdks->count == 0) {
         ts_cli_warn("check", "no JDK found in /usr/lib/jvm, JAVA_HOME or PATH");
-        ts_jdk_list_free(&jdks);
         return 1;
     }
-    ts_table_init(&t, 7);
-    ts_table_row(&t, head);
-    for (size_t i = 0; i < jdks.count; i++) {
-        char cacerts[4096];
+    for (size_t i = 0; i < jdks->count; i++) {
+        jdk_row *r = &rows[*n_rows];
         ts_keystore base;
         ts_keystore out;
         ts_merge_opts mo;
-        ts_merge_summary s;
         ts_error err;
-        char n[5][32];
-        const char *row[7];
         memset(&base, 0, sizeof(base));
         memset(&out, 0, sizeof(out));
         memset(&mo, 0, sizeof(mo));
         ts_error_clear(&err);
         mo.timestamp_ms = ts_timestamp_ms();
-        if (ts_jdk_cacerts(jdks.homes[i], cacerts, sizeof(cacerts)) != 0) {
+        r->home = jdks->homes[i];
+        if (ts_jdk_cacerts(jdks->homes[i], r->cacerts, sizeof(r->cacerts)) != 0) {
             continue;
         }
-        if ((ts_load_keystore(cacerts, NULL, &base) != TS_EXIT_OK) ||
-            (ts_merge(&base, m, &mo, &out, &s, &err) != 0)) {
+        if ((ts_load_keystore(r->cacerts, NULL, &base) != TS_EXIT_OK) ||
+            (ts_merge(&base, m, &mo, &out, &r->s, &err) != 0)) {
             if (err.what[0]) {
-                ts_cli_core_error(cacerts, &err);
+                ts_cli_core_error(r->cacerts, &err);
             }
             warnings++;
-            ts_keystore_free(&base);
-            ts_keystore_free(&out);
-            continue;
+        } else {
+            (*n_rows)++;
         }
-        snprintf(n[0], sizeof(n[0]), "%zu", s.base);
-        snprintf(n[1], sizeof(n[1]), "%zu", s.added);
-        snprintf(n[2], sizeof(n[2]), "%zu", s.duplicates);
-        snprintf(n[3], sizeof(n[3]), "%zu", s.distrusted);
-        snprintf(n[4], sizeof(n[4]), "%zu", s.total);
-        row[0] = jdks.homes[i];
-        row[1] = cacerts;
-        row[2] = n[0];
-        row[3] = n[1];
-        row[4] = n[2];
-        row[5] = n[3];
-        row[6] = n[4];
-        ts_table_row(&t, row);
         ts_keystore_free(&base);
         ts_keystore_free(&out);
     }
+    return warnings;
+}
+
+static void print_table(const jdk_row *rows, size_t n)
+{
+    ts_table t;
+    const char *head[] = {"JDK", "CACERTS", "BASE", "ADDED", "DUPLICATES", "DISTRUSTED", "SERVED"};
+
+    if (n == 0) {
+        return;
+    }
+    ts_table_init(&t, 7);
+    ts_table_row(&t, head);
+    for (size_t i = 0; i < n; i++) {
+        char num[5][32];
+        const char *row[7];
+        snprintf(num[0], sizeof(num[0]), "%zu", rows[i].s.base);
+        snprintf(num[1], sizeof(num[1]), "%zu", rows[i].s.added);
+        snprintf(num[2], sizeof(num[2]), "%zu", rows[i].s.duplicates);
+        snprintf(num[3], sizeof(num[3]), "%zu", rows[i].s.distrusted);
+        snprintf(num[4], sizeof(num[4]), "%zu", rows[i].s.total);
+        row[0] = rows[i].home;
+        row[1] = rows[i].cacerts;
+        for (size_t k = 0; k < 5; k++) {
+            row[2 + k] = num[k];
+        }
+        ts_table_row(&t, row);
+    }
     ts_table_print(&t, stdout);
     ts_table_free(&t);
-    ts_jdk_list_free(&jdks);
-    return warnings;
+}
+
+static void print_json(const char *path, const ts_manifest *m, int warnings, const jdk_row *rows,
+                       size_t n)
+{
+    printf("{\"manifest\": ");
+    ts_json_string(stdout, path);
+    printf(", \"certificates\": %zu, \"distrusted\": %zu, \"warnings\": %d, \"jdks\": [",
+           m->n_certs, m->n_distrust, warnings);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s\n  {\"java_home\": ", i ? "," : "");
+        ts_json_string(stdout, rows[i].home);
+        printf(", \"cacerts\": ");
+        ts_json_string(stdout, rows[i].cacerts);
+        printf(", \"base\": %zu, \"added\": %zu, \"duplicates\": %zu, \"distrusted\": %zu, "
+               "\"served\": %zu}",
+               rows[i].s.base, rows[i].s.added, rows[i].s.duplicates, rows[i].s.distrusted,
+               rows[i].s.total);
+    }
+    printf("%s]}\n", n ? "\n" : "");
 }
 
 static int check_main(int argc, char **argv)
@@ -104,7 +137,11 @@ static int check_main(int argc, char **argv)
     ts_manifest m;
     ts_error err;
     bool strict = false;
+    bool json = false;
     bool loaded = false;
+    ts_jdk_list jdks;
+    jdk_row *rows = NULL;
+    size_t n_rows = 0;
     int warnings = 0;
     time_t now = time(NULL);
     const char *path;
@@ -112,12 +149,15 @@ static int check_main(int argc, char **argv)
     int ret = TS_EXIT_USAGE;
 
     ts_error_clear(&err);
+    memset(&jdks, 0, sizeof(jdks));
     if (ts_opt_init(&p, &ts_cmd_check, argc, argv) != 0) {
         goto end;
     }
     while ((o = ts_opt_next(&p)) > 0) {
         if (o == OPT_STRICT) {
             strict = true;
+        } else if (o == OPT_JSON) {
+            json = true;
         }
     }
     if (o < 0) {
@@ -133,8 +173,6 @@ static int check_main(int argc, char **argv)
         goto end;
     }
     loaded = true;
-    printf("manifest %s: sound (%zu certificates, %zu distrusted)\n", path, m.n_certs,
-           m.n_distrust);
     for (size_t i = 0; i < m.n_certs; i++) {
         ts_cert_info info;
         char subject[400];
@@ -161,12 +199,27 @@ static int check_main(int argc, char **argv)
             warnings++;
         }
     }
-    warnings += check_jdks(&m);
-    if (warnings > 0) {
-        printf("%d warning%s\n", warnings, warnings == 1 ? "" : "s");
+    if (ts_find_jdks(&jdks) != 0 ||
+        (jdks.count > 0 && (rows = calloc(jdks.count, sizeof(*rows))) == NULL)) {
+        ts_cli_error("check", "out of memory");
+        ret = TS_EXIT_FAIL;
+        goto end;
+    }
+    warnings += check_jdks(&m, &jdks, rows, &n_rows);
+    if (json) {
+        print_json(path, &m, warnings, rows, n_rows);
+    } else {
+        printf("manifest %s: sound (%zu certificate%s, %zu distrusted)\n", path, m.n_certs,
+               m.n_certs == 1 ? "" : "s", m.n_distrust);
+        print_table(rows, n_rows);
+        if (warnings > 0) {
+            printf("%d warning%s\n", warnings, warnings == 1 ? "" : "s");
+        }
     }
     ret = (strict && (warnings > 0)) ? TS_EXIT_FAIL : TS_EXIT_OK;
 end:
+    free(rows);
+    ts_jdk_list_free(&jdks);
     if (loaded) {
         ts_manifest_free(&m);
     }

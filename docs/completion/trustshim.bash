@@ -97,7 +97,7 @@ _trustshim() {
         render) opts+=" --output --format --base --no-base --password --base-password --host" ;;
         exec) opts+=" --with --without" ;;
         env) opts+=" --format" ;;
-        check) opts+=" --strict" ;;
+        check) opts+=" --strict --json" ;;
         verify) opts+=" --base --no-base --timeout" ;;
         help)
             if ((cword == cmd_at + 1)); then

@@ -11,7 +11,7 @@ expect 0 "$T" add "$TS_TMP/longca.pem"
 
 # --- check
 expect 0 "$T" check
-has "$OUT" "manifest $TRUSTSHIM_MANIFEST: sound (1 certificates, 0 distrusted)"
+has "$OUT" "manifest $TRUSTSHIM_MANIFEST: sound (1 certificate, 0 distrusted)"
 for jh in $(ts_jdks); do
     has "$OUT" "$jh "
     n=$("$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | grep -c trustedCertEntry)
@@ -21,6 +21,23 @@ for jh in $(ts_jdks); do
     [ "$base $added $dups $dist $served" = "$n 1 0 0 $((n + 1))" ] || ts_fail "check for $jh: $line (keytool: $n)"
 done
 expect 0 "$T" check --strict
+# --json: the same figures for scripts, nothing else on stdout
+expect 0 "$T" check --json
+python3 - "$TS_TMP/.out" "$TRUSTSHIM_MANIFEST" $(for jh in $(ts_jdks); do
+    printf '%s=%s ' "$jh" "$("$jh/bin/keytool" -list -cacerts -storepass changeit 2>/dev/null | grep -c trustedCertEntry)"
+done) <<'PY' || ts_fail "check --json is not what was expected: $OUT"
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["manifest"] == sys.argv[2] and o["certificates"] == 1 and o["distrusted"] == 0, o
+assert o["warnings"] == 0, o
+want = dict(a.split("=") for a in sys.argv[3:])
+got = {j["java_home"]: j for j in o["jdks"]}
+for jh, n in want.items():
+    j = got[jh]
+    n = int(n)
+    assert (j["base"], j["added"], j["duplicates"], j["distrusted"], j["served"]) == (n, 1, 0, 0, n + 1), j
+    assert j["cacerts"].endswith("/cacerts"), j
+PY
 # JAVA_HOME outside /usr/lib/jvm (JDK 8 layout) and java on PATH are listed too
 jh=$(ts_jdks | sed -n 1p)
 mkdir -p "$TS_TMP/jdk8/jre/lib/security" "$TS_TMP/pathjdk/bin" "$TS_TMP/pathjdk/lib/security"
