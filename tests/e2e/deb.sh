@@ -46,24 +46,5 @@ grep -q 'root/root' <<<"$contents" || ts_fail "files are not owned by root/root"
 
 root="$TS_TMP/root"
 dpkg -x "$deb" "$root"
-cli="$root/usr/bin/trustshim"
-run() { env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD "${E2E_ASAN_ENV[@]}" "$cli" "$@"; }
-
-export TRUSTSHIM_MANIFEST="$TS_TMP/etc/manifest.json"
-run init >/dev/null || ts_fail "the packaged trustshim init failed"
-ts_selfsigned "$TS_TMP" server deb.test
-port=$(ts_free_port)
-ts_s_server "$TS_TMP/server.pem" "$TS_TMP/server.key" "$port"
-run fetch "https://127.0.0.1:$port" --add --trust-on-first-use >/dev/null 2>&1 ||
-    ts_fail "the packaged trustshim fetch --add failed"
-lib=$(readlink -f "$root/usr/lib/trustshim/libtrustshim.so")
-run env --format sh | grep -q "$lib" || ts_fail "env --format sh does not name the packaged library"
-
-while read -r jdk; do
-    major=$(e2e_jdk_major "$jdk")
-    classes="$TS_TMP/classes-$major"
-    ts_javac "$jdk" "$classes" "$E2E_DIR/java/HttpsProbe.java"
-    out=$(run exec -- "$jdk/bin/java" -cp "$classes" HttpsProbe "https://127.0.0.1:$port/" 2>&1 || true)
-    e2e_expect_ok "$out" "Java $major under the packaged trustshim exec"
-    ts_log "Java $major: OK under the packaged $(basename "$deb")"
-done <<<"$(ts_jdks)"
+e2e_check_installed "$root/usr/bin/trustshim" "$(readlink -f "$root/usr/lib/trustshim/libtrustshim.so")" \
+    "packaged ($(basename "$deb"))"

@@ -61,3 +61,39 @@ E2E_DONE=0
 e2e_show_on_failure() {
     ts_on_exit "[ \"\$E2E_DONE\" = 1 ] || { echo '--- tail of $1'; tail -40 '$1'; } >&2"
 }
+
+# e2e_installed CLI ARGS...: runs an installed trustshim with no hint that points back to the build
+# (a sanitized build still needs libasan preloaded first: E2E_ASAN_ENV).
+e2e_installed() {
+    local cli=$1
+    shift
+    env -u TRUSTSHIM_LIBRARY -u LD_PRELOAD "${E2E_ASAN_ENV[@]}" "$cli" "$@"
+}
+
+# e2e_check_installed CLI LIB WHAT: the installed trustshim at CLI, whose library is LIB, pins a
+# local TLS server (init, fetch --add), names LIB in `env --format sh`, and under its `exec` a JVM
+# on every JDK trusts that server, which it does not without.  Leaves TRUSTSHIM_MANIFEST exported,
+# the server on 127.0.0.1:$E2E_PORT, and the probe compiled in $TS_TMP/classes-MAJOR.
+e2e_check_installed() {
+    local cli=$1 lib=$2 what=$3 jdk major classes out
+    export TRUSTSHIM_MANIFEST="$TS_TMP/etc/manifest.json"
+    e2e_installed "$cli" init >/dev/null || ts_fail "$what: trustshim init failed"
+    ts_selfsigned "$TS_TMP" server installed.test
+    E2E_PORT=$(ts_free_port)
+    ts_s_server "$TS_TMP/server.pem" "$TS_TMP/server.key" "$E2E_PORT"
+    e2e_installed "$cli" fetch "https://127.0.0.1:$E2E_PORT" --add --trust-on-first-use >/dev/null 2>&1 ||
+        ts_fail "$what: trustshim fetch --add failed"
+    out=$(e2e_installed "$cli" env --format sh)
+    grep -qF "$lib" <<<"$out" || ts_fail "$what: env --format sh does not name $lib: $out"
+    while read -r jdk; do
+        major=$(e2e_jdk_major "$jdk")
+        classes="$TS_TMP/classes-$major"
+        ts_javac "$jdk" "$classes" "$E2E_DIR/java/HttpsProbe.java"
+        out=$("$jdk/bin/java" -cp "$classes" HttpsProbe "https://127.0.0.1:$E2E_PORT/" 2>&1 || true)
+        e2e_expect_pkix "$out" "Java $major without trustshim"
+        out=$(e2e_installed "$cli" exec -- "$jdk/bin/java" -cp "$classes" HttpsProbe \
+            "https://127.0.0.1:$E2E_PORT/" 2>&1 || true)
+        e2e_expect_ok "$out" "Java $major under the $what trustshim exec"
+        ts_log "Java $major: OK under the $what $cli exec"
+    done <<<"$(ts_jdks)"
+}
