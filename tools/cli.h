@@ -161,11 +161,15 @@ bool ts_hex_prefix(const char *s, char *out, size_t size);
  * be NULL) names the first new one, then alias-2 ...  *added counts the new
  * entries.  Returns an exit status.
  */
-/* details: print each added certificate in full (add); else one line each, for fetch, which has
- * printed the chain already. */
+/*
+ * Adds certs to m; *added counts the new entries.  add (fetched false): each printed in full, and a
+ * certificate already there is left as it is.  fetch (fetched true): one line each (the chain was
+ * printed already), and a certificate already there gets the hosts it does not list yet
+ * (counted in *hosts_added): the server was reached under that name.
+ */
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
-                 bool details, size_t *added);
+                 bool fetched, size_t *added, size_t *hosts_added);
 bool ts_host_valid(const char *h);
 /* s as a JSON string literal (cmd_list.c). */
 void ts_json_string(FILE *out, const char *s);

@@ -106,7 +106,7 @@ static void warn_hosts_missing(const ts_manifest_cert *c, const char *hex, const
 
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
-                 bool details, size_t *added)
+                 bool fetched, size_t *added, size_t *hosts_added)
 {
     ts_error err;
     char when[32];
@@ -127,6 +127,30 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             ts_cli_core_error(subject, &err);
             return TS_EXIT_USAGE;
         }
+        if (have >= 0 && fetched) {
+            /* The server was reached under this host name: per-host keystores need it listed. */
+            const char *a = m->certs[have].alias;
+            size_t listed = 0;
+            for (size_t h = 0; h < n_hosts; h++) {
+                int r = ts_manifest_add_host(m, (size_t)have, hosts[h], &err);
+                if (r < 0) {
+                    ts_cli_core_error(subject, &err);
+                    return TS_EXIT_USAGE;
+                }
+                if (r > 0) {
+                    fprintf(out,
+                            "already in the manifest as %s (sha256 %s): now also for host %s\n",
+                            a ? a : "(derived)", hex, hosts[h]);
+                    listed++;
+                }
+            }
+            if (listed == 0) {
+                fprintf(out, "already in the manifest as %s: %s (sha256 %s); nothing changed\n",
+                        a ? a : "(derived)", info.subject, hex);
+            }
+            *hosts_added += listed;
+            continue;
+        }
         if (have >= 0) {
             const char *a = m->certs[have].alias;
             fprintf(out, "already in the manifest as %s: %s (sha256 %s); nothing changed\n",
@@ -144,7 +168,7 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             return TS_EXIT_USAGE;
         }
         k++;
-        if (details) {
+        if (!fetched) {
             fprintf(out, "added %s\n", m->certs[idx].alias ? m->certs[idx].alias : "(derived)");
             ts_print_cert(out, "  ", &certs[i], &info);
         } else {
@@ -174,6 +198,7 @@ static int add_main(int argc, char **argv)
     size_t n_hosts = 0;
     const char *alias = NULL;
     size_t added = 0;
+    size_t hosts_added = 0;
     int o;
     int ret = TS_EXIT_USAGE;
 
@@ -253,7 +278,7 @@ static int add_main(int argc, char **argv)
         }
         snprintf(source, sizeof(source), "add %s", abs);
         if (ts_add_certs(e.report, &e.m, p.operands[i], lists[i].items, lists[i].count, alias,
-                         hosts, n_hosts, source, true, &added) != TS_EXIT_OK) {
+                         hosts, n_hosts, source, false, &added, &hosts_added) != TS_EXIT_OK) {
             goto end;
         }
     }

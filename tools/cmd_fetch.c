@@ -80,6 +80,7 @@ static int fetch_main(int argc, char **argv)
     size_t first = 0;
     size_t count = 0;
     size_t added = 0;
+    size_t hosts_added = 0;
     int o;
     int ret = TS_EXIT_USAGE;
 
@@ -237,12 +238,12 @@ static int fetch_main(int argc, char **argv)
         char source[600];
         snprintf(source, sizeof(source), "fetch %s", url);
         ret = ts_add_certs(e.report, &e.m, url, chain.items + first, count, alias, hosts, 1, source,
-                           false, &added);
+                           true, &added, &hosts_added);
         if (ret != TS_EXIT_OK) {
             goto end;
         }
     }
-    ret = ts_edit_finish(&e, added > 0);
+    ret = ts_edit_finish(&e, (added > 0) || (hosts_added > 0));
 end:
     ts_edit_end(&e);
     ts_cert_list_free(&chain);

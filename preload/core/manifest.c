@@ -1807,6 +1807,35 @@ void ts_manifest_remove_cert(ts_manifest *m, size_t i)
     m->n_certs--;
 }
 
+int ts_manifest_add_host(ts_manifest *m, size_t i, const char *host, ts_error *err)
+{
+    ts_manifest_cert *c;
+    char **grown;
+    char *copy;
+
+    if (i >= m->n_certs) {
+        return ts_error_set(err, "", "no certificate %zu", i);
+    }
+    c = &m->certs[i];
+    if (host == NULL || !host_valid(host)) {
+        return ts_error_set(err, "hosts", HOST_EXPECTED);
+    }
+    for (size_t k = 0; k < c->n_hosts; k++) {
+        if (strcasecmp(c->hosts[k], host) == 0) {
+            return 0;
+        }
+    }
+    copy = strdup(host);
+    grown = (copy != NULL) ? realloc(c->hosts, (c->n_hosts + 1) * sizeof(*c->hosts)) : NULL;
+    if (grown == NULL) {
+        free(copy);
+        return ts_error_set(err, "hosts", "out of memory");
+    }
+    c->hosts = grown;
+    c->hosts[c->n_hosts++] = copy;
+    return 1;
+}
+
 int ts_manifest_distrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
 {
     unsigned char(*grown)[TS_SHA256_LEN];

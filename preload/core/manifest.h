@@ -116,6 +116,12 @@ int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
                          const char *added, size_t *index, ts_error *err);
 /* Removes certs[i]. */
 void ts_manifest_remove_cert(ts_manifest *m, size_t i);
+/*
+ * Lists host in certs[i].hosts[] (validated as ts_manifest_parse does).
+ * Returns 1 when added, 0 when it was listed already (case-insensitive),
+ * -1 on a bad host name or out of memory (err says which).
+ */
+int ts_manifest_add_host(ts_manifest *m, size_t i, const char *host, ts_error *err);
 /* distrust list: add (no-op if present) / remove (-1 if absent). */
 int ts_manifest_distrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN]);
 int ts_manifest_undistrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN]);

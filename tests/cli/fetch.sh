@@ -92,11 +92,22 @@ snapshot
 expect 0 "$T" fetch "localhost:$P_CHAIN" --add --sha256 "$(sha leaf)"
 has "$OUT" "already in the manifest as leaf-pinned"
 unchanged "fetch --add of a certificate already there"
-# ... from another host name: hosts are not changed, and the warning says how to list it
+# ... from another host name: the entry now lists that host too (its <host>.ks needs it), nothing else
+expect 0 "$T" fetch "127.0.0.1:$P_CHAIN" --add --sha256 "$(sha leaf)"
+has "$OUT" "already in the manifest as leaf-pinned (sha256 $(sha leaf)): now also for host 127.0.0.1"
+[ -z "$ERR" ] || ts_fail "fetch --add from another host: unexpected stderr: $ERR"
+expect 0 "$T" list --json
+python3 - "$TS_TMP/.out" "$(sha leaf)" <<'PY' || ts_fail "fetch --add from another host: $OUT"
+import json, sys
+e = [e for e in json.load(open(sys.argv[1])) if e["sha256"] == sys.argv[2]]
+assert len(e) == 1 and e[0]["alias"] == "leaf-pinned", e
+assert e[0]["hosts"] == ["localhost", "127.0.0.1"], e[0]["hosts"]
+PY
+snapshot
 expect 0 "$T" fetch "127.0.0.1:$P_CHAIN" --add --sha256 "$(sha leaf)"
 has "$OUT" "already in the manifest as leaf-pinned"
-has "$ERR" "trustshim: warning: leaf-pinned: already there, so its hosts are not changed (it lists: localhost); to list it for 127.0.0.1, run 'trustshim remove leaf-pinned', then this command again"
-unchanged "fetch --add from another host of a certificate already there"
+has "$OUT" "nothing changed"
+unchanged "fetch --add again from a host the entry lists"
 
 # --- trust on first use: refused without a terminal, accepted when asked for
 expect 1 "$T" fetch "localhost:$P_CHAIN" --add

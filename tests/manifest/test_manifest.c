@@ -407,6 +407,43 @@ static void test_round_trip(void **state)
     ts_cert_free(&c3);
 }
 
+/* ts_manifest_add_host: a new host is listed once (any case), a bad one is refused, nothing else
+ * changes. */
+static void test_add_host(void **state)
+{
+    ts_manifest m, back;
+    ts_cert c1;
+    ts_error err;
+    const char *hosts[] = {"mail.example.test"};
+    char *json;
+
+    (void)state;
+    mf_make_cert("host test", &c1);
+    assert_int_equal(ts_manifest_init(&m), 0);
+    assert_int_equal(ts_manifest_add_cert(&m, &c1, NULL, hosts, 1, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(ts_manifest_add_host(&m, 0, "imap.example.test", &err), 1);
+    assert_int_equal(ts_manifest_add_host(&m, 0, "IMAP.example.test", &err), 0);
+    assert_int_equal(ts_manifest_add_host(&m, 0, "mail.example.test", &err), 0);
+    ts_error_clear(&err);
+    assert_int_equal(ts_manifest_add_host(&m, 0, "bad host", &err), -1);
+    assert_string_equal(err.where, "hosts");
+    assert_non_null(strstr(err.what, "expected a host name"));
+    assert_int_equal(ts_manifest_add_host(&m, 1, "x.example.test", &err), -1);
+    assert_int_equal(m.certs[0].n_hosts, 2);
+    assert_string_equal(m.certs[0].hosts[1], "imap.example.test");
+    assert_true(ts_manifest_has_host(&m, "imap.example.test"));
+    /* What was added survives the round trip. */
+    json = ts_manifest_to_json(&m);
+    assert_non_null(json);
+    assert_int_equal(ts_manifest_parse(json, strlen(json), "h.json", &back, &err), 0);
+    assert_int_equal(back.certs[0].n_hosts, 2);
+    assert_string_equal(back.certs[0].hosts[1], "imap.example.test");
+    free(json);
+    ts_manifest_free(&back);
+    ts_manifest_free(&m);
+    ts_cert_free(&c1);
+}
+
 static void test_load_certs(void **state)
 {
     char *dir = mf_tmpdir();
@@ -824,7 +861,7 @@ int main(void)
         cmocka_unit_test(test_parse_full),   cmocka_unit_test(test_defaults_and_minimal),
         cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_load_certs),
         cmocka_unit_test(test_editing),      cmocka_unit_test(test_docs_example),
-        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_mutations),    cmocka_unit_test(test_add_host),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
