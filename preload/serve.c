@@ -69,6 +69,7 @@ typedef struct config {
     char **target_paths;
     file_id *target_ids;
     const char **target_names;
+    size_t *target_name_lens;
     ts_names names;
 } config;
 
@@ -255,7 +256,9 @@ static int load_targets(config *c, const char *manifest_dir)
     c->target_paths = calloc(n, sizeof(*c->target_paths));
     c->target_ids = calloc(n, sizeof(*c->target_ids));
     c->target_names = calloc(n, sizeof(*c->target_names));
-    if (c->target_paths == NULL || c->target_ids == NULL || c->target_names == NULL) {
+    c->target_name_lens = calloc(n, sizeof(*c->target_name_lens));
+    if (c->target_paths == NULL || c->target_ids == NULL || c->target_names == NULL ||
+        c->target_name_lens == NULL) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -274,8 +277,10 @@ static int load_targets(config *c, const char *manifest_dir)
         c->target_ids[i] = id_of(AT_FDCWD, c->target_paths[i]);
         const char *slash = strrchr(c->target_paths[i], '/');
         c->target_names[i] = (slash != NULL) ? slash + 1 : c->target_paths[i];
+        c->target_name_lens[i] = strlen(c->target_names[i]);
     }
     c->names.names = c->target_names;
+    c->names.lens = c->target_name_lens;
     c->names.count = n;
     return 0;
 }

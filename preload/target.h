@@ -24,6 +24,7 @@ typedef enum ts_tail {
 /* Base names of the manifest's targets[] (known once the manifest is loaded). */
 typedef struct ts_names {
     const char *const *names;
+    const size_t *lens; /* strlen of each name, computed once: the hot path compares lengths */
     size_t count;
 } ts_names;
 
@@ -91,13 +92,9 @@ static inline __attribute__((always_inline)) ts_tail ts_tail_classify(const char
         ts_keystore_extension(path, len)) {
         return TS_TAIL_OTHER;
     }
-    if (extra != NULL && extra->count > 0) {
-        const char *slash = memrchr(path, '/', len);
-        const char *base = (slash != NULL) ? slash + 1 : path;
-        size_t n = len - (size_t)(base - path);
+    if (extra != NULL) {
         for (size_t i = 0; i < extra->count; i++) {
-            const char *e = extra->names[i];
-            if (strlen(e) == n && memcmp(e, base, n) == 0) {
+            if (ts_last_component_is(path, len, extra->names[i], extra->lens[i])) {
                 return TS_TAIL_OTHER;
             }
         }

@@ -48,7 +48,8 @@ static void test_tail_none(void **state)
 static void test_tail_ks_and_others(void **state)
 {
     const char *names[] = {"trust.store", "app-truststore"};
-    ts_names extra = {names, 2};
+    const size_t lens[] = {11, 14};
+    ts_names extra = {names, lens, 2};
 
     (void)state;
     assert_int_equal(ts_tail_classify("/home/allegra/keystore/mail.example.test.ks", NULL),
