@@ -46,6 +46,7 @@ typedef struct jdk_row {
 static int check_jdks(const ts_manifest *m, const ts_jdk_list *jdks, jdk_row *rows, size_t *n_rows)
 {
     int warnings = 0;
+    int64_t timestamp_ms = ts_timestamp_ms();
 
     *n_rows = 0;
     if (jdks->count == 0) {
@@ -62,7 +63,7 @@ static int check_jdks(const ts_manifest *m, const ts_jdk_list *jdks, jdk_row *ro
         memset(&out, 0, sizeof(out));
         memset(&mo, 0, sizeof(mo));
         ts_error_clear(&err);
-        mo.timestamp_ms = ts_timestamp_ms();
+        mo.timestamp_ms = timestamp_ms;
         r->home = jdks->homes[i];
         if (ts_jdk_cacerts(jdks->homes[i], r->cacerts, sizeof(r->cacerts)) != 0) {
             continue;
