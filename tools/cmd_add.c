@@ -127,11 +127,12 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             ts_cli_core_error(subject, &err);
             return TS_EXIT_USAGE;
         }
-        if (have >= 0 && fetched) {
-            /* The server was reached under this host name: per-host keystores need it listed. */
+        if (have >= 0) {
+            /* fetch reached the server under these names: per-host keystores need them listed.
+             * add leaves the entry as it is and says how to list them. */
             const char *a = m->certs[have].alias;
             size_t listed = 0;
-            for (size_t h = 0; h < n_hosts; h++) {
+            for (size_t h = 0; fetched && h < n_hosts; h++) {
                 int r = ts_manifest_add_host(m, (size_t)have, hosts[h], &err);
                 if (r < 0) {
                     ts_cli_core_error(subject, &err);
@@ -148,14 +149,10 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
                 fprintf(out, "already in the manifest as %s: %s (sha256 %s); nothing changed\n",
                         a ? a : "(derived)", info.subject, hex);
             }
+            if (!fetched) {
+                warn_hosts_missing(&m->certs[have], hex, hosts, n_hosts);
+            }
             *hosts_added += listed;
-            continue;
-        }
-        if (have >= 0) {
-            const char *a = m->certs[have].alias;
-            fprintf(out, "already in the manifest as %s: %s (sha256 %s); nothing changed\n",
-                    a ? a : "(derived)", info.subject, hex);
-            warn_hosts_missing(&m->certs[have], hex, hosts, n_hosts);
             continue;
         }
         if (alias && (next_alias(m, alias, *added + k, want, sizeof(want)) != 0)) {
