@@ -335,7 +335,7 @@ static void config_load(config *c)
 
     ts_dirname(path, dir, sizeof(dir));
     for (size_t i = 0; i < c->m.n_keystore_dirs; i++) {
-        add_dir(c, c->m.keystore_dirs[i], "", dir);
+        add_dir(c, c->m.keystore_dirs[i].path, "", dir);
     }
     if (load_targets(c, dir) != 0) {
         ts_error_set(&err, "targets", "out of memory");
@@ -470,8 +470,16 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
             base_len = 0;
         }
     }
-    if (ts_render(base, base_len, base_password, &c->m, &opts, c->m.format, password, &s->blob,
-                  &s->len, &s->summary, &err) != 0) {
+    /* No "format" in the manifest: the file's own format (JKS when there is no file). */
+    ts_format format = c->m.format;
+    if (format == TS_FORMAT_UNKNOWN) {
+        format = ts_keystore_detect(base, base_len);
+        if (format == TS_FORMAT_UNKNOWN) {
+            format = TS_FORMAT_JKS;
+        }
+    }
+    if (ts_render(base, base_len, base_password, &c->m, &opts, format, password, &s->blob, &s->len,
+                  &s->summary, &err) != 0) {
         log_error(&err, path);
         s->failed = true;
         s->blob = NULL;

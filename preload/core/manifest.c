@@ -36,6 +36,9 @@ enum { C_ALIAS, C_SHA256, C_PEM, C_FILE, C_HOSTS, C_SOURCE, C_ADDED, C_N };
 static const char *const target_fields[] = {"path", "password", "merge"};
 enum { T_PATH, T_PASSWORD, T_MERGE, T_N };
 
+static const char *const dir_fields[] = {"path", "password", "trust"};
+enum { D_PATH, D_PASSWORD, D_TRUST, D_N };
+
 /* ---------------------------------------------------------------- helpers */
 
 static char *xstrdup(const char *s)
@@ -508,8 +511,9 @@ static int object_fields(const cJSON *obj, const char *where, const char *const 
 }
 
 typedef enum text_kind {
-    TEXT_LINE, /* no control characters */
-    TEXT_PEM,  /* newlines, CR and tabs allowed */
+    TEXT_LINE,     /* no control characters */
+    TEXT_PEM,      /* newlines, CR and tabs allowed */
+    TEXT_PASSWORD, /* as TEXT_LINE, but may be empty: the JDK accepts an empty password */
 } text_kind;
 
 static int get_string(const cJSON *v, const char *where, text_kind kind, const char *expected,
@@ -521,7 +525,7 @@ static int get_string(const cJSON *v, const char *where, text_kind kind, const c
         return ts_error_set(err, where, "expected %s", expected);
     }
     s = v->valuestring;
-    if (s[0] == '\0') {
+    if (s[0] == '\0' && kind != TEXT_PASSWORD) {
         return ts_error_set(err, where, "must not be empty: expected %s", expected);
     }
     for (size_t i = 0; s[i] != '\0'; i++) {
@@ -988,11 +992,59 @@ static int get_abs_path(const cJSON *v, const char *where, char **out, ts_error 
     return 0;
 }
 
+#define DIR_EXPECTED "an absolute path, or an object with \"path\", \"password\", \"trust\""
+
+/* A keystore directory: "/path", or {"path": "/path", "password": "...", "trust": "host"}. */
+static int parse_dir(const cJSON *v, const char *where, ts_keystore_dir *d, ts_error *err)
+{
+    char w[WHERE_MAX];
+    const cJSON *f[D_N];
+
+    d->trust = TS_DIR_TRUST_FULL;
+    if (cJSON_IsString(v)) {
+        return get_abs_path(v, where, &d->path, err);
+    }
+    if (!cJSON_IsObject(v)) {
+        return ts_error_set(err, where, "expected " DIR_EXPECTED);
+    }
+    if (object_fields(v, where, dir_fields, D_N, f, err) != 0) {
+        return -1;
+    }
+    path_field(w, where, "path");
+    if (f[D_PATH] == NULL) {
+        return ts_error_set(err, w, "missing: " PATH_EXPECTED);
+    }
+    if (get_abs_path(f[D_PATH], w, &d->path, err) != 0) {
+        return -1;
+    }
+    if (f[D_PASSWORD] != NULL) {
+        path_field(w, where, "password");
+        if (get_string(f[D_PASSWORD], w, TEXT_PASSWORD,
+                       "a string (the password of the directory's keystores)", &d->password,
+                       err) != 0) {
+            return -1;
+        }
+    }
+    if (f[D_TRUST] != NULL) {
+        const cJSON *t = f[D_TRUST];
+
+        path_field(w, where, "trust");
+        if (cJSON_IsString(t) && strcmp(t->valuestring, "full") == 0) {
+            d->trust = TS_DIR_TRUST_FULL;
+        } else if (cJSON_IsString(t) && strcmp(t->valuestring, "host") == 0) {
+            d->trust = TS_DIR_TRUST_HOST;
+        } else {
+            return ts_error_set(err, w, "expected \"full\" or \"host\"");
+        }
+    }
+    return 0;
+}
+
 static int parse_dirs(const cJSON *v, ts_manifest *m, ts_error *err)
 {
     char w[WHERE_MAX];
     size_t first = 0, second = 0;
-    long n = array_start(v, "keystore_dirs", "an array of absolute paths",
+    long n = array_start(v, "keystore_dirs", "an array of keystore directories",
                          sizeof(*m->keystore_dirs), (void **)&m->keystore_dirs, err);
 
     if (n <= 0) {
@@ -1001,12 +1053,12 @@ static int parse_dirs(const cJSON *v, ts_manifest *m, ts_error *err)
     for (const cJSON *c = v->child; c != NULL; c = c->next) {
         path_index(w, "keystore_dirs", m->n_keystore_dirs);
         m->n_keystore_dirs++;
-        if (get_abs_path(c, w, &m->keystore_dirs[m->n_keystore_dirs - 1], err) != 0) {
+        if (parse_dir(c, w, &m->keystore_dirs[m->n_keystore_dirs - 1], err) != 0) {
             return -1;
         }
     }
-    int found = first_dup(m->keystore_dirs, m->n_keystore_dirs, sizeof(char *), true, cmp_str,
-                          &first, &second);
+    int found = first_dup(&m->keystore_dirs[0].path, m->n_keystore_dirs, sizeof(*m->keystore_dirs),
+                          true, cmp_str, &first, &second);
     return dup_error(found, "keystore_dirs", "", first, second, "path listed twice", err);
 }
 
@@ -1028,7 +1080,7 @@ static int parse_target(const cJSON *obj, const char *where, ts_target *t, ts_er
     }
     if (f[T_PASSWORD] != NULL) {
         path_field(w, where, "password");
-        if (get_string(f[T_PASSWORD], w, TEXT_LINE, "a string (the keystore's password)",
+        if (get_string(f[T_PASSWORD], w, TEXT_PASSWORD, "a string (the keystore's password)",
                        &t->password, err) != 0) {
             return -1;
         }
@@ -1096,7 +1148,7 @@ static int parse_root(const cJSON *root, ts_manifest *m, ts_error *err)
     m->version = TS_MANIFEST_VERSION;
     if (f[F_PASSWORD] != NULL) {
         char *pw = NULL;
-        if (get_string(f[F_PASSWORD], "password", TEXT_LINE, "a string (the keystore password)",
+        if (get_string(f[F_PASSWORD], "password", TEXT_PASSWORD, "a string (the keystore password)",
                        &pw, err) != 0) {
             return -1;
         }
@@ -1134,7 +1186,7 @@ int ts_manifest_init(ts_manifest *m)
 {
     memset(m, 0, sizeof(*m));
     m->version = TS_MANIFEST_VERSION;
-    m->format = TS_FORMAT_JKS;
+    m->format = TS_FORMAT_UNKNOWN;
     m->password = xstrdup(TS_DEFAULT_PASSWORD);
     return m->password != NULL ? 0 : -1;
 }
@@ -1167,7 +1219,8 @@ void ts_manifest_free(ts_manifest *m)
     free(m->certs);
     free(m->distrust);
     for (size_t i = 0; i < m->n_keystore_dirs; i++) {
-        free(m->keystore_dirs[i]);
+        free(m->keystore_dirs[i].path);
+        free(m->keystore_dirs[i].password);
     }
     free(m->keystore_dirs);
     for (size_t i = 0; i < m->n_targets; i++) {
@@ -1540,6 +1593,33 @@ static void put_string_array(out_buf *o, int level, char *const *items, size_t n
     put(o, "]");
 }
 
+/* keystore_dirs: a plain string for a directory with no settings, else an object. */
+static void put_dirs(out_buf *o, const ts_keystore_dir *dirs, size_t n)
+{
+    put(o, "[");
+    for (size_t i = 0; i < n; i++) {
+        const ts_keystore_dir *d = &dirs[i];
+        bool first = true;
+
+        put(o, i == 0 ? "\n" : ",\n");
+        put_indent(o, 2);
+        if (d->password == NULL && d->trust == TS_DIR_TRUST_FULL) {
+            put_string(o, d->path);
+            continue;
+        }
+        put(o, "{");
+        put_string_field(o, 3, &first, "path", d->path);
+        put_string_field(o, 3, &first, "password", d->password);
+        if (d->trust == TS_DIR_TRUST_HOST) {
+            put_string_field(o, 3, &first, "trust", "host");
+        }
+        put(o, "\n");
+        put_indent(o, 2);
+        put(o, "}");
+    }
+    put(o, "\n  ]");
+}
+
 static void put_cert(out_buf *o, const ts_manifest_cert *c)
 {
     char hex[TS_SHA256_HEX_LEN + 1];
@@ -1579,8 +1659,8 @@ char *ts_manifest_to_json(const ts_manifest *m)
     if (m->password != NULL && strcmp(m->password, TS_DEFAULT_PASSWORD) != 0) {
         put_string_field(&o, 1, &first, "password", m->password);
     }
-    if (m->format == TS_FORMAT_PKCS12) {
-        put_string_field(&o, 1, &first, "format", "pkcs12");
+    if (m->format == TS_FORMAT_JKS || m->format == TS_FORMAT_PKCS12) {
+        put_string_field(&o, 1, &first, "format", m->format == TS_FORMAT_JKS ? "jks" : "pkcs12");
     }
     put_key(&o, 1, &first, "certificates");
     if (m->n_certs == 0) {
@@ -1607,7 +1687,7 @@ char *ts_manifest_to_json(const ts_manifest *m)
     }
     if (m->n_keystore_dirs > 0) {
         put_key(&o, 1, &first, "keystore_dirs");
-        put_string_array(&o, 1, m->keystore_dirs, m->n_keystore_dirs);
+        put_dirs(&o, m->keystore_dirs, m->n_keystore_dirs);
     }
     if (m->n_targets > 0) {
         put_key(&o, 1, &first, "targets");

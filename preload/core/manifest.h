@@ -31,25 +31,41 @@ typedef struct ts_manifest_cert {
 
 typedef struct ts_target {
     char *path;
-    char *password; /* NULL: the manifest's password */
+    char *password; /* NULL: the manifest's password; "" is a password */
     bool merge;     /* true: the file's own entries + the manifest's; false: the manifest's only */
 } ts_target;
 
+/* What a keystore directory's stores (<dir>/<host>.ks, trackplus.ks) are served with. */
+typedef enum ts_dir_trust {
+    TS_DIR_TRUST_FULL = 0, /* the JVM's whole merged trust: the file's own entries, the JRE's
+                              trust store and every manifest certificate (the default) */
+    TS_DIR_TRUST_HOST,     /* the file's own entries and the certificates naming its host */
+} ts_dir_trust;
+
+typedef struct ts_keystore_dir {
+    char *path;         /* absolute, as written */
+    char *password;     /* NULL: the manifest's password; "" is a password */
+    ts_dir_trust trust; /* "trust": "full" (default) or "host" */
+} ts_keystore_dir;
+
 typedef struct ts_manifest {
     int version;
-    char *password;   /* never NULL after parse/init: default TS_DEFAULT_PASSWORD */
-    ts_format format; /* format served to the JVM: TS_FORMAT_JKS (default) or TS_FORMAT_PKCS12 */
+    char *password; /* never NULL after parse/init: default TS_DEFAULT_PASSWORD; "" is a password */
+    /* Format served to the JVM: TS_FORMAT_UNKNOWN (the default, "format" absent) keeps each
+     * file's own format (JKS for a synthesized file); TS_FORMAT_JKS or TS_FORMAT_PKCS12 when
+     * "format" says so. */
+    ts_format format;
     ts_manifest_cert *certs;
     size_t n_certs;
     unsigned char (*distrust)[TS_SHA256_LEN];
     size_t n_distrust;
-    char **keystore_dirs;
+    ts_keystore_dir *keystore_dirs;
     size_t n_keystore_dirs;
     ts_target *targets;
     size_t n_targets;
 } ts_manifest;
 
-/* An empty, valid manifest (version 1, default password, JKS). */
+/* An empty, valid manifest (version 1, default password, each file's own format). */
 int ts_manifest_init(ts_manifest *m);
 void ts_manifest_free(ts_manifest *m);
 

@@ -73,6 +73,18 @@ static void test_errors_exact(void **state)
                    "expected an absolute path (starting with /)");
     expect_error_s("{\"version\": 1, \"targets\": [{\"path\": \"x\"}]}", "targets[0].path",
                    "expected an absolute path (starting with /)");
+    expect_error_s("{\"version\": 1, \"keystore_dirs\": [{\"path\": \"/k\", \"trust\": \"all\"}]}",
+                   "keystore_dirs[0].trust", "expected \"full\" or \"host\"");
+    expect_error_s("{\"version\": 1, \"keystore_dirs\": [{\"password\": \"x\"}]}",
+                   "keystore_dirs[0].path", "missing: expected an absolute path (starting with /)");
+    expect_error_s("{\"version\": 1, \"keystore_dirs\": [\"/k\", {\"path\": \"/k\"}]}",
+                   "keystore_dirs[1]", "path listed twice (also keystore_dirs[0])");
+    expect_error_s("{\"version\": 1, \"keystore_dirs\": [7]}", "keystore_dirs[0]",
+                   "expected an absolute path, or an object with \"path\", \"password\", "
+                   "\"trust\"");
+    expect_error_s("{\"version\": 1, \"keystore_dirs\": [{\"path\": \"/k\", \"pasword\": \"\"}]}",
+                   "keystore_dirs[0].pasword",
+                   "unknown field (expected one of path, password, trust)");
     expect_error_s("{\"version\": 1, \"version\": 1}", "version",
                    "field given twice in the same object");
     /* Saved "UTF-8 with BOM" by an editor: say so, not just "expected an object". */
@@ -207,7 +219,12 @@ static const char *full_json(void)
            "    \"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\"\n"
            "  ],\n"
            "  \"keystore_dirs\": [\n"
-           "    \"/opt/allegra/keystore\"\n"
+           "    \"/opt/allegra/keystore\",\n"
+           "    {\n"
+           "      \"path\": \"/srv/trackplus/keystore\",\n"
+           "      \"password\": \"\",\n"
+           "      \"trust\": \"host\"\n"
+           "    }\n"
            "  ],\n"
            "  \"targets\": [\n"
            "    {\n"
@@ -255,7 +272,13 @@ static void assert_manifests_equal(const ts_manifest *a, const ts_manifest *b)
     }
     assert_int_equal(a->n_keystore_dirs, b->n_keystore_dirs);
     for (size_t i = 0; i < a->n_keystore_dirs; i++) {
-        assert_string_equal(a->keystore_dirs[i], b->keystore_dirs[i]);
+        assert_string_equal(a->keystore_dirs[i].path, b->keystore_dirs[i].path);
+        assert_int_equal(a->keystore_dirs[i].trust, b->keystore_dirs[i].trust);
+        if (a->keystore_dirs[i].password == NULL || b->keystore_dirs[i].password == NULL) {
+            assert_ptr_equal(a->keystore_dirs[i].password, b->keystore_dirs[i].password);
+        } else {
+            assert_string_equal(a->keystore_dirs[i].password, b->keystore_dirs[i].password);
+        }
     }
     assert_int_equal(a->n_targets, b->n_targets);
     for (size_t i = 0; i < a->n_targets; i++) {
@@ -296,8 +319,13 @@ static void test_parse_full(void **state)
                         "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     assert_int_equal(m.n_distrust, 1);
     assert_int_equal(m.distrust[0][31], 0xcc);
-    assert_int_equal(m.n_keystore_dirs, 1);
-    assert_string_equal(m.keystore_dirs[0], "/opt/allegra/keystore");
+    assert_int_equal(m.n_keystore_dirs, 2);
+    assert_string_equal(m.keystore_dirs[0].path, "/opt/allegra/keystore");
+    assert_null(m.keystore_dirs[0].password);
+    assert_int_equal(m.keystore_dirs[0].trust, TS_DIR_TRUST_FULL);
+    assert_string_equal(m.keystore_dirs[1].path, "/srv/trackplus/keystore");
+    assert_string_equal(m.keystore_dirs[1].password, "");
+    assert_int_equal(m.keystore_dirs[1].trust, TS_DIR_TRUST_HOST);
     assert_int_equal(m.n_targets, 2);
     assert_string_equal(m.targets[0].password, "apppass");
     assert_false(m.targets[0].merge);
@@ -322,10 +350,21 @@ static void test_defaults_and_minimal(void **state)
     (void)state;
     assert_int_equal(ts_manifest_parse(text, strlen(text), NULL, &m, &err), 0);
     assert_string_equal(m.password, TS_DEFAULT_PASSWORD);
-    assert_int_equal(m.format, TS_FORMAT_JKS);
+    assert_int_equal(m.format, TS_FORMAT_UNKNOWN);
     assert_int_equal(m.n_certs, 0);
     json = ts_manifest_to_json(&m);
     assert_string_equal(json, "{\n  \"version\": 1,\n  \"certificates\": []\n}\n");
+    free(json);
+    ts_manifest_free(&m);
+
+    /* The JDK accepts an empty password: so does the manifest, and it is kept. */
+    text = "{\"version\": 1, \"password\": \"\", \"targets\": [{\"path\": \"/a\", \"password\": "
+           "\"\"}]}";
+    assert_int_equal(ts_manifest_parse(text, strlen(text), NULL, &m, &err), 0);
+    assert_string_equal(m.password, "");
+    assert_string_equal(m.targets[0].password, "");
+    json = ts_manifest_to_json(&m);
+    assert_non_null(strstr(json, "\"password\": \"\",\n"));
     free(json);
     ts_manifest_free(&m);
 
@@ -377,9 +416,12 @@ static void test_round_trip(void **state)
                      0);
     assert_int_equal(ts_manifest_add_cert(&m, &c3, NULL, NULL, 0, NULL, NULL, NULL, &err), 0);
     assert_int_equal(ts_manifest_distrust(&m, c2.sha256), 0);
-    m.keystore_dirs = calloc(1, sizeof(char *));
-    m.keystore_dirs[0] = strdup("/opt/d\xc3\xbcr");
-    m.n_keystore_dirs = 1;
+    m.keystore_dirs = calloc(2, sizeof(*m.keystore_dirs));
+    m.keystore_dirs[0].path = strdup("/opt/d\xc3\xbcr");
+    m.keystore_dirs[1].path = strdup("/opt/other");
+    m.keystore_dirs[1].password = strdup("");
+    m.n_keystore_dirs = 2;
+    m.format = TS_FORMAT_JKS;
     m.targets = calloc(1, sizeof(ts_target));
     m.targets[0].path = strdup("/opt/app/trust store.jks");
     m.targets[0].password = strdup("a\\b");
@@ -750,7 +792,6 @@ static void test_docs_example(void **state)
             const char *from, *to;
         } edits[] = {
             {"  \"password\": \"changeit\",\n", ""},
-            {"  \"format\": \"jks\",\n", ""},
             {"\"0f:1e:2d:3c:4b:5a:69:78:87:96:a5:b4:c3:d2:e1:f0:0f:1e:2d:3c:4b:5a:69:78:87:96:a5:"
              "b4:"
              "c3:d2:e1:f0\"",
