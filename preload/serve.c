@@ -64,6 +64,7 @@ typedef struct config {
     dev_t mdev;
     char *dirs[TS_MAX_DIRS]; /* keystore directories, normalized */
     file_id dir_ids[TS_MAX_DIRS];
+    bool dir_unsafe[TS_MAX_DIRS]; /* another user could plant a <host>.ks there: refused */
     size_t n_dirs;
     file_id jre_ids[4]; /* this JVM's own cacerts / jssecacerts, symlinks resolved */
     char **target_paths;
@@ -199,6 +200,14 @@ static void add_dir(config *c, const char *dir, const char *suffix, const char *
     }
     c->dirs[c->n_dirs] = copy;
     c->dir_ids[c->n_dirs] = id_of(AT_FDCWD, norm);
+    ts_error err;
+    ts_error_clear(&err);
+    if (ts_dir_check_safe(norm, geteuid(), &err) != 0) {
+        char line[2048];
+        ts_log(TS_LOG_ERROR, "keystore directory refused: %s",
+               ts_error_str(&err, line, sizeof(line)));
+        c->dir_unsafe[c->n_dirs] = true;
+    }
     ts_log(TS_LOG_DEBUG, "keystore directory %s", norm);
     c->n_dirs++;
 }
@@ -311,18 +320,12 @@ static void config_load(config *c)
         ts_error_set(&err, "", "out of memory");
         goto fail;
     }
-    if (ts_file_check_safe(path, geteuid(), &err) != 0) {
-        goto fail;
-    }
-    if (ts_sys_fstatat(AT_FDCWD, path, &st, 0) != 0) {
-        ts_error_set(&err, "", "%s", strerror(errno));
+    /* Checked and read through one descriptor: no second lookup by name to race. */
+    if (ts_read_file_safe(path, geteuid(), TS_MANIFEST_MAX_SIZE, &buf, &len, &st, &err) != 0) {
         goto fail;
     }
     c->mtime = st.st_mtim;
     c->mdev = st.st_dev;
-    if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
-        goto fail;
-    }
     ts_manifest_free(&c->m);
     if (ts_manifest_parse((const char *)buf, len, path, &c->m, &err) != 0) {
         goto fail;
@@ -378,20 +381,15 @@ static const config *config_get(void)
 /* Whether the manifest's text mentions "targets" (a cheap look before the full read). */
 static bool manifest_has_targets(void)
 {
-    int fd = ts_libc_open(TS_ID_open, AT_FDCWD, ts_env_values.manifest,
-                          O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
     unsigned char *buf = NULL;
     size_t len = 0;
     bool found = false;
 
-    if (fd < 0) {
-        return false;
-    }
-    if (read_all(fd, TS_MANIFEST_MAX_SIZE, &buf, &len) == 0) {
+    /* Type and size first (ts_read_fd): a manifest that is /dev/zero is not read at all. */
+    if (ts_read_file(ts_env_values.manifest, TS_MANIFEST_MAX_SIZE, &buf, &len, NULL) == 0) {
         found = memmem(buf, len, "\"targets\"", 9) != NULL;
         free(buf);
     }
-    close(fd);
     return found;
 }
 
@@ -490,14 +488,15 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
     return s;
 }
 
-static bool in_keystore_dir(const config *c, const char *abs_dir)
+/* The index of abs_dir among the keystore directories, or -1. */
+static long keystore_dir(const config *c, const char *abs_dir)
 {
     file_id id = {0, 0, false};
     bool looked = false;
 
     for (size_t i = 0; i < c->n_dirs; i++) {
         if (strcmp(c->dirs[i], abs_dir) == 0) {
-            return true;
+            return (long)i;
         }
     }
     for (size_t i = 0; i < c->n_dirs; i++) {
@@ -509,10 +508,27 @@ static bool in_keystore_dir(const config *c, const char *abs_dir)
             looked = true;
         }
         if (same_id(&id, &c->dir_ids[i])) {
-            return true;
+            return (long)i;
         }
     }
-    return false;
+    return -1;
+}
+
+static bool in_keystore_dir(const config *c, const char *abs_dir)
+{
+    return keystore_dir(c, abs_dir) >= 0;
+}
+
+/* Whether abs is a <host>.ks in a keystore directory refused as unsafe. */
+static bool in_unsafe_dir(const config *c, const char *abs)
+{
+    char dir[PATH_MAX], host[256];
+
+    if (!ts_ks_split(abs, dir, sizeof(dir), host, sizeof(host))) {
+        return false;
+    }
+    long i = keystore_dir(c, dir);
+    return i >= 0 && c->dir_unsafe[i];
 }
 
 /* Whether abs is <keystore dir>/<host>.ks for a host of the manifest. */
@@ -523,7 +539,9 @@ static bool host_keystore(const config *c, const char *abs, target_spec *spec)
     if (c->n_dirs == 0 || !ts_ks_split(abs, dir, sizeof(dir), spec->host, sizeof(spec->host))) {
         return false;
     }
-    if (!ts_manifest_has_host(&c->m, spec->host) || !in_keystore_dir(c, dir)) {
+    long i;
+    if (!ts_manifest_has_host(&c->m, spec->host) || (i = keystore_dir(c, dir)) < 0 ||
+        c->dir_unsafe[i]) {
         return false;
     }
     spec->kind = KIND_HOST;
@@ -769,6 +787,9 @@ static int serve_open(int dirfd, const char *path, int flags)
     if (tail == TS_TAIL_NONE || tail == TS_TAIL_JVM_START ||
         !make_absolute(dirfd, path, abs, sizeof(abs))) {
         return TS_NOT_SERVED;
+    }
+    if (tail == TS_TAIL_HOST_KS && in_unsafe_dir(c, abs)) {
+        return refuse();
     }
     int fd0 = ts_libc_open(TS_ID_openat, dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
     if (fd0 >= 0) {

@@ -1375,10 +1375,10 @@ static int entry_certs(const ts_manifest_cert *mc, size_t i, const char *manifes
     if (*found != NULL) {
         return 0;
     }
-    if (check_owner && ts_file_check_safe(full, (uid_t)uid, &inner) != 0) {
-        return rewrap(err, &inner, where, manifest_path);
-    }
-    if (ts_read_file(full, CERT_FILE_MAX, &buf, &len, &inner) != 0) {
+    /* Checked and read through one descriptor: no second lookup by name to race. */
+    rc = check_owner ? ts_read_file_safe(full, (uid_t)uid, CERT_FILE_MAX, &buf, &len, NULL, &inner)
+                     : ts_read_file(full, CERT_FILE_MAX, &buf, &len, &inner);
+    if (rc != 0) {
         return rewrap(err, &inner, where, manifest_path);
     }
     rc = ts_certs_parse_pinned(buf, len, own, &inner);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ts_read_file, ts_dirname, ts_file_check_safe (ownership, modes, symlinks, sealed memfds). */
+/* ts_read_file, ts_dirname, ts_file_check_safe and ts_open_safe (ownership, modes, symlinks,
+ * the walk's races, sealed memfds), ts_dir_check_safe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -10,7 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -203,6 +208,260 @@ static void test_check_safe(void **state)
     free(dir);
 }
 
+/* Not a regular file, or too large: refused from fstat, before the first read. */
+static void test_read_fstat_first(void **state)
+{
+    unsigned char *buf = NULL;
+    size_t len = 1;
+    ts_error err;
+    struct timespec t0, t1;
+
+    (void)state;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(ts_read_file("/dev/zero", 64u << 20, &buf, &len, &err), -1);
+    assert_string_equal(err.what, "not a regular file");
+    assert_int_equal(ts_read_file("/dev/urandom", 64u << 20, &buf, &len, &err), -1);
+    assert_string_equal(err.what, "not a regular file");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* Reading 64 MiB of either takes far longer than this. */
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 20000000L);
+    assert_null(buf);
+
+    /* A sparse file of 1 GiB: refused by its size, nothing read. */
+    char *dir = mf_tmpdir();
+    char *big = mf_printf("%s/big", dir);
+    int fd = open(big, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 1L << 30), 0);
+    close(fd);
+    assert_int_equal(ts_read_file(big, 1u << 20, &buf, &len, &err), -1);
+    assert_string_equal(err.what, "larger than 1048576 bytes");
+    assert_int_equal(ts_read_file_safe(big, getuid(), 1u << 20, &buf, &len, NULL, &err), -1);
+    assert_string_equal(err.what, "larger than 1048576 bytes");
+    /* Through the walk: a device is not a regular file either. */
+    assert_int_equal(ts_read_file_safe("/dev/zero", getuid(), 1u << 20, &buf, &len, NULL, &err),
+                     -1);
+    assert_string_equal(err.file, "/dev/zero");
+    assert_string_equal(err.what, "not a regular file");
+    free(big);
+    mf_rmtree(dir);
+    free(dir);
+}
+
+/*
+ * What the old check missed: the directory holding an intermediate symlink, a
+ * symlink's own owner, a link chain, and sticky directories.
+ */
+static void test_walk(void **state)
+{
+    char *dir = mf_tmpdir();
+    char *safe = mf_printf("%s/safe", dir), *file = mf_printf("%s/safe/m.json", dir);
+    char *open_dir = mf_printf("%s/open", dir), *l1 = mf_printf("%s/open/l", dir);
+    char *via = mf_printf("%s/open/l/m.json", dir);
+    char *sticky = mf_printf("%s/sticky", dir), *sl = mf_printf("%s/sticky/l", dir);
+    char *via_sticky = mf_printf("%s/sticky/l/m.json", dir);
+    char *loop = mf_printf("%s/safe/loop", dir), *rel = mf_printf("%s/safe/rel", dir);
+    char *dots = mf_printf("%s/safe/../safe/./m.json", dir);
+    unsigned char *buf;
+    size_t len;
+    ts_error err;
+    uid_t me = getuid();
+
+    (void)state;
+    assert_int_equal(mkdir(safe, 0755), 0);
+    mf_write(file, "{\"good\": 1}", 0644);
+    assert_int_equal(mkdir(open_dir, 0755), 0);
+    assert_int_equal(symlink(safe, l1), 0);
+    assert_int_equal(ts_file_check_safe(via, me, &err), 0);
+    /* The directory holding an intermediate symlink, writable by others: whoever can write it
+     * can point the link elsewhere.  The old check looked at the resolved path and at the
+     * directory of the path as given (open/l -> safe) only, and accepted this. */
+    chmod(open_dir, 0777);
+    expect_unsafe(via, me, open_dir, "writable by group or others (mode 0777)");
+    chmod(open_dir, 0775);
+    expect_unsafe(via, me, open_dir, "writable by group or others (mode 0775)");
+    chmod(open_dir, 0755);
+
+    /* Relative links, "." and "..", read through the checked descriptor. */
+    assert_int_equal(symlink("m.json", rel), 0);
+    assert_int_equal(ts_read_file_safe(rel, me, 100, &buf, &len, NULL, &err), 0);
+    assert_string_equal((char *)buf, "{\"good\": 1}");
+    free(buf);
+    assert_int_equal(ts_file_check_safe(dots, me, &err), 0);
+    /* A loop: ELOOP after TS_MAX_SYMLINKS, not a hang. */
+    assert_int_equal(symlink("loop", loop), 0);
+    expect_unsafe(loop, me, loop, strerror(ELOOP));
+    /* Components: a file used as a directory; a trailing slash on a file. */
+    char *through = mf_printf("%s/x", file), *slash = mf_printf("%s/", file);
+    expect_unsafe(through, me, file, strerror(ENOTDIR));
+    expect_unsafe(slash, me, file, strerror(ENOTDIR));
+    free(through);
+    free(slash);
+
+    /* A sticky, world-writable directory (like /tmp): a symlink of ours in it is fine. */
+    assert_int_equal(mkdir(sticky, 0755), 0);
+    chmod(sticky, 01777);
+    assert_int_equal(symlink(safe, sl), 0);
+    assert_int_equal(ts_file_check_safe(via_sticky, me, &err), 0);
+    if (geteuid() == 0) {
+        /* The same symlink owned by another user, who may re-point it: refused.  The old
+         * check accepted it (the sticky directory passes, the resolved path is safe). */
+        assert_int_equal(lchown(sl, 12345, 12345), 0);
+        char *want = mf_printf("symlink owned by uid 12345: expected root or uid %u", (unsigned)me);
+        expect_unsafe(via_sticky, me, sl, want);
+        free(want);
+        /* ... even in a directory that is not writable by others: the owner of a link is
+         * trusted like the owner of a file. */
+        assert_int_equal(lchown(l1, 12345, 12345), 0);
+        expect_unsafe(via, 0, l1, "symlink owned by uid 12345: expected root or uid 0");
+        assert_int_equal(lchown(l1, 0, 0), 0);
+        /* A sticky directory owned by someone else: its owner can replace anything in it. */
+        assert_int_equal(lchown(sl, 0, 0), 0);
+        assert_int_equal(chown(sticky, 12345, 12345), 0);
+        expect_unsafe(via_sticky, 0, sticky, "owned by uid 12345: expected root or uid 0");
+    } else {
+        print_message("SKIPPED part: symlinks of other users need root\n");
+    }
+
+    free(safe);
+    free(file);
+    free(open_dir);
+    free(l1);
+    free(via);
+    free(sticky);
+    free(sl);
+    free(via_sticky);
+    free(loop);
+    free(rel);
+    free(dots);
+    mf_rmtree(dir);
+    free(dir);
+}
+
+/* Keystore directories: refused when anyone else can add a file, sticky or not. */
+static void test_dir_check(void **state)
+{
+    char *dir = mf_tmpdir();
+    char *ks = mf_printf("%s/keystore", dir), *missing = mf_printf("%s/keystore/none", dir);
+    char *link = mf_printf("%s/ks-link", dir);
+    ts_error err;
+
+    (void)state;
+    assert_int_equal(mkdir(ks, 0755), 0);
+    assert_int_equal(ts_dir_check_safe(ks, getuid(), &err), 0);
+    assert_int_equal(symlink(ks, link), 0);
+    assert_int_equal(ts_dir_check_safe(link, getuid(), &err), 0);
+    /* Does not exist, below safe directories: only their owners could make it. */
+    assert_int_equal(ts_dir_check_safe(missing, getuid(), &err), 0);
+    chmod(ks, 01777);
+    assert_int_equal(ts_dir_check_safe(ks, getuid(), &err), -1);
+    assert_string_equal(err.file, ks);
+    assert_string_equal(
+        err.what, "writable by group or others (mode 1777): anyone could plant a keystore in it");
+    /* Missing below an unsafe directory: whoever can write that one can make it. */
+    chmod(ks, 0777);
+    assert_int_equal(ts_dir_check_safe(missing, getuid(), &err), -1);
+    assert_string_equal(err.file, ks);
+    /* A file is not a directory. */
+    chmod(ks, 0755);
+    mf_write(missing, "x", 0644);
+    assert_int_equal(ts_dir_check_safe(missing, getuid(), &err), -1);
+    assert_string_equal(err.what, strerror(ENOTDIR));
+    free(ks);
+    free(missing);
+    free(link);
+    mf_rmtree(dir);
+    free(dir);
+}
+
+/*
+ * The race of the issue: another user swaps a symlink, in a directory it can
+ * write, between a safe directory and one of its own.  Whatever the timing,
+ * its manifest is never read.  Needs root (to be two users).
+ */
+static void test_race(void **state)
+{
+    char *dir, *good, *evil, *attacker, *link, *tmp, *via;
+    unsigned char *buf;
+    size_t len;
+    ts_error err;
+    int evil_reads = 0, good_reads = 0, refused = 0;
+
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("SKIPPED test_race: needs root to act as a second user\n");
+        if (getenv("TRUSTSHIM_NO_SKIP") != NULL && strcmp(getenv("TRUSTSHIM_NO_SKIP"), "1") == 0) {
+            fail_msg("skipped with TRUSTSHIM_NO_SKIP=1");
+        }
+        return;
+    }
+    dir = mf_tmpdir();
+    chmod(dir, 0755);
+    good = mf_printf("%s/good", dir);
+    evil = mf_printf("%s/evil", dir);
+    attacker = mf_printf("%s/attacker", dir);
+    link = mf_printf("%s/attacker/conf", dir);
+    tmp = mf_printf("%s/attacker/conf.new", dir);
+    via = mf_printf("%s/attacker/conf/m.json", dir);
+    assert_int_equal(mkdir(good, 0755), 0);
+    char *m = mf_printf("%s/good/m.json", dir);
+    mf_write(m, "good", 0644);
+    free(m);
+    /* The attacker's directories: both owned by 65534, the manifest inside too. */
+    assert_int_equal(mkdir(evil, 0755), 0);
+    m = mf_printf("%s/evil/m.json", dir);
+    mf_write(m, "evil", 0644);
+    free(m);
+    assert_int_equal(mkdir(attacker, 0755), 0);
+    assert_int_equal(symlink(good, link), 0);
+    assert_int_equal(chown(evil, 65534, 65534), 0);
+    assert_int_equal(lchown(link, 65534, 65534), 0);
+    assert_int_equal(chown(attacker, 65534, 65534), 0);
+
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0) {
+            _exit(3);
+        }
+        for (unsigned long i = 0;; i++) {
+            (void)unlink(tmp);
+            if (symlink((i & 1) != 0 ? evil : good, tmp) != 0 || rename(tmp, link) != 0) {
+                _exit(4);
+            }
+        }
+    }
+    for (int i = 0; i < 3000; i++) {
+        if (ts_read_file_safe(via, 0, 100, &buf, &len, NULL, &err) == 0) {
+            if (strcmp((char *)buf, "evil") == 0) {
+                evil_reads++;
+            } else {
+                good_reads++;
+            }
+            free(buf);
+        } else {
+            refused++;
+        }
+    }
+    int status = 0;
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+    assert_true(WIFSIGNALED(status)); /* it was swapping all along */
+    assert_int_equal(evil_reads, 0);
+    /* The directory is another user's: always refused, good or evil. */
+    assert_int_equal(good_reads, 0);
+    assert_int_equal(refused, 3000);
+    assert_string_equal(err.file, attacker);
+    mf_rmtree(dir);
+    free(dir);
+    free(good);
+    free(evil);
+    free(attacker);
+    free(link);
+    free(tmp);
+    free(via);
+}
+
 /* `trustshim exec --with` hands over a sealed memfd as /proc/self/fd/N. */
 static void test_check_safe_memfd(void **state)
 {
@@ -253,10 +512,10 @@ static void test_check_safe_memfd(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_read_file),
-        cmocka_unit_test(test_dirname),
-        cmocka_unit_test(test_check_safe),
-        cmocka_unit_test(test_check_safe_memfd),
+        cmocka_unit_test(test_read_file),        cmocka_unit_test(test_dirname),
+        cmocka_unit_test(test_check_safe),       cmocka_unit_test(test_check_safe_memfd),
+        cmocka_unit_test(test_read_fstat_first), cmocka_unit_test(test_walk),
+        cmocka_unit_test(test_dir_check),        cmocka_unit_test(test_race),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
