@@ -5,9 +5,15 @@
  * may stay behind.
  *
  * --with / --without build a private manifest in memory and hand it over as a
- * sealed memfd (TRUSTSHIM_MANIFEST=/proc/self/fd/N, inherited across exec):
- * nothing on disk changes, nobody can modify it, it vanishes with the process.
- * Certificates are inlined as PEM so that no relative file path is needed.
+ * sealed memfd, inherited across exec, named TRUSTSHIM_MANIFEST=/proc/PID/fd/N
+ * with PID our own (CMD's after execvp), not /proc/self: the name must mean the
+ * same file in every descendant, also in one whose descriptor N was closed or
+ * is another file (a JVM started by a JVM, a daemon that closes descriptors).
+ * The library opens /proc/PID/fd/N, and when PID is gone or another user's, its
+ * own inherited descriptor N (see ts_open_safe).  Nothing on disk changes,
+ * nobody can modify it (sealed, owned by us), it vanishes with the last process
+ * that holds it.  Certificates are inlined as PEM so that no relative file path
+ * is needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +67,8 @@ int ts_check_for_library(const char *path, ts_manifest *m)
     if (ts_cli_no_manifest(path)) {
         goto end;
     }
-    if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
+    /* As the library will: checked, and read through the descriptor that was checked. */
+    if (ts_read_file_safe(path, geteuid(), TS_MANIFEST_MAX_SIZE, &buf, &len, NULL, &err) != 0) {
         ts_cli_core_error(path, &err);
         goto end;
     }
@@ -71,10 +78,6 @@ int ts_check_for_library(const char *path, ts_manifest *m)
     }
     parsed = true;
     if (ts_manifest_load_certs(m, path, true, (unsigned)geteuid(), &err) != 0) {
-        ts_cli_core_error(path, &err);
-        goto end;
-    }
-    if (ts_file_check_safe(path, geteuid(), &err) != 0) {
         ts_cli_core_error(path, &err);
         goto end;
     }
@@ -277,7 +280,7 @@ static int private_manifest(const char *path, const char *const *with, size_t n_
         ret = TS_EXIT_FAIL;
         goto end;
     }
-    snprintf(env_value, size, "/proc/self/fd/%d", fd);
+    snprintf(env_value, size, "/proc/%d/fd/%d", (int)getpid(), fd);
     ret = TS_EXIT_OK;
 end:
     free(json);

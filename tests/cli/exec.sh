@@ -77,7 +77,9 @@ mkcert extra "Extra CA"
 cat >"$TS_TMP/inspect.py" <<'PY'
 import fcntl, json, os, sys
 path = os.environ["TRUSTSHIM_MANIFEST"]
-assert path.startswith("/proc/self/fd/"), path
+# /proc/PID/fd/N of the process trustshim became (python here), not /proc/self: the same
+# name must mean the same file in every descendant
+assert path == "/proc/%d/fd/%s" % (os.getpid(), path.rsplit("/", 1)[1]), path
 target = os.readlink(path)
 assert target.startswith("/memfd:trustshim-manifest"), target
 F_GET_SEALS = 1034
@@ -154,5 +156,23 @@ for jh in $(ts_jdks); do
     has "$OUT" "FAIL javax.net.ssl.SSLHandshakeException"
     expect 0 ex exec -- "${java[@]}"
     expect 0 "$T" remove srv
+    # every descendant sees the private manifest (catalina.sh style: a shell that starts the
+    # JVM), also one that lost the descriptor, also after the shell is gone, also under strict
+    for strict in 0 1; do
+        export TRUSTSHIM_STRICT=$strict
+        expect 0 ex exec --with "$TS_TMP/srv.pem" -- sh -c '"$@"; exit $?' sh "${java[@]}"
+        has "$OUT" "OK 200"
+        # the JVM's process closed the descriptor (a JVM started by a JVM has none of them)
+        # shellcheck disable=SC2016 # expanded by the inner shell
+        expect 0 ex exec --with "$TS_TMP/srv.pem" -- \
+            sh -c '(eval "exec ${TRUSTSHIM_MANIFEST##*/}<&-"; exec "$@"); exit $?' sh "${java[@]}"
+        has "$OUT" "OK 200"
+        rm -f "$TS_TMP/bg.out"
+        expect 0 ex exec --with "$TS_TMP/srv.pem" -- \
+            sh -c '(sleep 1; "$@" >"$0.tmp" 2>&1; mv "$0.tmp" "$0") &' "$TS_TMP/bg.out" "${java[@]}"
+        for _ in $(seq 1 300); do [ -e "$TS_TMP/bg.out" ] && break; sleep 0.1; done
+        has "$(cat "$TS_TMP/bg.out" 2>/dev/null)" "OK 200"
+        unset TRUSTSHIM_STRICT
+    done
 done
 ts_log "ok"

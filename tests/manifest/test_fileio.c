@@ -462,7 +462,7 @@ static void test_race(void **state)
     free(via);
 }
 
-/* `trustshim exec --with` hands over a sealed memfd as /proc/self/fd/N. */
+/* A sealed memfd as /proc/self/fd/N (what `trustshim exec --with` named before). */
 static void test_check_safe_memfd(void **state)
 {
     char path[64];
@@ -509,6 +509,113 @@ static void test_check_safe_memfd(void **state)
     assert_string_equal(err.what, "No such file or directory");
 }
 
+/* A sealed memfd with "{}" in it (not CLOEXEC: a child inherits it). */
+static int sealed_memfd(void)
+{
+    int fd = memfd_create("trustshim-manifest", MFD_ALLOW_SEALING);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "{}", 2), 2);
+    assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK), 0);
+    return fd;
+}
+
+/* A child that lives until its stdin-like pipe closes; made to hold descriptors. */
+static pid_t holder(int *release)
+{
+    int p[2];
+
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c;
+        close(p[1]);
+        (void)read(p[0], &c, 1);
+        _exit(0);
+    }
+    close(p[0]);
+    *release = p[1];
+    return pid;
+}
+
+/*
+ * What `trustshim exec --with` names now: /proc/PID/fd/N of the process it
+ * became, the same file for every descendant, whether it still holds
+ * descriptor N or not, and for one whose own N is another file.
+ */
+static void test_proc_pid_memfd(void **state)
+{
+    char path[64];
+    ts_error err;
+    unsigned char *buf;
+    size_t len;
+    int release;
+
+    (void)state;
+    int fd = sealed_memfd();
+    pid_t pid = holder(&release); /* holds fd too: it stands for CMD */
+    close(fd);
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+    /* Our own descriptor fd is now something else (or nothing): the holder's is read. */
+    int other = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(ts_read_file_safe(path, getuid(), 100, &buf, &len, NULL, &err), 0);
+    assert_string_equal((char *)buf, "{}");
+    free(buf);
+    close(other);
+    /* The holder is gone: a descendant that inherited descriptor fd uses its own. */
+    fd = sealed_memfd();
+    close(release);
+    waitpid(pid, NULL, 0);
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+    assert_int_equal(ts_read_file_safe(path, getuid(), 100, &buf, &len, NULL, &err), 0);
+    free(buf);
+    close(fd);
+    /* Gone, and no descriptor of our own either: one line that says both. */
+    assert_int_equal(ts_file_check_safe(path, getuid(), &err), -1);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.what, "cannot open: No such file or directory"));
+    assert_non_null(strstr(err.what, "is not the sealed memfd either"));
+    /* A plain file behind /proc/PID/fd/N is not a sealed memfd. */
+    fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
+    assert_int_equal(ts_file_check_safe(path, getuid(), &err), -1);
+    assert_string_equal(err.what, "not a sealed memfd (F_GET_SEALS failed: not a memfd)");
+    close(fd);
+
+    /* A sealed memfd of another user (a process that took a reused PID): refused. */
+    if (geteuid() != 0) {
+        print_message("SKIPPED part: a memfd of another user needs root\n");
+        return;
+    }
+    int p[2], q[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(pipe(q), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char c;
+        close(p[0]);
+        close(q[1]);
+        if (setgid(65534) != 0 || setuid(65534) != 0) {
+            _exit(3);
+        }
+        fd = sealed_memfd();
+        (void)write(p[1], &fd, sizeof(fd));
+        (void)read(q[0], &c, 1);
+        _exit(0);
+    }
+    close(p[1]);
+    close(q[0]);
+    assert_int_equal(read(p[0], &fd, sizeof(fd)), (ssize_t)sizeof(fd));
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+    assert_int_equal(ts_file_check_safe(path, 0, &err), -1);
+    assert_string_equal(err.what, "memfd owned by uid 65534: expected root or uid 0");
+    close(q[1]);
+    close(p[0]);
+    waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_check_safe),       cmocka_unit_test(test_check_safe_memfd),
         cmocka_unit_test(test_read_fstat_first), cmocka_unit_test(test_walk),
         cmocka_unit_test(test_dir_check),        cmocka_unit_test(test_race),
+        cmocka_unit_test(test_proc_pid_memfd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
