@@ -188,6 +188,13 @@ static void add_dir(config *c, const char *dir, const char *suffix, const char *
     if (dir == NULL || dir[0] == '\0' || c->n_dirs == TS_MAX_DIRS) {
         return;
     }
+    if (dir[0] != '/' && base_dir[0] == '\0') {
+        ts_log(TS_LOG_WARN,
+               "keystore directory ignored: %s is relative and the working directory cannot be "
+               "read (longer than PATH_MAX, %d bytes, or removed)",
+               dir, PATH_MAX);
+        return;
+    }
     int n = (dir[0] == '/') ? snprintf(joined, sizeof(joined), "%s%s", dir, suffix)
                             : snprintf(joined, sizeof(joined), "%s/%s%s", base_dir, dir, suffix);
     if (n < 0 || (size_t)n >= sizeof(joined) || !ts_path_normalize(joined, norm, sizeof(norm))) {
@@ -310,7 +317,7 @@ static void config_load(config *c)
     /* What does not depend on the manifest first: with TRUSTSHIM_STRICT=1 and a bad manifest,
      * these still say which opens must fail. */
     if (getcwd(cwd, sizeof(cwd)) == NULL) {
-        snprintf(cwd, sizeof(cwd), "/");
+        cwd[0] = '\0'; /* relative directories are then ignored, with a line (add_dir) */
     }
     add_dir(c, ts_env_values.allegra_home, "/keystore", cwd);
     add_dir(c, ts_env_values.trackplus_home, "/keystore", cwd);
@@ -318,6 +325,10 @@ static void config_load(config *c)
     load_jre_ids(c);
     if (ts_manifest_init(&c->m) != 0) {
         ts_error_set(&err, "", "out of memory");
+        goto fail;
+    }
+    if (ts_env_values.manifest_problem[0] != '\0') {
+        ts_error_set(&err, "", "%s; no manifest is read", ts_env_values.manifest_problem);
         goto fail;
     }
     /* Checked and read through one descriptor: no second lookup by name to race. */

@@ -15,6 +15,10 @@
 #include "libc.h"
 #include "target.h"
 
+/* PATH_MAX as text, for messages that name the limit. */
+#define TS_STR2(x) #x
+#define TS_STR(x) TS_STR2(x)
+
 int ts_state = TS_STATE_UNKNOWN;
 ts_env ts_env_values = {.log_level = TS_LOG_WARN};
 __thread int ts_guard __attribute__((tls_model("initial-exec")));
@@ -55,15 +59,27 @@ static void ts_lock_after_fork(void)
     __atomic_store_n(&ts_lock_word, 0, __ATOMIC_RELAXED);
 }
 
-static void copy_env(const char *name, char *out, size_t size)
+/* false when the value does not fit (out is "" then): no limit may be silent. */
+static bool copy_env(const char *name, char *out, size_t size)
 {
     const char *v = getenv(name);
     size_t n = (v != NULL) ? strlen(v) : 0;
 
     out[0] = '\0';
-    if (n > 0 && n < size) {
+    if (n >= size) {
+        return false;
+    }
+    if (n > 0) {
         memcpy(out, v, n + 1);
     }
+    return true;
+}
+
+static void note_too_long(ts_env *e, const char *name)
+{
+    size_t used = strlen(e->too_long);
+
+    snprintf(e->too_long + used, sizeof(e->too_long) - used, "%s%s", used > 0 ? ", " : "", name);
 }
 
 /* A switch: "1" on; unset, "" or "0" off; anything else off too, kept in bad for ts_env_warn(). */
@@ -96,18 +112,36 @@ static int64_t timestamp_from_env(char *bad, size_t size)
 }
 
 /* A relative manifest path means relative to the directory the process started in, not a later one.
- */
-static void absolute(char *path, size_t size)
+ * false (and problem says why) when that cannot be written down within PATH_MAX. */
+static bool absolute(char *path, size_t size, char *problem, size_t problem_size)
 {
     char cwd[PATH_MAX], joined[PATH_MAX * 2];
 
-    if (path[0] == '\0' || path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
-        return;
+    if (path[0] == '\0' || path[0] == '/') {
+        return true;
+    }
+    if (getcwd(cwd, sizeof(cwd)) == NULL) {
+        int e = errno;
+        if (e == ERANGE || e == ENAMETOOLONG) {
+            snprintf(problem, problem_size,
+                     "TRUSTSHIM_MANIFEST is relative and the working directory is longer than "
+                     "PATH_MAX (" TS_STR(PATH_MAX) " bytes)");
+        } else {
+            snprintf(problem, problem_size,
+                     "TRUSTSHIM_MANIFEST is relative and the working directory cannot be read: %s",
+                     strerror(e));
+        }
+        return false;
     }
     int n = snprintf(joined, sizeof(joined), "%s/%s", cwd, path);
-    if (n > 0 && (size_t)n < size) {
-        memcpy(path, joined, (size_t)n + 1);
+    if (n < 0 || (size_t)n >= size) {
+        snprintf(problem, problem_size,
+                 "TRUSTSHIM_MANIFEST made absolute (the working directory, a slash and the "
+                 "relative path) is longer than PATH_MAX (" TS_STR(PATH_MAX) " bytes)");
+        return false;
     }
+    memcpy(path, joined, (size_t)n + 1);
+    return true;
 }
 
 int ts_env_init(void)
@@ -130,13 +164,24 @@ int ts_env_init(void)
         }
         e->strict = env_switch("TRUSTSHIM_STRICT", e->bad_strict, sizeof(e->bad_strict));
         e->timestamp_ms = timestamp_from_env(e->bad_epoch, sizeof(e->bad_epoch));
-        copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest));
-        absolute(e->manifest, sizeof(e->manifest));
-        copy_env("ALLEGRA_HOME", e->allegra_home, sizeof(e->allegra_home));
-        copy_env("TRACKPLUS_HOME", e->trackplus_home, sizeof(e->trackplus_home));
+        e->manifest_problem[0] = '\0';
+        if (!copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest))) {
+            snprintf(e->manifest_problem, sizeof(e->manifest_problem),
+                     "TRUSTSHIM_MANIFEST is longer than PATH_MAX (" TS_STR(PATH_MAX) " bytes)");
+        } else if (!absolute(e->manifest, sizeof(e->manifest), e->manifest_problem,
+                             sizeof(e->manifest_problem))) {
+            e->manifest[0] = '\0';
+        }
+        e->too_long[0] = '\0';
+        if (!copy_env("ALLEGRA_HOME", e->allegra_home, sizeof(e->allegra_home))) {
+            note_too_long(e, "ALLEGRA_HOME");
+        }
+        if (!copy_env("TRACKPLUS_HOME", e->trackplus_home, sizeof(e->trackplus_home))) {
+            note_too_long(e, "TRACKPLUS_HOME");
+        }
         bool secure = getauxval(AT_SECURE) != 0;
         bool disabled = env_switch("TRUSTSHIM_DISABLE", e->bad_disable, sizeof(e->bad_disable));
-        bool off = secure || disabled || e->manifest[0] == '\0';
+        bool off = secure || disabled || (e->manifest[0] == '\0' && e->manifest_problem[0] == '\0');
         state = off ? TS_STATE_OFF : TS_STATE_ON;
         __atomic_store_n(&ts_state, state, __ATOMIC_RELEASE);
         /* Setuid programs must not be steered by the environment: off, and silent whatever
@@ -168,6 +213,10 @@ void ts_env_warn(void)
                "SOURCE_DATE_EPOCH=%s: expected seconds since 1970-01-01 UTC (digits only); "
                "entries are dated 2020-01-01",
                e->bad_epoch);
+    }
+    if (e->too_long[0] != '\0') {
+        ts_log(TS_LOG_WARN, "%s: longer than PATH_MAX (" TS_STR(PATH_MAX) " bytes); ignored",
+               e->too_long);
     }
     if (e->bad_disable[0] != '\0') {
         ts_log(TS_LOG_WARN, "TRUSTSHIM_DISABLE=%s: expected 1 or 0; the library is on",

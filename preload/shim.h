@@ -25,6 +25,11 @@ typedef struct ts_env {
      * reported by ts_env_warn(), not at start, so that only a process that opens a trust store
      * says it (not every bash and sed that inherits the environment). */
     char bad_log[32], bad_strict[32], bad_disable[32], bad_epoch[32];
+    /* Why TRUSTSHIM_MANIFEST cannot be used as given ("" if it can): the library is on, serves
+     * nothing, and says this once (so TRUSTSHIM_STRICT=1 still fails the targets). */
+    char manifest_problem[160];
+    /* ALLEGRA_HOME / TRACKPLUS_HOME longer than PATH_MAX: ignored, said by ts_env_warn(). */
+    char too_long[64];
 } ts_env;
 
 /* TS_STATE_*: read with an atomic load on the hot path. */
