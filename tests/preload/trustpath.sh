@@ -88,12 +88,14 @@ one_line "$TS_TMP/err" "keystore directory refused: $TS_TMP/home/keystore: writa
 ts_log "keystore directory writable by others: refused, one line; EACCES under strict"
 
 # A manifest that is a device: refused from fstat, nothing read (Python's own reads stay far
-# below the 64 MiB the library used to read first).
+# below the 64 MiB the library used to read first).  lib/modules: what a starting JVM opens
+# first, where the library looks at the manifest early.
 for dev in /dev/zero /dev/urandom; do
     rchar=$(TRUSTSHIM_MANIFEST=$dev ts_with_preload "$PY" -c '
 import sys
+open(sys.argv[2], "rb").close()
 open(sys.argv[1], "rb").close()
-print([l.split()[1] for l in open("/proc/self/io") if l.startswith("rchar")][0])' "$cacerts" 2>"$TS_TMP/err")
+print([l.split()[1] for l in open("/proc/self/io") if l.startswith("rchar")][0])' "$cacerts" "$jh/lib/modules" 2>"$TS_TMP/err")
     one_line "$TS_TMP/err" "$dev: not a regular file"
     [ "$rchar" -lt $((16 << 20)) ] || ts_fail "$dev: $rchar bytes read"
     [ "$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST=$dev py_open "$cacerts" 2>/dev/null)" = EACCES ] ||
