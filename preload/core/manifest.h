@@ -93,7 +93,8 @@ int ts_manifest_parse(const char *text, size_t len, const char *path, ts_manifes
  * bundle: the certificate whose SHA-256 matches the pin is taken.  No match is
  * "certificates[i].sha256: does not match the certificate (got <hex>)".
  * When check_owner is true each certificate file (and its directories) must
- * pass ts_file_check_safe(.., uid).  Entries already loaded (cert.der set) are
+ * pass ts_open_safe(.., uid) and is read through the descriptor it checked (no
+ * second lookup by name).  Entries already loaded (cert.der set) are
  * kept; on failure every entry is left unloaded.  Errors: err->file is
  * manifest_path, err->where "certificates[i].pem" / ".file" / ".sha256", and
  * err->what includes the certificate file's name and the lower-level reason.
