@@ -284,6 +284,8 @@ static int load_targets(config *c, const char *manifest_dir)
                               : snprintf(joined, sizeof(joined), "%s/%s", manifest_dir, p);
         if (r < 0 || (size_t)r >= sizeof(joined) ||
             !ts_path_normalize(joined, norm, sizeof(norm))) {
+            ts_log(TS_LOG_WARN, "targets[%zu].path: longer than PATH_MAX (%d bytes); not served", i,
+                   PATH_MAX);
             norm[0] = '\0';
         }
         c->target_paths[i] = strdup(norm);
@@ -795,9 +797,19 @@ static int serve_open(int dirfd, const char *path, int flags)
         return without_manifest(c, dirfd, path, ts_tail_classify(path, NULL));
     }
     ts_tail tail = ts_tail_classify(path, &c->names);
-    if (tail == TS_TAIL_NONE || tail == TS_TAIL_JVM_START ||
-        !make_absolute(dirfd, path, abs, sizeof(abs))) {
+    if (tail == TS_TAIL_NONE || tail == TS_TAIL_JVM_START) {
         return TS_NOT_SERVED;
+    }
+    if (!make_absolute(dirfd, path, abs, sizeof(abs))) {
+        /* Cannot tell whether it is a target: as for any trust store we cannot serve. */
+        static int said;
+        if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED) == 0) {
+            ts_log(TS_LOG_WARN,
+                   "%.200s: not served: its absolute path (or the working directory) is longer "
+                   "than PATH_MAX (%d bytes)",
+                   path, PATH_MAX);
+        }
+        return refuse();
     }
     if (tail == TS_TAIL_HOST_KS && in_unsafe_dir(c, abs)) {
         return refuse();

@@ -116,11 +116,20 @@ seg=$(printf 'd%.0s' $(seq 1 200))
     cd "$TS_TMP/safe" || exit 1
     for _ in $(seq 1 22); do mkdir "$seg" && cd "$seg" || exit 1; done
     cp "$TS_TMP/safe/good.json" good.json
+    mkdir -p lib/security && cp "$cacerts" lib/security/cacerts
+    # a trust store opened by a relative name there: its absolute path does not fit either
+    TRUSTSHIM_MANIFEST="$TS_TMP/safe/good.json" py_open lib/security/cacerts >"$TS_TMP/rel.out" 2>"$TS_TMP/rel.err"
+    [ "$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/safe/good.json" py_open lib/security/cacerts 2>/dev/null)" = EACCES ] ||
+        ts_fail "relative open in a long working directory: strict: expected EACCES"
     TRUSTSHIM_MANIFEST=good.json py_open "$cacerts" >"$TS_TMP/out" 2>"$TS_TMP/err"
     [ "$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST=good.json py_open "$cacerts" 2>/dev/null)" = EACCES ] ||
         ts_fail "long working directory: strict: expected EACCES"
 ) || exit 1
 [ "$(cat "$TS_TMP/out")" = ok ] || ts_fail "long working directory: the original was not served"
 one_line "$TS_TMP/err" "TRUSTSHIM_MANIFEST is relative and the working directory is longer than PATH_MAX (4096 bytes)"
+[ "$(cat "$TS_TMP/rel.out")" = ok ] || ts_fail "relative open in a long working directory: the original was not served"
+[ "$(grep -c . "$TS_TMP/rel.err")" = 1 ] &&
+    grep -q -F "lib/security/cacerts: not served: its absolute path (or the working directory) is longer than PATH_MAX (4096 bytes)" "$TS_TMP/rel.err" ||
+    ts_fail "relative open in a long working directory: expected one line: $(cat "$TS_TMP/rel.err")"
 ts_log "TRUSTSHIM_MANIFEST or the working directory beyond PATH_MAX: one line, EACCES under strict"
 ts_log "ok"
