@@ -74,6 +74,39 @@ for r in "${refused[@]}"; do
     ts_log "refused: $(pl_error_lines "$TS_TMP/err")"
 done
 
+# The race of the issue: another user swaps a symlink, in a directory it owns, between our safe
+# directory and its own manifest (two CAs of its own) while JVMs start.  Never served: not its
+# manifest, and not ours either through its directory.
+if [ "$other_owner" = 1 ]; then
+    ts_selfsigned "$TS_TMP" evil1 evil1.example.test
+    ts_selfsigned "$TS_TMP" evil2 evil2.example.test
+    mkdir "$TS_TMP/att" "$TS_TMP/evil"
+    cat >"$TS_TMP/evil/good.json" <<JSON
+{ "version": 1, "certificates": [ $(pl_cert_json "$TS_TMP/evil1.pem" evil1 '[]'), $(pl_cert_json "$TS_TMP/evil2.pem" evil2 '[]') ] }
+JSON
+    ln -s "$TS_TMP/safe" "$TS_TMP/att/conf"
+    chown -hR 65534:65534 "$TS_TMP/att" "$TS_TMP/evil"
+    # bounded: it stops by itself after 300 s even if this script dies
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" -c '
+import os, sys, time
+good, evil, d = sys.argv[1:4]
+end = time.time() + 300
+while time.time() < end:
+    for t in (evil, good):
+        os.symlink(t, d + "/c.new")
+        os.rename(d + "/c.new", d + "/conf")' "$TS_TMP/safe" "$TS_TMP/evil" "$TS_TMP/att" &
+    swapper=$!
+    for i in $(seq 1 20); do
+        out=$(TRUSTSHIM_MANIFEST="$TS_TMP/att/conf/good.json" pl_probe "$jh" cacerts 2>"$TS_TMP/err")
+        [ "$out" = "entries $base" ] || { kill "$swapper"; ts_fail "race, start $i: got $out (base $base)"; }
+        grep -q -F "error: $TS_TMP/att" "$TS_TMP/err" || { kill "$swapper"; ts_fail "race: $(cat "$TS_TMP/err")"; }
+    done
+    kill -0 "$swapper" 2>/dev/null || ts_fail "race: the other user's swapper stopped early"
+    kill "$swapper"
+    wait "$swapper" 2>/dev/null || true
+    ts_log "race against another user's symlink swaps: 20 JVM starts, never served"
+fi
+
 # A keystore directory others can write: anyone could plant <host>.ks there.
 export TRUSTSHIM_MANIFEST="$TS_TMP/safe/good.json"
 ks="$TS_TMP/home/keystore/mail.example.test.ks"
