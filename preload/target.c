@@ -2,6 +2,8 @@
 #include "target.h"
 
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -110,23 +112,252 @@ bool ts_ks_split(const char *path, char *dir, size_t dir_size, char *host, size_
     return true;
 }
 
-const char *ts_cmdline_property(const char *buf, size_t len, const char *name)
+/* Keeps a copy of the value of -D<name>=<value> (len bytes at opt) for the properties we need. */
+static int take_property(ts_jvm_props *p, const char *opt, size_t len)
 {
-    const char *found = NULL;
-    size_t nl = strlen(name);
-    size_t i = 0;
+    static const struct {
+        const char *name;
+        size_t off;
+    } wanted[] = {
+        {"javax.net.ssl.trustStore", offsetof(ts_jvm_props, trust_store)},
+        {"javax.net.ssl.trustStorePassword", offsetof(ts_jvm_props, trust_store_password)},
+        {"ALLEGRA_HOME", offsetof(ts_jvm_props, allegra_home)},
+        {"TRACKPLUS_HOME", offsetof(ts_jvm_props, trackplus_home)},
+    };
 
-    while (i < len) {
-        const char *arg = buf + i;
-        const char *nul = memchr(arg, '\0', len - i);
-        size_t an = (nul != NULL) ? (size_t)(nul - arg) : len - i;
-        if (an > 2 + nl && arg[0] == '-' && arg[1] == 'D' && memcmp(arg + 2, name, nl) == 0 &&
-            arg[2 + nl] == '=' && nul != NULL) {
-            found = arg + 3 + nl;
-        }
-        i += an + 1;
+    if (len < 2 || opt[0] != '-' || opt[1] != 'D') {
+        return 0;
     }
-    return found;
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        size_t nl = strlen(wanted[i].name);
+        if (len > 2 + nl && memcmp(opt + 2, wanted[i].name, nl) == 0 && opt[2 + nl] == '=') {
+            char **slot = (char **)(void *)((char *)p + wanted[i].off);
+            char *v = strndup(opt + 3 + nl, len - 3 - nl);
+            if (v == NULL) {
+                return -1;
+            }
+            free(*slot);
+            *slot = v;
+        }
+    }
+    return 0;
+}
+
+/* Where the launcher is in the command line. */
+typedef struct launcher {
+    ts_jvm_props *p;
+    const ts_jvm_sources *src;
+    bool value_next; /* the previous option takes the next argument as its value */
+    bool done;       /* the main class was seen: the rest are program arguments */
+    bool no_argfiles;
+    int err;
+} launcher;
+
+/* The java launcher's options whose value is the next argument (java -help, JDK 8 to 25). */
+static bool takes_value(const char *a, size_t n)
+{
+    static const char *const names[] = {"-cp",
+                                        "-classpath",
+                                        "--class-path",
+                                        "-p",
+                                        "--module-path",
+                                        "--upgrade-module-path",
+                                        "--add-modules",
+                                        "--limit-modules",
+                                        "--add-reads",
+                                        "--add-exports",
+                                        "--add-opens",
+                                        "--patch-module",
+                                        "--source",
+                                        "--enable-native-access",
+                                        "--describe-module",
+                                        "-d"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i]) == n && memcmp(a, names[i], n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void split_tokens(launcher *l, const char *text, bool argfile, bool env_argfiles);
+
+/* One argument of the command line; from_argfile: it came out of an @argfile (never expanded
+ * again). */
+static void launcher_arg(launcher *l, const char *a, size_t n, bool from_argfile)
+{
+    if (l->done || l->err != 0) {
+        return;
+    }
+    if (l->value_next) {
+        l->value_next = false;
+        return;
+    }
+    if (!from_argfile && !l->no_argfiles && n > 1 && a[0] == '@') {
+        if (a[1] == '@') {
+            launcher_arg(l, a + 1, n - 1, true); /* "@@x" is the argument "@x" */
+            return;
+        }
+        if (l->src->read_argfile != NULL) {
+            char *path = strndup(a + 1, n - 1);
+            char *text = (path != NULL) ? l->src->read_argfile(path, l->src->read_ctx) : NULL;
+            if (path == NULL) {
+                l->err = -1;
+            }
+            if (text != NULL) {
+                split_tokens(l, text, true, false);
+            }
+            free(text);
+            free(path);
+            return;
+        }
+    }
+    if (n == 0 || a[0] != '-') {
+        l->done = true; /* the main class, or a source file */
+        return;
+    }
+    if ((n == 4 && memcmp(a, "-jar", 4) == 0) || (n == 2 && memcmp(a, "-m", 2) == 0) ||
+        (n >= 8 && memcmp(a, "--module", 8) == 0 && (n == 8 || a[8] == '='))) {
+        l->done = true;
+        return;
+    }
+    if (n == 16 && memcmp(a, "--disable-@files", 16) == 0) {
+        l->no_argfiles = true;
+        return;
+    }
+    if (takes_value(a, n)) {
+        l->value_next = true;
+        return;
+    }
+    if (take_property(l->p, a, n) != 0) {
+        l->err = -1;
+    }
+}
+
+/*
+ * Splits text as the launcher splits an @argfile (argfile: '#' comments and
+ * backslash escapes inside quotes) or an environment variable (quotes only),
+ * and feeds each token to the launcher; env_argfiles: a token may itself be
+ * an @argfile (JDK_JAVA_OPTIONS), and none ends the options.  l->src NULL:
+ * every token is an option (JAVA_TOOL_OPTIONS, read by the VM).
+ */
+static void split_tokens(launcher *l, const char *text, bool argfile, bool env_argfiles)
+{
+    size_t len = strlen(text);
+    char *tok = malloc(len + 1);
+
+    if (tok == NULL) {
+        l->err = -1;
+        return;
+    }
+    const char *s = text;
+    while (*s != '\0') {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f') {
+            s++;
+        }
+        if (*s == '\0') {
+            break;
+        }
+        if (argfile && *s == '#') {
+            while (*s != '\0' && *s != '\n' && *s != '\r') {
+                s++;
+            }
+            continue;
+        }
+        size_t n = 0;
+        char quote = 0;
+        while (*s != '\0') {
+            char ch = *s;
+            if (quote == 0 && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f')) {
+                break;
+            }
+            s++;
+            if (quote == 0 && (ch == '"' || ch == '\'')) {
+                quote = ch;
+            } else if (quote != 0 && ch == quote) {
+                quote = 0;
+            } else if (argfile && quote != 0 && ch == '\\' && *s != '\0') {
+                char e = *s++;
+                if (e == '\n' || e == '\r') { /* a continued line: its leading blanks go */
+                    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+                        s++;
+                    }
+                    continue;
+                }
+                tok[n++] = (e == 'n')   ? '\n'
+                           : (e == 't') ? '\t'
+                           : (e == 'r') ? '\r'
+                           : (e == 'f') ? '\f'
+                                        : e;
+            } else {
+                tok[n++] = ch;
+            }
+        }
+        tok[n] = '\0';
+        if (l->src == NULL) {
+            if (take_property(l->p, tok, n) != 0) {
+                l->err = -1;
+            }
+        } else {
+            launcher_arg(l, tok, n, !env_argfiles);
+            if (env_argfiles) {
+                l->done = false;
+            }
+        }
+    }
+    free(tok);
+}
+
+int ts_jvm_props_read(const ts_jvm_sources *src, ts_jvm_props *p)
+{
+    int err = 0;
+
+    memset(p, 0, sizeof(*p));
+    launcher vm = {.p = p};
+    launcher l = {.p = p, .src = src};
+    if (src->java_tool_options != NULL) {
+        split_tokens(&vm, src->java_tool_options, false, false);
+    }
+    if (src->java_launcher && src->jdk_java_options != NULL) {
+        split_tokens(&l, src->jdk_java_options, false, true);
+        l.value_next = false;
+    }
+    size_t i = 0;
+    bool first = true;
+    while (i < src->cmdline_len) {
+        const char *a = src->cmdline + i;
+        const char *nul = memchr(a, '\0', src->cmdline_len - i);
+        if (nul == NULL) {
+            break; /* cut off (a truncated read): not an argument we can trust */
+        }
+        size_t n = (size_t)(nul - a);
+        if (!first) {
+            if (src->java_launcher) {
+                launcher_arg(&l, a, n, false);
+            } else if (n > 2 && a[0] == '-' && a[1] == 'J') {
+                err |= take_property(p, a + 2, n - 2);
+            } else {
+                err |= take_property(p, a, n);
+            }
+        }
+        first = false;
+        i += n + 1;
+    }
+    if (src->java_options != NULL) {
+        split_tokens(&vm, src->java_options, false, false);
+    }
+    err |= l.err | vm.err;
+    return (err != 0) ? -1 : 0;
+}
+
+void ts_jvm_props_free(ts_jvm_props *p)
+{
+    free(p->trust_store);
+    free(p->trust_store_password);
+    free(p->allegra_home);
+    free(p->trackplus_home);
+    memset(p, 0, sizeof(*p));
 }
 
 /* The level named s (any case; "warning" too, as the lines say), or -1. */

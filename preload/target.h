@@ -124,10 +124,38 @@ bool ts_path_normalize(const char *path, char *out, size_t size);
 bool ts_ks_split(const char *path, char *dir, size_t dir_size, char *host, size_t host_size);
 
 /*
- * Finds -D<name>=<value> in a NUL-separated command line (/proc/self/cmdline).
- * Returns the value (pointing into buf) or NULL.  The last occurrence wins, as in Java.
+ * The system properties the library needs from a JVM's options, read as the
+ * java launcher and the VM read them (last one wins, in this order):
+ * JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS (java launcher only), the command line
+ * up to the main class (-jar FILE, -m/--module MOD, or a source file),
+ * _JAVA_OPTIONS.  @argfiles are expanded on the java launcher's command line
+ * and in JDK_JAVA_OPTIONS (not after --disable-@files; "@@x" is the argument
+ * "@x").  Program arguments after the main class are not options.  For another
+ * executable (keytool, jsvc ...) every -D and -J-D argument counts.
+ * Values are malloc'd (NULL: not given).
  */
-const char *ts_cmdline_property(const char *buf, size_t len, const char *name);
+typedef struct ts_jvm_props {
+    char *trust_store;          /* javax.net.ssl.trustStore */
+    char *trust_store_password; /* javax.net.ssl.trustStorePassword */
+    char *allegra_home;         /* ALLEGRA_HOME */
+    char *trackplus_home;       /* TRACKPLUS_HOME */
+} ts_jvm_props;
+
+/* Reads an @argfile: a malloc'd, NUL-terminated copy of its content, or NULL. */
+typedef char *(*ts_argfile_reader)(const char *path, void *ctx);
+
+typedef struct ts_jvm_sources {
+    const char *cmdline; /* NUL-separated argv (/proc/self/cmdline); argv[0] is skipped */
+    size_t cmdline_len;
+    bool java_launcher; /* the executable is the java launcher */
+    const char *java_tool_options, *jdk_java_options, *java_options; /* environment; NULL: unset */
+    ts_argfile_reader read_argfile;                                  /* NULL: @files are literal */
+    void *read_ctx;
+} ts_jvm_sources;
+
+/* Fills p (zeroed first).  Returns 0, or -1 when out of memory (p then holds what was found). */
+int ts_jvm_props_read(const ts_jvm_sources *src, ts_jvm_props *p);
+void ts_jvm_props_free(ts_jvm_props *p);
 
 /* TRUSTSHIM_LOG value -> level (0 error, 1 warn, 2 info, 3 debug); unknown or NULL -> 1 (warn).
  * Names in any case; "warning" is warn. */

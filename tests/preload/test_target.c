@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "target.h"
@@ -147,21 +148,101 @@ static void test_ks_split(void **state)
         ts_ks_split("/k/averyveryverylonghostname.example.test.ks", dir, sizeof(dir), host, 8));
 }
 
-static void test_cmdline(void **state)
+/* @argfiles of the tests, by name. */
+static char *read_argfile(const char *path, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(path, "opts") == 0) {
+        return strdup("# a comment -DALLEGRA_HOME=/no\n-cp \"a b\"\n"
+                      "\"-Djavax.net.ssl.trustStorePassword=pass word\\n2\"\n"
+                      "-Djavax.net.ssl.trustStore=/srv/trust.jks Main -DALLEGRA_HOME=/prog\n");
+    }
+    if (strcmp(path, "env") == 0) {
+        return strdup("-DTRACKPLUS_HOME='/srv/from env file'");
+    }
+    return NULL;
+}
+
+static void test_jvm_props(void **state)
 {
     static const char cmd[] =
         "java\0-Xmx1g\0-DALLEGRA_HOME=/srv/a\0-DALLEGRA_HOMEX=/no\0-DTRACKPLUS_HOME=\0"
-        "-DALLEGRA_HOME=/srv/b\0-cp\0x\0Main";
-    size_t len = sizeof(cmd) - 1;
+        "-DALLEGRA_HOME=/srv/b\0-cp\0-DALLEGRA_HOME=/cp-value\0Main\0-DALLEGRA_HOME=/program-arg";
+    ts_jvm_sources src = {.cmdline = cmd, .cmdline_len = sizeof(cmd), .java_launcher = true};
+    ts_jvm_props p;
 
     (void)state;
-    assert_string_equal(ts_cmdline_property(cmd, len, "ALLEGRA_HOME"), "/srv/b");
-    assert_string_equal(ts_cmdline_property(cmd, len, "TRACKPLUS_HOME"), "");
-    assert_null(ts_cmdline_property(cmd, len, "MISSING"));
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.allegra_home, "/srv/b"); /* not the -cp value, not a program argument */
+    assert_string_equal(p.trackplus_home, "");
+    assert_null(p.trust_store);
+    ts_jvm_props_free(&p);
+
     /* An argument cut off without its NUL (a truncated read) does not count. */
     static const char cut[] = "java\0-DALLEGRA_HOME=/srv/c";
-    assert_null(ts_cmdline_property(cut, sizeof(cut) - 1, "ALLEGRA_HOME"));
-    assert_null(ts_cmdline_property(cmd, 0, "ALLEGRA_HOME"));
+    src = (ts_jvm_sources){.cmdline = cut, .cmdline_len = sizeof(cut) - 1, .java_launcher = true};
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_null(p.allegra_home);
+    ts_jvm_props_free(&p);
+
+    /* -jar and -m end the options; --module=x too. */
+    static const char jar[] = "java\0-jar\0app.jar\0-DALLEGRA_HOME=/x";
+    static const char mod[] = "java\0--module=m/c\0-DALLEGRA_HOME=/x";
+    src = (ts_jvm_sources){.cmdline = jar, .cmdline_len = sizeof(jar), .java_launcher = true};
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_null(p.allegra_home);
+    ts_jvm_props_free(&p);
+    src = (ts_jvm_sources){.cmdline = mod, .cmdline_len = sizeof(mod), .java_launcher = true};
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_null(p.allegra_home);
+    ts_jvm_props_free(&p);
+
+    /* Another executable: every -D and -J-D argument. */
+    static const char kt[] = "keytool\0-list\0-J-DALLEGRA_HOME=/k\0-keystore\0x";
+    src = (ts_jvm_sources){.cmdline = kt, .cmdline_len = sizeof(kt), .java_launcher = false};
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.allegra_home, "/k");
+    ts_jvm_props_free(&p);
+}
+
+static void test_jvm_props_env_and_argfiles(void **state)
+{
+    static const char cmd[] = "java\0@opts\0-DALLEGRA_HOME=/after-main";
+    ts_jvm_sources src = {.cmdline = cmd,
+                          .cmdline_len = sizeof(cmd),
+                          .java_launcher = true,
+                          .java_tool_options = "-DALLEGRA_HOME=/tool \"-DTRACKPLUS_HOME=/t p\"",
+                          .jdk_java_options = "@env -Dx=y",
+                          .read_argfile = read_argfile};
+    ts_jvm_props p;
+
+    (void)state;
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.trust_store, "/srv/trust.jks");
+    assert_string_equal(p.trust_store_password, "pass word\n2");
+    /* The main class is in the argfile: what follows it is a program argument. */
+    assert_string_equal(p.allegra_home, "/tool");
+    /* JDK_JAVA_OPTIONS (its @file) comes after JAVA_TOOL_OPTIONS. */
+    assert_string_equal(p.trackplus_home, "/srv/from env file");
+    ts_jvm_props_free(&p);
+
+    /* JDK_JAVA_OPTIONS only for the java launcher; _JAVA_OPTIONS last; --disable-@files. */
+    static const char off[] = "java\0--disable-@files\0@opts\0Main";
+    src = (ts_jvm_sources){.cmdline = off,
+                           .cmdline_len = sizeof(off),
+                           .java_launcher = true,
+                           .java_options = "-DALLEGRA_HOME=/last",
+                           .read_argfile = read_argfile};
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_null(p.trust_store);
+    assert_string_equal(p.allegra_home, "/last");
+    ts_jvm_props_free(&p);
+    src.java_launcher = false;
+    src.jdk_java_options = "-DALLEGRA_HOME=/jdk";
+    src.java_options = NULL;
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_null(p.allegra_home);
+    ts_jvm_props_free(&p);
 }
 
 static void test_log_level(void **state)
@@ -195,7 +276,8 @@ int main(void)
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_ks_split),
-        cmocka_unit_test(test_cmdline),
+        cmocka_unit_test(test_jvm_props),
+        cmocka_unit_test(test_jvm_props_env_and_argfiles),
         cmocka_unit_test(test_log_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
