@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,21 +125,31 @@ static bool synthesized(int dirfd, const char *path, struct stat *st)
 }
 
 /*
- * The stat family.  Only a path whose tail is <host>.ks may be synthesized;
- * every other call is the real function, as a tail call.  For such a path:
- * the real call first (a file on disk is never hidden), and only when it
- * failed, the question whether path is a synthesized file.  A synthesized
- * answer is a success, so errno is put back as it was before the failed real
- * call (saved only here: reading errno on every stat costs more than the tail
- * test).
+ * The stat family.  Only a path whose tail may name a served file is looked
+ * at; every other call is the real function, as a tail call.  For such a path
+ * the real call comes first (a file on disk is never hidden).  When it
+ * succeeded on a served file, the size is the served blob's (the times are
+ * the file's, and a served descriptor carries them): stat and fstat agree.
+ * When it failed, path may be a synthesized <host>.ks; that answer is a
+ * success, so errno is put back as it was before the failed real call (saved
+ * only here: reading errno on every stat costs more than the tail test).
  */
-static __attribute__((noinline)) int stat_host_ks(ts_sym id, int ver, int dirfd, const char *path,
-                                                  void *buf, int flags)
+static __attribute__((noinline)) int stat_candidate(ts_sym id, int ver, int dirfd, const char *path,
+                                                    void *buf, int flags, ts_tail tail)
 {
     int saved = errno;
     int r = ts_libc_stat(id, ver, dirfd, path, buf, flags);
+    struct stat *st = (struct stat *)buf;
+    off_t size;
 
-    if (r != 0 && synthesized(dirfd, path, (struct stat *)buf)) {
+    if (r == 0) {
+        if (tail != TS_TAIL_JVM_START && ts_serve_stat_size(dirfd, path, flags, st, &size)) {
+            st->st_size = size;
+            st->st_blocks = (blkcnt_t)((size + 511) / 512);
+        }
+        return 0;
+    }
+    if (tail == TS_TAIL_HOST_KS && synthesized(dirfd, path, st)) {
         errno = saved;
         return 0;
     }
@@ -147,21 +158,36 @@ static __attribute__((noinline)) int stat_host_ks(ts_sym id, int ver, int dirfd,
 
 int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags)
 {
-    if (__builtin_expect(candidate(path) == TS_TAIL_HOST_KS, 0)) {
-        return stat_host_ks(id, ver, dirfd, path, buf, flags);
+    ts_tail tail = candidate(path);
+
+    if (__builtin_expect(tail != TS_TAIL_NONE, 0)) {
+        return stat_candidate(id, ver, dirfd, path, buf, flags, tail);
     }
     return ts_libc_stat(id, ver, dirfd, path, buf, flags);
 }
 
-static __attribute__((noinline)) int statx_host_ks(int dirfd, const char *path, int flags,
-                                                   unsigned int mask, void *buf)
+static __attribute__((noinline)) int statx_candidate(int dirfd, const char *path, int flags,
+                                                     unsigned int mask, void *buf, ts_tail tail)
 {
     int saved = errno;
     int r = ts_libc_statx(dirfd, path, flags, mask, buf);
+    struct statx *stx = (struct statx *)buf;
     struct stat st;
+    off_t size;
 
-    if (r != 0 && synthesized(dirfd, path, &st)) {
-        ts_stat_to_statx(&st, (struct statx *)buf);
+    if (r == 0) {
+        /* The version to compare comes from a stat of our own: statx may lack fields. */
+        if (tail != TS_TAIL_JVM_START && (stx->stx_mask & STATX_SIZE) != 0 &&
+            ts_sys_fstatat(dirfd, path, &st, flags & AT_SYMLINK_NOFOLLOW) == 0 &&
+            ts_serve_stat_size(dirfd, path, flags, &st, &size)) {
+            stx->stx_size = (uint64_t)size;
+            stx->stx_blocks = (uint64_t)((size + 511) / 512);
+        }
+        errno = saved;
+        return 0;
+    }
+    if (tail == TS_TAIL_HOST_KS && synthesized(dirfd, path, &st)) {
+        ts_stat_to_statx(&st, stx);
         errno = saved;
         return 0;
     }
@@ -170,8 +196,10 @@ static __attribute__((noinline)) int statx_host_ks(int dirfd, const char *path, 
 
 int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf)
 {
-    if (__builtin_expect(candidate(path) == TS_TAIL_HOST_KS, 0)) {
-        return statx_host_ks(dirfd, path, flags, mask, buf);
+    ts_tail tail = candidate(path);
+
+    if (__builtin_expect(tail != TS_TAIL_NONE, 0)) {
+        return statx_candidate(dirfd, path, flags, mask, buf, tail);
     }
     return ts_libc_statx(dirfd, path, flags, mask, buf);
 }

@@ -1,8 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Serving.  The manifest and the JVM's options are read once; each served
+ * file is built when first opened or stat'ed and rebuilt when the file on disk
+ * changes (identity and version: dev, ino, size, mtime, ctime, from fstat of
+ * the descriptor we opened), so what is served is the file as it is now.
+ *
+ * Readers walk the list of built files without a lock.  A superseded build is
+ * unlinked under ts_lock and kept on a retired list; it is freed at a later
+ * build when no other thread is inside the library (ts_inflight == 1: only the
+ * builder), so a reader that still holds it never sees it freed.  Descriptors
+ * already handed out are their own open files and stay valid.
+ */
 #include "serve.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +36,118 @@
 
 /* Largest base keystore we read (the JDK's cacerts is ~200 KB). */
 #define TS_KEYSTORE_MAX_SIZE (64u * 1024u * 1024u)
-#define TS_MAX_DIRS 64
+/* Synthesized <host>.ks files kept built; past it each open builds its own copy (one warning). */
+#define TS_SYNTH_MAX 256
+
+/* ---- Building a store: ts_store_build of preload/core/store.h, or an adapter until it lands. */
+#if defined(__has_include)
+#if __has_include("store.h")
+#define TS_HAVE_STORE_H 1
+#endif
+#endif
+
+#ifdef TS_HAVE_STORE_H
+#include "store.h"
+#else
+typedef enum ts_store_fail {
+    TS_STORE_OK = 0,
+    TS_STORE_FORMAT,
+    TS_STORE_INTEGRITY,
+    TS_STORE_PASSWORD,
+    TS_STORE_UNSUPPORTED,
+    TS_STORE_NOMEM
+} ts_store_fail;
+typedef struct ts_store_in {
+    const unsigned char *base;
+    size_t base_len;
+    const char *password;
+    const ts_keystore *also_trust;
+    const ts_manifest *m;
+    const char *host;
+    bool merge;
+    int64_t timestamp_ms;
+    ts_format format;
+} ts_store_in;
+
+/* The reason a decode failed, from its message (the core's own codes come with store.h). */
+static ts_store_fail decode_failure(const ts_error *err)
+{
+    if (strstr(err->what, "digest") != NULL || strstr(err->what, "MAC") != NULL ||
+        strstr(err->what, "mac ") != NULL) {
+        return TS_STORE_INTEGRITY;
+    }
+    if (strstr(err->what, "decrypt") != NULL || strstr(err->what, "password") != NULL) {
+        return TS_STORE_PASSWORD;
+    }
+    if (strstr(err->what, "out of memory") != NULL) {
+        return TS_STORE_NOMEM;
+    }
+    return TS_STORE_FORMAT;
+}
+
+/*
+ * The adapter over today's core: decode, merge, encode.  Today's decoder
+ * keeps only trusted certificates, so a base from which it leaves anything out
+ * (keys, secret keys, certificates it could not decrypt) is not served: the
+ * contract is "never less", and the original file keeps every entry.
+ */
+static int ts_store_build(const ts_store_in *in, unsigned char **out, size_t *out_len,
+                          ts_merge_summary *sum, ts_store_fail *why, ts_error *err)
+{
+    ts_keystore base, merged;
+    ts_merge_opts opts = {.host = in->host, .timestamp_ms = in->timestamp_ms};
+    int ret = -1;
+
+    memset(&base, 0, sizeof(base));
+    memset(&merged, 0, sizeof(merged));
+    *why = TS_STORE_FORMAT;
+    ts_format format = in->format;
+    if (in->merge && in->base != NULL && in->base_len > 0) {
+        if (ts_keystore_decode(in->base, in->base_len, in->password, &base, err) != 0) {
+            *why = decode_failure(err);
+            goto end;
+        }
+        if (base.skipped > 0) {
+            *why = (in->password == NULL) ? TS_STORE_PASSWORD : TS_STORE_UNSUPPORTED;
+            ts_error_set(err, "",
+                         "%zu entries (private keys, secret keys or encrypted certificates) "
+                         "cannot be carried over",
+                         base.skipped);
+            goto end;
+        }
+        if (format == TS_FORMAT_UNKNOWN) {
+            format = ts_keystore_detect(in->base, in->base_len);
+        }
+    }
+    if (in->also_trust != NULL) {
+        for (size_t i = 0; i < in->also_trust->count; i++) {
+            if (ts_keystore_add_entry(&base, &in->also_trust->items[i], err) != 0) {
+                *why = TS_STORE_NOMEM;
+                goto end;
+            }
+        }
+    }
+    if (ts_merge(&base, in->m, &opts, &merged, sum, err) != 0) {
+        *why = TS_STORE_FORMAT;
+        goto end;
+    }
+    if (format == TS_FORMAT_UNKNOWN) {
+        format = TS_FORMAT_JKS;
+    }
+    if (ts_keystore_encode(&merged, format, in->password, out, out_len, err) != 0) {
+        *why = TS_STORE_FORMAT;
+        goto end;
+    }
+    *why = TS_STORE_OK;
+    ret = 0;
+end:
+    ts_keystore_free(&base);
+    ts_keystore_free(&merged);
+    return ret;
+}
+#endif
+
+/* ---- Types */
 
 typedef struct file_id {
     dev_t dev;
@@ -30,26 +155,48 @@ typedef struct file_id {
     bool valid;
 } file_id;
 
+/* A file's identity and version: a change of any field means "read it again". */
+typedef struct file_ver {
+    file_id id;
+    off_t size;
+    struct timespec mtime, ctime;
+} file_ver;
+
+/* A keystore directory: where Allegra / Track+ keep <host>.ks and trackplus.ks. */
+typedef struct kdir {
+    char *path;           /* absolute, normalized */
+    file_id id;           /* when it exists */
+    const char *password; /* NULL: the manifest's */
+    bool host_only;       /* trust "host": a file holds only the certificates naming its host */
+    bool unsafe;          /* another user could plant a <host>.ks there: refused */
+    char where[48];       /* for messages: "keystore_dirs[2]", "ALLEGRA_HOME" ... */
+} kdir;
+
 typedef enum target_kind {
     KIND_TRUST,  /* the JRE's cacerts / jssecacerts: every manifest certificate */
-    KIND_HOST,   /* <dir>/<host>.ks: the certificates naming host */
+    KIND_DIR,    /* an existing <dir>/<name>.ks in a keystore directory */
+    KIND_SYNTH,  /* a missing <dir>/<host>.ks for a host of the manifest */
     KIND_TARGET, /* the manifest's targets[i] */
 } target_kind;
 
 typedef struct target_spec {
     target_kind kind;
-    char host[256];
-    size_t target; /* KIND_TARGET: index in targets[] */
+    char host[256]; /* KIND_DIR, KIND_SYNTH: the file's base name without .ks, lowercased */
+    size_t index;   /* KIND_TARGET: index in targets[]; KIND_DIR, KIND_SYNTH: in dirs */
 } target_spec;
 
-/* One served file.  Immutable once published on the list. */
+/* One build.  Immutable once published on the list. */
 typedef struct served {
     struct served *next;
-    file_id id;  /* the file on disk; invalid for a synthesized one */
-    char *path;  /* absolute path of a synthesized file; else the path first opened (for logs) */
-    bool failed; /* could not build it: serve the original */
+    struct served *retired_next;
+    file_ver ver;     /* the file on disk; id invalid for a synthesized one */
+    size_t synth_dir; /* synthesized: its directory (index in dirs) ... */
+    char host[256];   /* ... and host, lowercased: one entry per file whatever the spelling */
+    char *path;       /* the path first opened (for logs) */
+    bool failed;      /* could not build it: serve the original */
     unsigned char *blob;
     size_t len;
+    struct timespec mtime; /* what fstat of a served descriptor says: the file's own */
     ts_merge_summary summary;
     /* A sealed memfd holding blob, reopened per open (-1: none), and its identity: the program
      * may have closed the descriptor and reused the number. */
@@ -62,11 +209,13 @@ typedef struct config {
     ts_manifest m;
     struct timespec mtime; /* the manifest's: the mtime of synthesized files */
     dev_t mdev;
-    char *dirs[TS_MAX_DIRS]; /* keystore directories, normalized */
-    file_id dir_ids[TS_MAX_DIRS];
-    bool dir_unsafe[TS_MAX_DIRS]; /* another user could plant a <host>.ks there: refused */
-    size_t n_dirs;
-    file_id jre_ids[4]; /* this JVM's own cacerts / jssecacerts, symlinks resolved */
+    kdir *dirs; /* keystore directories: the manifest's first (they carry settings) */
+    size_t n_dirs, cap_dirs;
+    char jre_store[PATH_MAX];   /* this JVM's own trust store ("": not a JVM) */
+    file_id jre_ids[4];         /* this JVM's own cacerts / jssecacerts, symlinks resolved */
+    ts_jvm_props props;         /* from the JVM's options */
+    char trust_store[PATH_MAX]; /* -Djavax.net.ssl.trustStore, absolute ("": none) */
+    file_id trust_store_id;
     char **target_paths;
     file_id *target_ids;
     const char **target_names;
@@ -76,13 +225,29 @@ typedef struct config {
 
 static void make_master(served *s);
 
-static config *ts_config; /* published once read (ok or not) */
-static served *ts_served; /* pushed under ts_lock, read without it */
+static config *ts_config;  /* published once read (ok or not) */
+static served *ts_served;  /* pushed under ts_lock, read without it */
+static served *ts_retired; /* unlinked builds, under ts_lock */
+static size_t ts_synth_count;
+static int ts_inflight; /* threads inside serving (seq_cst: see the top of the file) */
 const ts_names *ts_names_published;
 
 static bool same_id(const file_id *a, const file_id *b)
 {
     return a->valid && b->valid && a->dev == b->dev && a->ino == b->ino;
+}
+
+static bool same_ver(const file_ver *a, const file_ver *b)
+{
+    return same_id(&a->id, &b->id) && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+           a->mtime.tv_nsec == b->mtime.tv_nsec && a->ctime.tv_sec == b->ctime.tv_sec &&
+           a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+static file_ver ver_of(const struct stat *st)
+{
+    file_ver v = {{st->st_dev, st->st_ino, true}, st->st_size, st->st_mtim, st->st_ctim};
+    return v;
 }
 
 static file_id id_of(int dirfd, const char *path)
@@ -140,6 +305,32 @@ static int read_all(int fd, size_t max, unsigned char **out, size_t *out_len)
     return 0;
 }
 
+/* The whole of a file by name, NUL-terminated (len excludes the NUL). */
+static int read_path(const char *path, size_t max, unsigned char **out, size_t *out_len)
+{
+    int fd = ts_libc_open(TS_ID_open, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+
+    if (fd < 0) {
+        return -1;
+    }
+    int r = read_all(fd, max, &buf, &len);
+    close(fd);
+    if (r != 0) {
+        return -1;
+    }
+    unsigned char *nb = realloc(buf, len + 1);
+    if (nb == NULL) {
+        free(buf);
+        return -1;
+    }
+    nb[len] = '\0';
+    *out = nb;
+    *out_len = len;
+    return 0;
+}
+
 /* path (relative to dirfd) as a normalized absolute path. */
 static bool make_absolute(int dirfd, const char *path, char *out, size_t size)
 {
@@ -179,69 +370,126 @@ static void log_error(const ts_error *err, const char *file)
     ts_log(TS_LOG_ERROR, "%s", ts_error_str(&e, line, sizeof(line)));
 }
 
-/* A keystore directory: made absolute (relative to base_dir), normalized, and its identity if it
- * exists. */
-static void add_dir(config *c, const char *dir, const char *suffix, const char *base_dir)
+/* ---- Configuration */
+
+/*
+ * A keystore directory: made absolute (relative to base_dir), normalized, and
+ * its identity if it exists.  No limit on their number; false only when out of
+ * memory (the caller says so).
+ */
+static bool add_dir(config *c, const char *dir, const char *suffix, const char *base_dir,
+                    const char *password, bool host_only, const char *where)
 {
     char joined[PATH_MAX * 2], norm[PATH_MAX];
 
-    if (dir == NULL || dir[0] == '\0' || c->n_dirs == TS_MAX_DIRS) {
-        return;
+    if (dir == NULL || dir[0] == '\0') {
+        return true;
     }
     if (dir[0] != '/' && base_dir[0] == '\0') {
         ts_log(TS_LOG_WARN,
-               "keystore directory ignored: %s is relative and the working directory cannot be "
+               "%s: keystore directory ignored: %s is relative and the working directory cannot be "
                "read (longer than PATH_MAX, %d bytes, or removed)",
-               dir, PATH_MAX);
-        return;
+               where, dir, PATH_MAX);
+        return true;
     }
     int n = (dir[0] == '/') ? snprintf(joined, sizeof(joined), "%s%s", dir, suffix)
                             : snprintf(joined, sizeof(joined), "%s/%s%s", base_dir, dir, suffix);
     if (n < 0 || (size_t)n >= sizeof(joined) || !ts_path_normalize(joined, norm, sizeof(norm))) {
-        ts_log(TS_LOG_WARN, "keystore directory ignored (path too long): %s", dir);
-        return;
+        ts_log(TS_LOG_WARN, "%s: keystore directory ignored (longer than PATH_MAX, %d): %s", where,
+               PATH_MAX, dir);
+        return true;
     }
-    char *copy = strdup(norm);
-    if (copy == NULL) {
-        return;
+    if (c->n_dirs == c->cap_dirs) {
+        size_t cap = (c->cap_dirs == 0) ? 8 : c->cap_dirs * 2;
+        kdir *nd = realloc(c->dirs, cap * sizeof(*nd));
+        if (nd == NULL) {
+            return false;
+        }
+        c->dirs = nd;
+        c->cap_dirs = cap;
     }
-    c->dirs[c->n_dirs] = copy;
-    c->dir_ids[c->n_dirs] = id_of(AT_FDCWD, norm);
+    kdir *d = &c->dirs[c->n_dirs];
+    memset(d, 0, sizeof(*d));
+    d->path = strdup(norm);
+    if (d->path == NULL) {
+        return false;
+    }
+    d->id = id_of(AT_FDCWD, norm);
     ts_error err;
     ts_error_clear(&err);
     if (ts_dir_check_safe(norm, geteuid(), &err) != 0) {
         char line[2048];
         ts_log(TS_LOG_ERROR, "keystore directory refused: %s",
                ts_error_str(&err, line, sizeof(line)));
-        c->dir_unsafe[c->n_dirs] = true;
+        d->unsafe = true;
     }
-    ts_log(TS_LOG_DEBUG, "keystore directory %s", norm);
+    d->password = password;
+    d->host_only = host_only;
+    snprintf(d->where, sizeof(d->where), "%s", where);
+    ts_log(TS_LOG_DEBUG, "keystore directory %s (%s%s)", norm, where,
+           host_only ? ", trust host" : "");
     c->n_dirs++;
+    return true;
 }
 
-static void load_cmdline_dirs(config *c, const char *cwd)
+static char *argfile_reader(const char *path, void *ctx)
 {
-    int fd = ts_libc_open(TS_ID_open, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
     unsigned char *buf = NULL;
     size_t len = 0;
 
-    if (fd < 0) {
-        return;
+    (void)ctx;
+    if (read_path(path, 1u << 24, &buf, &len) != 0) {
+        return NULL;
     }
-    if (read_all(fd, 1u << 24, &buf, &len) == 0) {
-        add_dir(c, ts_cmdline_property((const char *)buf, len, "ALLEGRA_HOME"), "/keystore", cwd);
-        add_dir(c, ts_cmdline_property((const char *)buf, len, "TRACKPLUS_HOME"), "/keystore", cwd);
-        free(buf);
+    return (char *)buf;
+}
+
+/* The JVM's options: what the launcher and the VM read (target.h). */
+static void load_jvm_props(config *c, const char *cwd)
+{
+    unsigned char *cmd = NULL;
+    size_t len = 0;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    exe[(n > 0) ? n : 0] = '\0';
+    const char *slash = strrchr(exe, '/');
+    if (read_path("/proc/self/cmdline", 1u << 24, &cmd, &len) != 0) {
+        cmd = NULL;
+        len = 0;
     }
-    close(fd);
+    ts_jvm_sources src = {
+        .cmdline = (const char *)cmd,
+        .cmdline_len = len,
+        .java_launcher = slash != NULL && strcmp(slash, "/java") == 0,
+        .java_tool_options = getenv("JAVA_TOOL_OPTIONS"),
+        .jdk_java_options = getenv("JDK_JAVA_OPTIONS"),
+        .java_options = getenv("_JAVA_OPTIONS"),
+        .read_argfile = argfile_reader,
+    };
+    if (ts_jvm_props_read(&src, &c->props) != 0) {
+        ts_log(TS_LOG_WARN, "out of memory reading the JVM's options");
+    }
+    free(cmd);
+    const char *ts = c->props.trust_store;
+    char joined[PATH_MAX * 2];
+    if (ts != NULL && ts[0] != '\0' && strcmp(ts, "NONE") != 0 &&
+        (ts[0] == '/' || cwd[0] != '\0')) {
+        int r = (ts[0] == '/') ? snprintf(joined, sizeof(joined), "%s", ts)
+                               : snprintf(joined, sizeof(joined), "%s/%s", cwd, ts);
+        if (r > 0 && (size_t)r < sizeof(joined) &&
+            ts_path_normalize(joined, c->trust_store, sizeof(c->trust_store))) {
+            c->trust_store_id = id_of(AT_FDCWD, c->trust_store);
+        }
+    }
 }
 
 /* This JVM's own trust stores, found from /proc/self/exe (<java.home>/bin/java). */
 static void load_jre_ids(config *c)
 {
-    static const char *const stores[] = {"/lib/security/cacerts", "/lib/security/jssecacerts",
-                                         "/jre/lib/security/cacerts",
-                                         "/jre/lib/security/jssecacerts"};
+    static const char *const stores[] = {"/lib/security/jssecacerts", "/lib/security/cacerts",
+                                         "/jre/lib/security/jssecacerts",
+                                         "/jre/lib/security/cacerts"};
     char exe[PATH_MAX], path[PATH_MAX + 64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -259,6 +507,10 @@ static void load_jre_ids(config *c)
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof(path), "%s%s", exe, stores[i]);
         c->jre_ids[i] = id_of(AT_FDCWD, path);
+        /* The store TrustStoreManager picks without javax.net.ssl.trustStore: jssecacerts first. */
+        if (c->jre_ids[i].valid && c->jre_store[0] == '\0' && strlen(path) < sizeof(c->jre_store)) {
+            snprintf(c->jre_store, sizeof(c->jre_store), "%s", path);
+        }
     }
 }
 
@@ -303,6 +555,32 @@ static int load_targets(config *c, const char *manifest_dir)
     return 0;
 }
 
+/* The manifest's keystore_dirs[i]: its path, password (NULL: the manifest's) and trust. */
+static void manifest_dir(const ts_manifest *m, size_t i, const char **path, const char **password,
+                         bool *host_only)
+{
+    *path = m->keystore_dirs[i].path;
+    *password = m->keystore_dirs[i].password;
+    *host_only = m->keystore_dirs[i].trust == TS_DIR_TRUST_HOST;
+}
+
+/* Directories known without the manifest: the environment, the JVM's options, $HOME/trackplus. */
+static bool add_default_dirs(config *c, const char *cwd)
+{
+    const char *home = getenv("HOME");
+    char trackplus[PATH_MAX];
+    bool ok =
+        add_dir(c, ts_env_values.allegra_home, "/keystore", cwd, NULL, false, "ALLEGRA_HOME") &&
+        add_dir(c, ts_env_values.trackplus_home, "/keystore", cwd, NULL, false, "TRACKPLUS_HOME") &&
+        add_dir(c, c->props.allegra_home, "/keystore", cwd, NULL, false, "-DALLEGRA_HOME") &&
+        add_dir(c, c->props.trackplus_home, "/keystore", cwd, NULL, false, "-DTRACKPLUS_HOME");
+    if (ok && home != NULL && home[0] == '/' &&
+        (size_t)snprintf(trackplus, sizeof(trackplus), "%s/trackplus", home) < sizeof(trackplus)) {
+        ok = add_dir(c, trackplus, "/keystore", cwd, NULL, false, "$HOME/trackplus");
+    }
+    return ok;
+}
+
 static void config_load(config *c)
 {
     const char *path = ts_env_values.manifest;
@@ -321,9 +599,7 @@ static void config_load(config *c)
     if (getcwd(cwd, sizeof(cwd)) == NULL) {
         cwd[0] = '\0'; /* relative directories are then ignored, with a line (add_dir) */
     }
-    add_dir(c, ts_env_values.allegra_home, "/keystore", cwd);
-    add_dir(c, ts_env_values.trackplus_home, "/keystore", cwd);
-    load_cmdline_dirs(c, cwd);
+    load_jvm_props(c, cwd);
     load_jre_ids(c);
     if (ts_manifest_init(&c->m) != 0) {
         ts_error_set(&err, "", "out of memory");
@@ -331,27 +607,41 @@ static void config_load(config *c)
     }
     if (ts_env_values.manifest_problem[0] != '\0') {
         ts_error_set(&err, "", "%s; no manifest is read", ts_env_values.manifest_problem);
-        goto fail;
+        goto fail_dirs;
     }
     /* Checked and read through one descriptor: no second lookup by name to race. */
     if (ts_read_file_safe(path, geteuid(), TS_MANIFEST_MAX_SIZE, &buf, &len, &st, &err) != 0) {
-        goto fail;
+        goto fail_dirs;
     }
     c->mtime = st.st_mtim;
     c->mdev = st.st_dev;
     ts_manifest_free(&c->m);
     if (ts_manifest_parse((const char *)buf, len, path, &c->m, &err) != 0) {
-        goto fail;
+        goto fail_dirs;
     }
     if (ts_manifest_load_certs(&c->m, path, true, (unsigned)geteuid(), &err) != 0) {
-        goto fail;
+        goto fail_dirs;
     }
     free(buf);
     buf = NULL;
 
     ts_dirname(path, dir, sizeof(dir));
+    /* The manifest's directories first: when one is also named by ALLEGRA_HOME, its password
+     * and trust apply. */
     for (size_t i = 0; i < c->m.n_keystore_dirs; i++) {
-        add_dir(c, c->m.keystore_dirs[i].path, "", dir);
+        const char *p, *pw;
+        bool host_only;
+        char where[48];
+        manifest_dir(&c->m, i, &p, &pw, &host_only);
+        snprintf(where, sizeof(where), "keystore_dirs[%zu]", i);
+        if (!add_dir(c, p, "", dir, pw, host_only, where)) {
+            ts_error_set(&err, where, "out of memory");
+            goto fail;
+        }
+    }
+    if (!add_default_dirs(c, cwd)) {
+        ts_error_set(&err, "keystore_dirs", "out of memory");
+        goto fail;
     }
     if (load_targets(c, dir) != 0) {
         ts_error_set(&err, "targets", "out of memory");
@@ -362,6 +652,8 @@ static void config_load(config *c)
            "%s: %zu certificates, %zu distrusted, %zu keystore directories, %zu targets", path,
            c->m.n_certs, c->m.n_distrust, c->n_dirs, c->m.n_targets);
     return;
+fail_dirs:
+    (void)add_default_dirs(c, cwd);
 fail:
     free(buf);
     log_error(&err, path);
@@ -421,118 +713,265 @@ void ts_serve_prepare(void)
     ts_guard--;
 }
 
+/* ---- The list of builds */
+
+/* The newest build of the file with this identity (any version). */
 static served *find_by_id(const file_id *id)
 {
-    for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL; s = s->next) {
-        if (same_id(&s->id, id)) {
+    for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL;
+         s = __atomic_load_n(&s->next, __ATOMIC_ACQUIRE)) {
+        if (same_id(&s->ver.id, id)) {
             return s;
         }
     }
     return NULL;
 }
 
-static served *find_by_path(const char *abs)
+static served *find_synth(size_t dir, const char *host)
 {
-    for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL; s = s->next) {
-        if (!s->id.valid && strcmp(s->path, abs) == 0) {
+    for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL;
+         s = __atomic_load_n(&s->next, __ATOMIC_ACQUIRE)) {
+        if (!s->ver.id.valid && s->synth_dir == dir && strcmp(s->host, host) == 0) {
             return s;
         }
     }
     return NULL;
 }
 
-static void push(served *s)
+static void served_free(served *s)
 {
+    if (s->master >= 0) {
+        close(s->master);
+    }
+    free(s->blob);
+    free(s->path);
+    free(s);
+}
+
+/* Under the lock: frees the retired builds when no other thread can be reading them. */
+static void reclaim(void)
+{
+    if (__atomic_load_n(&ts_inflight, __ATOMIC_SEQ_CST) != 1) {
+        return;
+    }
+    while (ts_retired != NULL) {
+        served *r = ts_retired;
+        ts_retired = r->retired_next;
+        served_free(r);
+    }
+}
+
+/* Under the lock: publishes s in front, unlinking old (a superseded build of the same file). */
+static void push(served *s, served *old)
+{
+    if (old != NULL) {
+        served **pp = &ts_served;
+        while (*pp != NULL && *pp != old) {
+            pp = &(*pp)->next;
+        }
+        if (*pp == old) {
+            __atomic_store_n(pp, old->next, __ATOMIC_SEQ_CST);
+            old->retired_next = ts_retired;
+            ts_retired = old;
+        }
+    }
     s->next = ts_served;
-    __atomic_store_n(&ts_served, s, __ATOMIC_RELEASE);
+    __atomic_store_n(&ts_served, s, __ATOMIC_SEQ_CST);
+    reclaim();
 }
 
-/* Builds the blob of spec from base (may be NULL); on failure s->failed and one error line. */
+/* ---- Building */
+
+/* Decodes this JVM's own trust store with no password, as TrustStoreManager reads it. */
+static bool jre_trust(const config *c, ts_keystore *out)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_error err;
+
+    memset(out, 0, sizeof(*out));
+    if (c->jre_store[0] == '\0' || read_path(c->jre_store, TS_KEYSTORE_MAX_SIZE, &buf, &len) != 0) {
+        return false;
+    }
+    ts_error_clear(&err);
+    int r = ts_keystore_decode(buf, len, NULL, out, &err);
+    free(buf);
+    if (r != 0) {
+        log_error(&err, c->jre_store);
+        return false;
+    }
+    return true;
+}
+
+/* Whether abs is the file -Djavax.net.ssl.trustStore names. */
+static bool is_jvm_trust_store(const config *c, const char *abs, const file_id *id)
+{
+    return c->trust_store[0] != '\0' &&
+           (strcmp(abs, c->trust_store) == 0 || (id != NULL && same_id(id, &c->trust_store_id)));
+}
+
+/*
+ * The password for spec, first that applies: targets[i].password, the JVM's
+ * trustStorePassword for the file it names as trustStore (or for the JRE's
+ * store when it names none), the keystore directory's, the manifest's.  *fix
+ * says where to set it.
+ */
+static const char *password_for(const config *c, const target_spec *spec, const char *abs,
+                                const file_id *id, char *fix, size_t fix_size)
+{
+    const char *jvm = c->props.trust_store_password;
+
+    if (spec->kind == KIND_TARGET) {
+        snprintf(fix, fix_size, "set targets[%zu].password", spec->index);
+        if (c->m.targets[spec->index].password != NULL) {
+            return c->m.targets[spec->index].password;
+        }
+    }
+    bool named = is_jvm_trust_store(c, abs, id);
+    if (jvm != NULL && (named || (spec->kind == KIND_TRUST && c->trust_store[0] == '\0'))) {
+        if (spec->kind != KIND_TARGET) {
+            snprintf(fix, fix_size, "check -Djavax.net.ssl.trustStorePassword");
+        }
+        return jvm;
+    }
+    if (spec->kind == KIND_DIR || spec->kind == KIND_SYNTH) {
+        const kdir *d = &c->dirs[spec->index];
+        if (strncmp(d->where, "keystore_dirs[", 14) == 0) {
+            snprintf(fix, fix_size, "set %s.password", d->where);
+        } else {
+            snprintf(fix, fix_size, "list %s in keystore_dirs with its password", d->path);
+        }
+        if (d->password != NULL) {
+            return d->password;
+        }
+    } else if (spec->kind == KIND_TRUST) {
+        snprintf(fix, fix_size, "set the manifest's password to the store's");
+    }
+    return c->m.password;
+}
+
+static const char *fail_name(ts_store_fail why)
+{
+    switch (why) {
+    case TS_STORE_INTEGRITY:
+        return "integrity check failed (wrong password or tampered file)";
+    case TS_STORE_PASSWORD:
+        return "wrong or unknown password";
+    case TS_STORE_UNSUPPORTED:
+        return "unsupported content or algorithm";
+    case TS_STORE_NOMEM:
+        return "out of memory";
+    default:
+        return "not a keystore this library can read";
+    }
+}
+
+/*
+ * Builds the blob of spec from base (NULL: synthesized).  On failure
+ * s->failed, and one line: why, and what fixes it.
+ */
 static served *build(const config *c, const target_spec *spec, const unsigned char *base,
-                     size_t base_len, const char *path, const file_id *id)
+                     size_t base_len, const char *path, const file_ver *ver)
 {
     served *s = calloc(1, sizeof(*s));
     ts_error err;
+    ts_keystore jre;
+    char fix[PATH_MAX + 64];
+    bool have_jre = false;
 
     if (s == NULL) {
         return NULL;
     }
+    s->master = -1;
     s->path = strdup(path);
     if (s->path == NULL) {
         free(s);
         return NULL;
     }
-    if (id != NULL) {
-        s->id = *id;
+    s->mtime = c->mtime;
+    if (ver != NULL) {
+        s->ver = *ver;
+        s->mtime = ver->mtime;
     }
+    fix[0] = '\0';
     ts_error_clear(&err);
-    ts_merge_opts opts = {.host = (spec->kind == KIND_HOST) ? spec->host : NULL,
-                          .timestamp_ms = ts_env_values.timestamp_ms};
-    const char *password = c->m.password;
-    const char *base_password = NULL; /* as the JVM loads a trust store: no digest check */
-    if (spec->kind == KIND_TARGET) {
-        const ts_target *t = &c->m.targets[spec->target];
-        if (t->password != NULL) {
-            password = t->password;
+    ts_store_in in = {.base = base,
+                      .base_len = base_len,
+                      .m = &c->m,
+                      .merge = true,
+                      .timestamp_ms = ts_env_values.timestamp_ms,
+                      .format = c->m.format};
+    in.password = password_for(c, spec, path, (ver != NULL) ? &ver->id : NULL, fix, sizeof(fix));
+    switch (spec->kind) {
+    case KIND_TARGET:
+        in.merge = c->m.targets[spec->index].merge;
+        break;
+    case KIND_DIR:
+    case KIND_SYNTH:
+        if (c->dirs[spec->index].host_only) {
+            in.host = spec->host;
+        } else {
+            /* Full trust: the JVM's default SSL context may be built from this file (Allegra sets
+             * javax.net.ssl.trustStore to it), and then serves every connection. */
+            have_jre = jre_trust(c, &jre);
+            in.also_trust = have_jre ? &jre : NULL;
         }
-        base_password = password;
-        if (!t->merge) {
-            base = NULL;
-            base_len = 0;
-        }
+        break;
+    case KIND_TRUST:
+        break;
     }
-    /* No "format" in the manifest: the file's own format (JKS when there is no file). */
-    ts_format format = c->m.format;
-    if (format == TS_FORMAT_UNKNOWN) {
-        format = ts_keystore_detect(base, base_len);
-        if (format == TS_FORMAT_UNKNOWN) {
-            format = TS_FORMAT_JKS;
+    ts_store_fail why = TS_STORE_OK;
+    if (ts_store_build(&in, &s->blob, &s->len, &s->summary, &why, &err) != 0) {
+        char line[1024];
+        ts_error e = err;
+        if (e.file[0] == '\0') {
+            ts_error_set_file(&e, path);
         }
-    }
-    if (ts_render(base, base_len, base_password, &c->m, &opts, format, password, &s->blob, &s->len,
-                  &s->summary, &err) != 0) {
-        log_error(&err, path);
+        ts_log(TS_LOG_ERROR, "%s: cannot serve it (%s: %s); %s; %s", path, fail_name(why),
+               ts_error_str(&e, line, sizeof(line)),
+               ts_env_values.strict ? "opens fail (TRUSTSHIM_STRICT=1)" : "serving it unchanged",
+               (fix[0] != '\0' && why != TS_STORE_FORMAT && why != TS_STORE_NOMEM)
+                   ? fix
+                   : "repair or replace the file");
         s->failed = true;
         s->blob = NULL;
         s->len = 0;
     } else {
         ts_log(TS_LOG_DEBUG, "%s: built %zu bytes (%zu entries)", path, s->len, s->summary.total);
     }
+    if (have_jre) {
+        ts_keystore_free(&jre);
+    }
     return s;
 }
 
-/* The index of abs_dir among the keystore directories, or -1. */
+/* Which keystore directory abs_dir is (index), or -1. */
 static long keystore_dir(const config *c, const char *abs_dir)
 {
     file_id id = {0, 0, false};
     bool looked = false;
 
     for (size_t i = 0; i < c->n_dirs; i++) {
-        if (strcmp(c->dirs[i], abs_dir) == 0) {
+        if (strcmp(c->dirs[i].path, abs_dir) == 0) {
             return (long)i;
         }
     }
     for (size_t i = 0; i < c->n_dirs; i++) {
-        if (!c->dir_ids[i].valid) {
+        if (!c->dirs[i].id.valid) {
             continue;
         }
         if (!looked) {
             id = id_of(AT_FDCWD, abs_dir);
             looked = true;
         }
-        if (same_id(&id, &c->dir_ids[i])) {
+        if (same_id(&id, &c->dirs[i].id)) {
             return (long)i;
         }
     }
     return -1;
 }
 
-static bool in_keystore_dir(const config *c, const char *abs_dir)
-{
-    return keystore_dir(c, abs_dir) >= 0;
-}
-
-/* Whether abs is a <host>.ks in a keystore directory refused as unsafe. */
+/* Whether abs is a <name>.ks in a keystore directory refused as unsafe. */
 static bool in_unsafe_dir(const config *c, const char *abs)
 {
     char dir[PATH_MAX], host[256];
@@ -541,23 +980,37 @@ static bool in_unsafe_dir(const config *c, const char *abs)
         return false;
     }
     long i = keystore_dir(c, dir);
-    return i >= 0 && c->dir_unsafe[i];
+    return i >= 0 && c->dirs[i].unsafe;
 }
 
-/* Whether abs is <keystore dir>/<host>.ks for a host of the manifest. */
-static bool host_keystore(const config *c, const char *abs, target_spec *spec)
+/*
+ * Whether abs is <keystore dir>/<name>.ks.  exists: a file on disk (every
+ * name is served in a full-trust directory; in a "host" one only a manifest
+ * host's); else a host of the manifest, synthesized.
+ */
+static bool dir_keystore(const config *c, const char *abs, bool exists, target_spec *spec)
 {
     char dir[PATH_MAX];
 
     if (c->n_dirs == 0 || !ts_ks_split(abs, dir, sizeof(dir), spec->host, sizeof(spec->host))) {
         return false;
     }
-    long i;
-    if (!ts_manifest_has_host(&c->m, spec->host) || (i = keystore_dir(c, dir)) < 0 ||
-        c->dir_unsafe[i]) {
+    for (char *p = spec->host; *p != '\0'; p++) {
+        *p = (char)tolower((unsigned char)*p);
+    }
+    long i = keystore_dir(c, dir);
+    if (i < 0 || c->dirs[i].unsafe) {
         return false;
     }
-    spec->kind = KIND_HOST;
+    spec->index = (size_t)i;
+    if (exists && !c->dirs[i].host_only) {
+        spec->kind = KIND_DIR;
+        return true;
+    }
+    if (!ts_manifest_has_host(&c->m, spec->host)) {
+        return false;
+    }
+    spec->kind = exists ? KIND_DIR : KIND_SYNTH;
     return true;
 }
 
@@ -567,7 +1020,7 @@ static bool classify(const config *c, const char *abs, ts_tail tail, const file_
     for (size_t i = 0; i < c->m.n_targets; i++) {
         if (same_id(id, &c->target_ids[i]) || strcmp(abs, c->target_paths[i]) == 0) {
             spec->kind = KIND_TARGET;
-            spec->target = i;
+            spec->index = i;
             return true;
         }
     }
@@ -584,39 +1037,56 @@ static bool classify(const config *c, const char *abs, ts_tail tail, const file_
         }
         return false;
     case TS_TAIL_HOST_KS:
-        return host_keystore(c, abs, spec);
+        return dir_keystore(c, abs, true, spec);
     default:
         return false;
     }
 }
 
-/* A synthesized per-host keystore at abs (which does not exist), or NULL. */
-static const served *synthesized(const config *c, const char *abs)
+/* A synthesized per-host keystore at abs (which does not exist), or NULL.  *owned: the caller
+ * frees it (past TS_SYNTH_MAX, nothing is cached). */
+static served *synthesized(const config *c, const char *abs, bool *owned)
 {
     target_spec spec;
-    served *s = find_by_path(abs);
 
+    *owned = false;
+    memset(&spec, 0, sizeof(spec));
+    if (!dir_keystore(c, abs, false, &spec)) {
+        return NULL;
+    }
+    served *s = find_synth(spec.index, spec.host);
     if (s != NULL) {
         return s;
     }
-    memset(&spec, 0, sizeof(spec));
-    if (!host_keystore(c, abs, &spec)) {
-        return NULL;
-    }
     ts_lock();
-    s = find_by_path(abs);
+    s = find_synth(spec.index, spec.host);
     if (s == NULL) {
         s = build(c, &spec, NULL, 0, abs, NULL);
         if (s != NULL) {
+            s->synth_dir = spec.index;
+            snprintf(s->host, sizeof(s->host), "%s", spec.host);
             make_master(s);
-            push(s);
+            if (ts_synth_count < TS_SYNTH_MAX) {
+                ts_synth_count++;
+                push(s, NULL);
+            } else {
+                if (ts_synth_count == TS_SYNTH_MAX) {
+                    ts_synth_count++;
+                    ts_log(TS_LOG_WARN,
+                           "more than %d synthesized <host>.ks files: the others are built at "
+                           "every open, not kept",
+                           TS_SYNTH_MAX);
+                }
+                *owned = true;
+            }
         }
     }
     ts_unlock();
     return s;
 }
 
-/* The served entry for an existing file open as fd0, or NULL when it is not a target. */
+/* The build for an existing file open as fd0 (its current version), or NULL when it is not a
+ * target. */
 static const served *existing(const config *c, int fd0, const char *abs, ts_tail tail)
 {
     struct stat st;
@@ -625,26 +1095,33 @@ static const served *existing(const config *c, int fd0, const char *abs, ts_tail
     if (ts_sys_fstat(fd0, &st) != 0 || !S_ISREG(st.st_mode)) {
         return NULL;
     }
-    file_id id = {st.st_dev, st.st_ino, true};
-    served *s = find_by_id(&id);
-    if (s != NULL) {
+    file_ver ver = ver_of(&st);
+    served *s = find_by_id(&ver.id);
+    if (s != NULL && same_ver(&s->ver, &ver)) {
         return s;
     }
     memset(&spec, 0, sizeof(spec));
-    if (!classify(c, abs, tail, &id, &spec)) {
+    if (s == NULL && !classify(c, abs, tail, &ver.id, &spec)) {
         return NULL;
     }
     ts_lock();
-    s = find_by_id(&id);
-    if (s == NULL) {
+    served *old = find_by_id(&ver.id);
+    s = old;
+    if (s == NULL || !same_ver(&s->ver, &ver)) {
+        if (old != NULL && !classify(c, abs, tail, &ver.id, &spec)) {
+            /* No longer a target (renamed out of a keystore directory?): served no more. */
+            ts_unlock();
+            return NULL;
+        }
         unsigned char *base = NULL;
         size_t base_len = 0;
         if (read_all(fd0, TS_KEYSTORE_MAX_SIZE, &base, &base_len) != 0) {
             ts_log(TS_LOG_ERROR, "%s: cannot read: %s", abs, strerror(errno));
             s = calloc(1, sizeof(*s));
             if (s != NULL) {
-                s->id = id;
+                s->ver = ver;
                 s->failed = true;
+                s->master = -1;
                 s->path = strdup(abs);
                 if (s->path == NULL) {
                     free(s);
@@ -652,12 +1129,12 @@ static const served *existing(const config *c, int fd0, const char *abs, ts_tail
                 }
             }
         } else {
-            s = build(c, &spec, base, base_len, abs, &id);
+            s = build(c, &spec, base, base_len, abs, &ver);
             free(base);
         }
         if (s != NULL) {
             make_master(s);
-            push(s);
+            push(s, old);
         }
     }
     ts_unlock();
@@ -700,7 +1177,7 @@ static int without_manifest(const config *c, int dirfd, const char *path, ts_tai
     }
     case TS_TAIL_HOST_KS:
         if (make_absolute(dirfd, path, abs, sizeof(abs)) &&
-            ts_ks_split(abs, dir, sizeof(dir), host, sizeof(host)) && in_keystore_dir(c, dir)) {
+            ts_ks_split(abs, dir, sizeof(dir), host, sizeof(host)) && keystore_dir(c, dir) >= 0) {
             return refuse();
         }
         return TS_NOT_SERVED;
@@ -709,7 +1186,9 @@ static int without_manifest(const config *c, int dirfd, const char *path, ts_tai
     }
 }
 
-/* A new sealed memfd holding the blob, at offset 0. */
+/* ---- Descriptors */
+
+/* A new sealed memfd holding the blob, at offset 0, dated as the file it stands for. */
 static int memfd_copy(const served *s, bool cloexec)
 {
     unsigned int mflags = MFD_ALLOW_SEALING | (cloexec ? MFD_CLOEXEC : 0);
@@ -731,6 +1210,10 @@ static int memfd_copy(const served *s, bool cloexec)
         }
         off += (size_t)w;
     }
+    /* fstat of a served descriptor then says what stat of the path says (TrustStoreManager and
+     * tools compare modification times). */
+    struct timespec times[2] = {s->mtime, s->mtime};
+    (void)futimens(fd, times);
     (void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
     if (lseek(fd, 0, SEEK_SET) != 0) {
         close(fd);
@@ -784,10 +1267,13 @@ static int memfd_of(const served *s, int flags)
     return memfd_copy(s, cloexec);
 }
 
+/* ---- Entry points */
+
 static int serve_open(int dirfd, const char *path, int flags)
 {
     char abs[PATH_MAX];
     const served *s;
+    served *owned = NULL;
 
     if (ts_env_init() == TS_STATE_OFF) {
         return TS_NOT_SERVED;
@@ -819,29 +1305,40 @@ static int serve_open(int dirfd, const char *path, int flags)
         s = existing(c, fd0, abs, tail);
         close(fd0);
     } else if (tail == TS_TAIL_HOST_KS && (errno == ENOENT || errno == ENOTDIR)) {
-        s = synthesized(c, abs);
+        bool own = false;
+        served *syn = synthesized(c, abs, &own);
+        owned = own ? syn : NULL;
+        s = syn;
     } else {
         return TS_NOT_SERVED;
     }
     if (s == NULL) {
         return TS_NOT_SERVED;
     }
+    int fd;
     if (s->failed) {
-        return refuse();
+        fd = refuse();
+    } else {
+        fd = memfd_of(s, flags);
+        if (fd < 0) {
+            fd = refuse();
+        } else {
+            ts_log(TS_LOG_INFO, "served %s (%zu entries, %zu from the manifest, %zu distrusted)",
+                   path, s->summary.total, s->summary.added, s->summary.distrusted);
+        }
     }
-    int fd = memfd_of(s, flags);
-    if (fd < 0) {
-        return refuse();
+    if (owned != NULL) {
+        served_free(owned);
     }
-    ts_log(TS_LOG_INFO, "served %s (%zu entries, %zu from the manifest, %zu distrusted)", path,
-           s->summary.total, s->summary.added, s->summary.distrusted);
     return fd;
 }
 
 int ts_serve_open(int dirfd, const char *path, int flags)
 {
     ts_guard++;
+    __atomic_add_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
     int r = serve_open(dirfd, path, flags);
+    __atomic_sub_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
     ts_guard--;
     return r;
 }
@@ -849,6 +1346,7 @@ int ts_serve_open(int dirfd, const char *path, int flags)
 static bool synth_stat(int dirfd, const char *path, struct stat *st)
 {
     char abs[PATH_MAX];
+    bool owned = false;
 
     if (ts_env_init() == TS_STATE_OFF) {
         return false;
@@ -857,13 +1355,20 @@ static bool synth_stat(int dirfd, const char *path, struct stat *st)
     if (!c->ok || !make_absolute(dirfd, path, abs, sizeof(abs))) {
         return false;
     }
-    const served *s = synthesized(c, abs);
+    served *s = synthesized(c, abs, &owned);
     if (s == NULL || s->failed) {
+        if (owned) {
+            served_free(s);
+        }
         return false;
     }
-    /* A stable identity: the manifest's device, an inode derived from the path (FNV-1a). */
+    /* A stable identity: the manifest's device, an inode derived from the file's key (FNV-1a of
+     * the directory and the lowercased host), so every spelling is the same file. */
     uint64_t h = 1469598103934665603ULL;
-    for (const char *p = abs; *p != '\0'; p++) {
+    for (const char *p = c->dirs[s->synth_dir].path; *p != '\0'; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    for (const char *p = s->host; *p != '\0'; p++) {
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     }
     memset(st, 0, sizeof(*st));
@@ -879,6 +1384,9 @@ static bool synth_stat(int dirfd, const char *path, struct stat *st)
     st->st_atim = c->mtime;
     st->st_mtim = c->mtime;
     st->st_ctim = c->mtime;
+    if (owned) {
+        served_free(s);
+    }
     return true;
 }
 
@@ -888,7 +1396,60 @@ bool ts_serve_synth_stat(int dirfd, const char *path, ts_tail tail, struct stat 
         return false;
     }
     ts_guard++;
+    __atomic_add_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
     bool r = synth_stat(dirfd, path, st);
+    __atomic_sub_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
     ts_guard--;
+    return r;
+}
+
+static bool served_size(int dirfd, const char *path, int flags, const struct stat *st, off_t *size)
+{
+    char abs[PATH_MAX];
+
+    if (ts_env_init() == TS_STATE_OFF) {
+        return false;
+    }
+    const config *c = config_get();
+    if (!c->ok) {
+        return false;
+    }
+    file_ver ver = ver_of(st);
+    const served *s = find_by_id(&ver.id);
+    if (s == NULL || !same_ver(&s->ver, &ver)) {
+        /* Not built for this version yet (or not a target): look as an open would. */
+        ts_tail tail = ts_tail_classify(path, &c->names);
+        if (tail == TS_TAIL_NONE || tail == TS_TAIL_JVM_START ||
+            !make_absolute(dirfd, path, abs, sizeof(abs))) {
+            return false;
+        }
+        int oflags =
+            O_RDONLY | O_CLOEXEC | O_NONBLOCK | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
+        int fd0 = ts_libc_open(TS_ID_openat, dirfd, path, oflags, 0);
+        if (fd0 < 0) {
+            return false;
+        }
+        s = existing(c, fd0, abs, tail);
+        close(fd0);
+    }
+    if (s == NULL || s->failed || !same_id(&s->ver.id, &ver.id)) {
+        return false;
+    }
+    *size = (off_t)s->len;
+    return true;
+}
+
+bool ts_serve_stat_size(int dirfd, const char *path, int flags, const struct stat *st, off_t *size)
+{
+    if (!S_ISREG(st->st_mode)) {
+        return false;
+    }
+    int saved = errno;
+    ts_guard++;
+    __atomic_add_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
+    bool r = served_size(dirfd, path, flags, st, size);
+    __atomic_sub_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
+    ts_guard--;
+    errno = saved;
     return r;
 }

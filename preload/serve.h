@@ -3,10 +3,11 @@
 #define TS_SERVE_H
 
 /*
- * Serving: the manifest read once, one merged blob per target built once
- * (lazily, under ts_lock) and cached for the life of the process, and a fresh
- * sealed memfd for every served open.  Called only after target.c said the
- * path may be a target; every function enters the re-entry guard itself.
+ * Serving: the manifest and the JVM's options read once; one merged blob per
+ * target and version of the file on disk, built lazily under ts_lock and
+ * rebuilt when the file changes; a fresh sealed memfd for every served open,
+ * dated as the file.  Called only after target.c said the path may be a
+ * target; every function enters the re-entry guard itself.
  */
 
 #include <stdbool.h>
@@ -43,5 +44,14 @@ int ts_serve_open(int dirfd, const char *path, int flags);
  * (size = the blob's, mtime = the manifest's) and returns true.
  */
 bool ts_serve_synth_stat(int dirfd, const char *path, ts_tail tail, struct stat *st);
+
+/*
+ * stat-like call of path succeeded with *st (flags: AT_SYMLINK_NOFOLLOW for
+ * the l-forms).  When path is an existing regular file that is served, sets
+ * *size to the size of what an open gets now (building it if needed) and
+ * returns true; the file's own times stay, and the served descriptor carries
+ * them.  errno is left as it was.
+ */
+bool ts_serve_stat_size(int dirfd, const char *path, int flags, const struct stat *st, off_t *size);
 
 #endif
