@@ -10,7 +10,8 @@ pl_setup() {
     chmod 700 "$TS_TMP"
     PL_CLASSES="$TS_TMP/classes"
     if [ -n "$(ts_jdks)" ]; then
-        ts_javac "$(ts_jdks | sed -n 1p)" "$PL_CLASSES" --release 11 "$TS_SOURCE_DIR/tests/preload/java/TsProbe.java"
+        ts_javac "$(ts_jdks | sed -n 1p)" "$PL_CLASSES" --release 11 "$TS_SOURCE_DIR/tests/preload/java/TsProbe.java" \
+            "$TS_SOURCE_DIR/tests/preload/java/TsServe.java"
     fi
 }
 

@@ -11,7 +11,8 @@
  *   probe reread PATH MANIFEST OTHER  PATH, then MANIFEST emptied, then PATH and OTHER again
  *   probe dlopen LIB PATH KS  LIB's own open(PATH) and stat(KS), and AT_SECURE (setuid tests)
  *   probe create DIR      files made by open, open64, openat, openat64 and O_TMPFILE: their modes
- * Each call's errno is checked: " errno changed" marks a success that changed it.
+ *   probe statfd PATH     size and mtime from stat, lstat, fstatat, statx, and fstat of an open:
+ * one line each Each call's errno is checked: " errno changed" marks a success that changed it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -391,8 +392,61 @@ static int create(const char *dir)
     return 0;
 }
 
+/* Size and mtime as each stat-like call of PATH sees them, and fstat of a descriptor open() gave.
+ */
+static int statfd(const char *path)
+{
+    stat_fn st = (stat_fn)sym("stat"), lst = (stat_fn)sym("lstat");
+    fstatat_fn at = (fstatat_fn)sym("fstatat");
+    statx_fn sx = (statx_fn)sym("statx");
+    open_fn op = (open_fn)sym("open");
+    struct stat b;
+    struct statx x;
+
+    if (st == NULL || lst == NULL || at == NULL || sx == NULL || op == NULL) {
+        return 1;
+    }
+    if (st(path, &b) == 0) {
+        printf("stat %lld %lld.%09ld\n", (long long)b.st_size, (long long)b.st_mtim.tv_sec,
+               b.st_mtim.tv_nsec);
+    }
+    if (lst(path, &b) == 0) {
+        printf("lstat %s %lld %lld.%09ld\n", S_ISLNK(b.st_mode) ? "link" : "file",
+               (long long)b.st_size, (long long)b.st_mtim.tv_sec, b.st_mtim.tv_nsec);
+    }
+    if (at(AT_FDCWD, path, &b, 0) == 0) {
+        printf("fstatat %lld %lld.%09ld\n", (long long)b.st_size, (long long)b.st_mtim.tv_sec,
+               b.st_mtim.tv_nsec);
+    }
+    if (sx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &x) == 0) {
+        printf("statx %llu %lld.%09u\n", (unsigned long long)x.stx_size,
+               (long long)x.stx_mtime.tv_sec, x.stx_mtime.tv_nsec);
+    }
+    int fd = op(path, O_RDONLY);
+    if (fd < 0) {
+        printf("open failed: %s\n", strerror(errno));
+        return 1;
+    }
+    if (fstat(fd, &b) == 0) {
+        printf("fstat %lld %lld.%09ld\n", (long long)b.st_size, (long long)b.st_mtim.tv_sec,
+               b.st_mtim.tv_nsec);
+    }
+    char buf[65536];
+    long long total = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        total += n;
+    }
+    printf("read %lld\n", total);
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "statfd") == 0) {
+        return statfd(argv[2]);
+    }
     if (argc == 3 && strcmp(argv[1], "create") == 0) {
         return create(argv[2]);
     }

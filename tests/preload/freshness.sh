@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# What is served follows the file on disk, on every JDK: a JVM that makes a
+# new TrustManagerFactory every 100 ms from a target (javax.net.ssl.trustStore,
+# with its password) sees a certificate disappear after keytool -delete in
+# place (same inode) and come back after keytool -importcert, as it does
+# without the library (TrustStoreManager reloads when lastModified changes).
+# stat, lstat, fstatat and statx of a served path report the served size and
+# the file's mtime, and fstat of the served descriptor says the same; lstat of
+# a symlink stays the symlink's.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/preload/lib.sh"
+ts_require_jdk
+ts_require_cmd openssl
+pl_setup
+probe="$TS_BUILD_DIR/bin/ts_preload_probe"
+ts_selfsigned "$TS_TMP" srv localhost
+ts_selfsigned "$TS_TMP" own own.example.test
+ts_selfsigned "$TS_TMP" gone gone.example.test
+gone_sha=$(ts_sha256_of_pem "$TS_TMP/gone.pem")
+app="$TS_TMP/app"
+mkdir -p "$app"
+jh0=$(ts_jdks | sed -n 1p)
+kt() { TRUSTSHIM_DISABLE=1 "$jh0/bin/keytool" "$@" >/dev/null 2>&1; }
+for a in own gone; do
+    kt -importcert -noprompt -alias "$a" -file "$TS_TMP/$a.pem" -keystore "$app/trust.jks" -storetype JKS \
+        -storepass s3cret || ts_fail "keytool -importcert $a failed"
+done
+ln -s trust.jks "$app/link.jks"
+cat >"$TS_TMP/manifest.json" <<JSON
+{ "version": 1,
+  "certificates": [ $(pl_cert_json "$TS_TMP/srv.pem" local-test '["localhost"]') ],
+  "targets": [ { "path": "$app/trust.jks", "password": "s3cret", "merge": true } ] }
+JSON
+export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
+
+# wait_line FILE N WORD: waits (30 s at most) until line N of FILE starts with WORD.
+wait_line() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [ "$(sed -n "${2}p" "$1" | cut -d' ' -f1)" = "$3" ] && return 0
+        sleep 0.1
+    done
+    ts_fail "$jh: line $2 of the watcher is not '$3': $(cat "$1")"
+}
+
+for jh in $(ts_jdks); do
+    # stat and fstat agree: size and mtime, through every stat call.
+    "$probe" statfd "$app/trust.jks" >"$TS_TMP/plain.txt"
+    ts_with_preload "$probe" statfd "$app/trust.jks" >"$TS_TMP/served.txt"
+    read_n=$(awk '$1 == "read" { print $2 }' "$TS_TMP/served.txt")
+    file_n=$(stat -c %s "$app/trust.jks")
+    mtime=$(awk '$1 == "stat" { print $3 }' "$TS_TMP/plain.txt")
+    [ -n "$read_n" ] && [ "$read_n" != "$file_n" ] || ts_fail "nothing merged into the served copy: $(cat "$TS_TMP/served.txt")"
+    for call in stat fstatat statx fstat; do
+        line=$(awk -v c="$call" '$1 == c { print $2, $3 }' "$TS_TMP/served.txt")
+        [ "$line" = "$read_n $mtime" ] ||
+            ts_fail "$call of the served path says '$line', expected '$read_n $mtime' (the bytes read, the file's mtime)"
+    done
+    grep -qx "lstat file $read_n $mtime" "$TS_TMP/served.txt" || ts_fail "lstat of the target: $(cat "$TS_TMP/served.txt")"
+    ts_with_preload "$probe" statfd "$app/link.jks" >"$TS_TMP/link.txt"
+    grep -q "^lstat link " "$TS_TMP/link.txt" || ts_fail "lstat of a symlink to a target is not the symlink: $(cat "$TS_TMP/link.txt")"
+    grep -qx "stat $read_n $mtime" "$TS_TMP/link.txt" || ts_fail "stat through a symlink: $(cat "$TS_TMP/link.txt")"
+
+    # A JVM reloading every 100 ms.
+    ino=$(stat -c %i "$app/trust.jks")
+    rm -f "$TS_TMP/stop" "$TS_TMP/watch.out"
+    ts_with_preload "$jh/bin/java" -Djavax.net.ssl.trustStore="$app/trust.jks" -Djavax.net.ssl.trustStorePassword=s3cret \
+        -cp "$PL_CLASSES" TsServe watch "$gone_sha" "$TS_TMP/stop" >"$TS_TMP/watch.out" 2>"$TS_TMP/watch.err" &
+    pid=$!
+    ts_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    wait_line "$TS_TMP/watch.out" 1 present
+    kt -delete -alias gone -keystore "$app/trust.jks" -storepass s3cret || ts_fail "keytool -delete failed"
+    [ "$(stat -c %i "$app/trust.jks")" = "$ino" ] || ts_fail "keytool -delete replaced the file (the test wants the same inode)"
+    wait_line "$TS_TMP/watch.out" 2 absent
+    kt -importcert -noprompt -alias gone -file "$TS_TMP/gone.pem" -keystore "$app/trust.jks" -storepass s3cret ||
+        ts_fail "keytool -importcert failed"
+    wait_line "$TS_TMP/watch.out" 3 present
+    touch "$TS_TMP/stop"
+    wait "$pid" || ts_fail "$jh: the watcher failed: $(cat "$TS_TMP/watch.err")"
+    [ ! -s "$TS_TMP/watch.err" ] || ts_fail "$jh: the watcher said: $(cat "$TS_TMP/watch.err")"
+    # The counts: own + local-test (+ gone).
+    [ "$(cut -d' ' -f2 "$TS_TMP/watch.out" | tr '\n' ' ')" = "3 2 3 " ] ||
+        ts_fail "$jh: anchors seen: $(cat "$TS_TMP/watch.out")"
+    ts_log "$jh: stat and fstat agree ($read_n bytes, mtime $mtime); keytool -delete and -importcert in place seen by the next TrustManagerFactory"
+done
