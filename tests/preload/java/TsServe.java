@@ -79,7 +79,17 @@ public class TsServe {
             break;
         }
         case "trusts": { // trusts SHA256...: with the JVM's trust store properties
-            TreeSet<String> t = trusted();
+            TreeSet<String> t;
+            try {
+                t = trusted();
+            } catch (Exception e) {
+                Throwable c = e;
+                while (c.getCause() != null) {
+                    c = c.getCause();
+                }
+                System.out.println("exception " + c.getClass().getName() + ": " + c.getMessage());
+                break;
+            }
             System.out.println("anchors " + t.size());
             for (int i = 1; i < args.length; i++) {
                 System.out.println(args[i] + " " + t.contains(args[i]));
