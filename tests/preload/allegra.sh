@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The Allegra layout, on every JDK: <home>/keystore/<host>.ks for a host named
 # in the manifest exists for Java (File.isFile, canRead, length) and loads as
-# JKS with "changeit", holding that host's certificate, although neither the
-# file nor the directory exists; another host stays absent.  The same through
-# ALLEGRA_HOME, TRACKPLUS_HOME, -DALLEGRA_HOME= and keystore_dirs; an existing
-# <host>.ks is served merged with its own entries.
+# JKS with "changeit", holding the JVM's full trust (every manifest
+# certificate and the JRE's own), although neither the file nor the directory
+# exists; another host stays absent.  The same through ALLEGRA_HOME,
+# TRACKPLUS_HOME, -DALLEGRA_HOME=, $HOME/trackplus and keystore_dirs; with
+# "trust": "host" the file holds the certificates naming its host only; an
+# existing <host>.ks is served merged with its own entries.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
@@ -20,7 +22,7 @@ cat >"$TS_TMP/manifest.json" <<JSON
 { "version": 1,
   "certificates": [ $(pl_cert_json "$TS_TMP/mail.pem" mail '["mail.example.test"]'),
                     $(pl_cert_json "$TS_TMP/ldap.pem" ldap '["ldap.example.test"]') ],
-  "keystore_dirs": [ "$TS_TMP/dirs-home/keystore" ] }
+  "keystore_dirs": [ "$TS_TMP/dirs-home/keystore", { "path": "$TS_TMP/host-home/keystore", "trust": "host" } ] }
 JSON
 export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
 jh0=$(ts_jdks | sed -n 1p)
@@ -38,12 +40,17 @@ check() {
     grep -qx 'exists true isFile true canRead true nonEmpty true' "$TS_TMP/out" ||
         ts_fail "$jh $label: mail.example.test.ks does not look like a file: $(head -n1 "$TS_TMP/out")"
     grep -q "^nio true" "$TS_TMP/out" || ts_fail "$jh $label: java.nio sees no such file: $(cat "$TS_TMP/out")"
-    case $label in
-    existing*) ;; # stat of a file on disk is never changed: its size is the file's
-    *) grep -qx "nio true consistent true" "$TS_TMP/out" || ts_fail "$jh $label: sizes differ: $(cat "$TS_TMP/out")" ;;
-    esac
+    # stat of the path says the size of what is read, for a synthesized file and one on disk alike.
+    grep -qx "nio true consistent true" "$TS_TMP/out" || ts_fail "$jh $label: sizes differ: $(cat "$TS_TMP/out")"
     grep -qx "mail $mail_sha" "$TS_TMP/out" || ts_fail "$jh $label: mail certificate missing: $(cat "$TS_TMP/out")"
-    grep -q "$ldap_sha" "$TS_TMP/out" && ts_fail "$jh $label: ldap's certificate in mail's keystore"
+    case $label in
+    trust*) # "trust": "host": the certificates naming the host only
+        grep -q "$ldap_sha" "$TS_TMP/out" && ts_fail "$jh $label: ldap's certificate in mail's keystore"
+        [ "$(grep -c ' ' "$TS_TMP/out")" -lt 5 ] || ts_fail "$jh $label: more than the host's certificates" ;;
+    *) # Full trust: the JVM's default SSL context may be built from this file.
+        grep -qx "ldap $ldap_sha" "$TS_TMP/out" || ts_fail "$jh $label: ldap's certificate missing from mail's keystore"
+        [ "$(grep -c ' ' "$TS_TMP/out")" -gt 20 ] || ts_fail "$jh $label: the JRE's certificates are missing" ;;
+    esac
     ts_with_preload "$jh/bin/java" "$@" -cp "$PL_CLASSES" TsProbe allegra "$home" other.example.test >"$TS_TMP/other" 2>&1 ||
         ts_fail "$jh $label: probe failed for other"
     grep -qx 'nio false' "$TS_TMP/other" || ts_fail "$jh $label: java.nio sees other.example.test.ks"
@@ -58,6 +65,9 @@ for jh in $(ts_jdks); do
     check "$jh" "$TS_TMP/prop-home" "-DALLEGRA_HOME= (no such directory)" "-DALLEGRA_HOME=$TS_TMP/prop-home"
     check "$jh" "$TS_TMP/prop-home2" "-DTRACKPLUS_HOME=" "-DTRACKPLUS_HOME=$TS_TMP/prop-home2"
     check "$jh" "$TS_TMP/dirs-home" "keystore_dirs"
+    check "$jh" "$TS_TMP/host-home" "trust host (keystore_dirs)"
+    # $HOME/trackplus/keystore is looked at too (Track+'s default home).
+    HOME="$TS_TMP/user" check "$jh" "$TS_TMP/user/trackplus" "\$HOME/trackplus"
     # Not configured as a keystore directory: untouched.
     pl_probe "$jh" allegra "$TS_TMP/nowhere" mail.example.test >"$TS_TMP/out" 2>&1
     grep -qx 'exists false isFile false canRead false nonEmpty false' "$TS_TMP/out" ||
