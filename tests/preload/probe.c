@@ -442,8 +442,56 @@ static int statfd(const char *path)
     return 0;
 }
 
+/* Every path read once; what a cache per spelling would show: descriptors held, distinct answers.
+ */
+static int many(int n, char **paths)
+{
+    open_fn op = (open_fn)sym("open");
+    stat_fn st = (stat_fn)sym("stat");
+    long long first_size = -1;
+    unsigned long long first_ino = 0;
+    int sizes = 0, inodes = 0, failed = 0;
+
+    if (op == NULL || st == NULL) {
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        struct stat b;
+        char buf[65536];
+        long long total = 0;
+        ssize_t r;
+        int fd = op(paths[i], O_RDONLY);
+        if (fd < 0 || st(paths[i], &b) != 0) {
+            failed++;
+            if (fd >= 0) {
+                close(fd);
+            }
+            continue;
+        }
+        while ((r = read(fd, buf, sizeof(buf))) > 0) {
+            total += r;
+        }
+        close(fd);
+        if (first_size < 0) {
+            first_size = total;
+            first_ino = (unsigned long long)b.st_ino;
+        }
+        sizes += (total != first_size);
+        inodes += ((unsigned long long)b.st_ino != first_ino);
+    }
+    int fds = 0;
+    for (int fd = 0; fd < 65536; fd++) {
+        fds += (fcntl(fd, F_GETFD) >= 0);
+    }
+    printf("failed %d other-sizes %d other-inodes %d fds %d\n", failed, sizes, inodes, fds);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "many") == 0) {
+        return many(argc - 2, argv + 2);
+    }
     if (argc == 3 && strcmp(argv[1], "statfd") == 0) {
         return statfd(argv[2]);
     }
