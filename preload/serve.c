@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -660,6 +661,13 @@ fail:
     c->ok = false;
 }
 
+/* In the child of fork() only the forking thread exists, and it is not inside the serving code:
+ * without this, builds retired in the child would never be freed. */
+static void inflight_after_fork(void)
+{
+    __atomic_store_n(&ts_inflight, 0, __ATOMIC_SEQ_CST);
+}
+
 /* The configuration, read on first use (under the lock). */
 static const config *config_get(void)
 {
@@ -673,6 +681,7 @@ static const config *config_get(void)
     if (c == NULL) {
         static config storage;
         c = &storage;
+        (void)pthread_atfork(NULL, NULL, inflight_after_fork);
         config_load(c);
         if (c->ok) {
             __atomic_store_n(&ts_names_published, &c->names, __ATOMIC_RELEASE);
