@@ -4,7 +4,8 @@
 # JKS with "changeit", holding the JVM's full trust (every manifest
 # certificate and the JRE's own), although neither the file nor the directory
 # exists; another host stays absent.  The same through ALLEGRA_HOME,
-# TRACKPLUS_HOME, -DALLEGRA_HOME=, $HOME/trackplus and keystore_dirs; with
+# TRACKPLUS_HOME, -DALLEGRA_HOME= (command line, JDK_JAVA_OPTIONS, @argfile;
+# not a program argument), $HOME/trackplus and keystore_dirs; with
 # "trust": "host" the file holds the certificates naming its host only; an
 # existing <host>.ks is served merged with its own entries.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
@@ -36,7 +37,7 @@ check() {
     shift 3
     ts_with_preload "$jh/bin/java" "$@" -cp "$PL_CLASSES" TsProbe allegra "$home" mail.example.test \
         >"$TS_TMP/out" 2>"$TS_TMP/err" || { cat "$TS_TMP/err" >&2; ts_fail "$jh $label: probe failed"; }
-    [ ! -s "$TS_TMP/err" ] || ts_fail "$jh $label: stderr: $(cat "$TS_TMP/err")"
+    ! grep -v '^NOTE: Picked up JDK_JAVA_OPTIONS' "$TS_TMP/err" | grep -q . || ts_fail "$jh $label: stderr: $(cat "$TS_TMP/err")"
     grep -qx 'exists true isFile true canRead true nonEmpty true' "$TS_TMP/out" ||
         ts_fail "$jh $label: mail.example.test.ks does not look like a file: $(head -n1 "$TS_TMP/out")"
     grep -q "^nio true" "$TS_TMP/out" || ts_fail "$jh $label: java.nio sees no such file: $(cat "$TS_TMP/out")"
@@ -64,6 +65,14 @@ for jh in $(ts_jdks); do
     TRACKPLUS_HOME="$TS_TMP/tp-home" check "$jh" "$TS_TMP/tp-home" "TRACKPLUS_HOME"
     check "$jh" "$TS_TMP/prop-home" "-DALLEGRA_HOME= (no such directory)" "-DALLEGRA_HOME=$TS_TMP/prop-home"
     check "$jh" "$TS_TMP/prop-home2" "-DTRACKPLUS_HOME=" "-DTRACKPLUS_HOME=$TS_TMP/prop-home2"
+    # Read as the java launcher reads options: JDK_JAVA_OPTIONS, JAVA_TOOL_OPTIONS, @argfiles ...
+    JDK_JAVA_OPTIONS="-DALLEGRA_HOME=$TS_TMP/jdk-home" check "$jh" "$TS_TMP/jdk-home" "JDK_JAVA_OPTIONS"
+    printf '%s\n' "-DALLEGRA_HOME='$TS_TMP/argfile home'" >"$TS_TMP/argfile"
+    check "$jh" "$TS_TMP/argfile home" "@argfile" "@$TS_TMP/argfile"
+    # ... but a program argument after the main class is not a system property.
+    pl_probe "$jh" allegra "$TS_TMP/arg-home" mail.example.test "-DALLEGRA_HOME=$TS_TMP/arg-home" >"$TS_TMP/out" 2>&1
+    grep -qx 'exists false isFile false canRead false nonEmpty false' "$TS_TMP/out" ||
+        ts_fail "$jh: -DALLEGRA_HOME= after the main class was taken as a JVM option"
     check "$jh" "$TS_TMP/dirs-home" "keystore_dirs"
     check "$jh" "$TS_TMP/host-home" "trust host (keystore_dirs)"
     # $HOME/trackplus/keystore is looked at too (Track+'s default home).
