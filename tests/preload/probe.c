@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -487,8 +488,93 @@ static int many(int n, char **paths)
     return 0;
 }
 
+static const char *churn_path;
+static int churn_stop;
+static long churn_reads;
+
+static void *churn_reader(void *arg)
+{
+    open_fn op = (open_fn)sym("open");
+    stat_fn st = (stat_fn)sym("stat");
+    char buf[65536];
+
+    (void)arg;
+    while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE)) {
+        struct stat b;
+        int fd = op(churn_path, O_RDONLY);
+        (void)st(churn_path, &b);
+        if (fd >= 0) {
+            while (read(fd, buf, sizeof(buf)) > 0) {
+            }
+            close(fd);
+            __atomic_add_fetch(&churn_reads, 1, __ATOMIC_RELAXED);
+        }
+    }
+    return NULL;
+}
+
+static long long read_size(const char *path)
+{
+    open_fn op = (open_fn)sym("open");
+    char buf[65536];
+    long long total = 0;
+    ssize_t r;
+    int fd = op(path, O_RDONLY);
+
+    if (fd < 0) {
+        return -1;
+    }
+    while ((r = read(fd, buf, sizeof(buf))) > 0) {
+        total += r;
+    }
+    close(fd);
+    return total;
+}
+
+/* Readers race a writer that rewrites the file in place: builds retire while readers run. */
+static int churn(const char *path, const char *a, const char *b, int n)
+{
+    static char content[2][65536];
+    ssize_t len[2];
+    pthread_t t[4];
+
+    for (int i = 0; i < 2; i++) {
+        int fd = open(i == 0 ? a : b, O_RDONLY);
+        len[i] = (fd >= 0) ? read(fd, content[i], sizeof(content[i])) : -1;
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (len[i] <= 0) {
+            printf("cannot read %s\n", i == 0 ? a : b);
+            return 1;
+        }
+    }
+    churn_path = path;
+    for (int i = 0; i < 4; i++) {
+        pthread_create(&t[i], NULL, churn_reader, NULL);
+    }
+    for (int i = 0; i < n; i++) {
+        int fd = open(path, O_WRONLY | O_TRUNC);
+        if (fd < 0 || write(fd, content[i % 2], (size_t)len[i % 2]) != len[i % 2]) {
+            printf("cannot write %s\n", path);
+            return 1;
+        }
+        close(fd);
+        usleep(2000);
+    }
+    __atomic_store_n(&churn_stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+    }
+    printf("reads %s final %lld\n", churn_reads > 0 ? "some" : "none", read_size(path));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "churn") == 0) {
+        return churn(argv[2], argv[3], argv[4], atoi(argv[5]));
+    }
     if (argc >= 3 && strcmp(argv[1], "many") == 0) {
         return many(argc - 2, argv + 2);
     }

@@ -11,8 +11,9 @@ target_include_directories(test_preload_lock PRIVATE ${CMAKE_SOURCE_DIR}/preload
 target_link_libraries(test_preload_lock PRIVATE ${CMAKE_DL_LIBS})
 
 # C helpers: calls every exported function; a library whose constructor opens a keystore.
+find_package(Threads REQUIRED)
 add_executable(ts_preload_probe ${ts_pl}/probe.c)
-target_link_libraries(ts_preload_probe PRIVATE trustshim_flags ${CMAKE_DL_LIBS})
+target_link_libraries(ts_preload_probe PRIVATE trustshim_flags ${CMAKE_DL_LIBS} Threads::Threads)
 add_library(ts_preload_ctor SHARED ${ts_pl}/ctor_lib.c)
 target_link_libraries(ts_preload_ctor PRIVATE trustshim_flags)
 add_executable(ts_preload_ctor_main ${ts_pl}/ctor_main.c)
