@@ -12,16 +12,11 @@
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
-ts_require_cmd openssl
 pl_setup
+pl_app_setup
 probe="$TS_BUILD_DIR/bin/ts_preload_probe"
-ts_selfsigned "$TS_TMP" srv localhost
-ts_selfsigned "$TS_TMP" own own.example.test
 ts_selfsigned "$TS_TMP" gone gone.example.test
 gone_sha=$(ts_sha256_of_pem "$TS_TMP/gone.pem")
-app="$TS_TMP/app"
-mkdir -p "$app"
-jh0=$(ts_jdks | sed -n 1p)
 kt() { TRUSTSHIM_DISABLE=1 "$jh0/bin/keytool" "$@" >/dev/null 2>&1; }
 for a in own gone; do
     kt -importcert -noprompt -alias "$a" -file "$TS_TMP/$a.pem" -keystore "$app/trust.jks" -storetype JKS \

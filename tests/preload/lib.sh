@@ -41,3 +41,17 @@ pl_cert_json() {
 pl_error_lines() {
     grep -E '^trustshim\[[0-9]+\]: error: ' "$1" || true
 }
+
+# pl_app_setup: the usual fixture of the target tests: a server certificate for localhost
+# ($TS_TMP/srv.pem, $srv_sha), an application's own one ($TS_TMP/own.pem, $own_sha), the
+# application's directory $app, and the first JDK in $jh0.
+pl_app_setup() {
+    ts_require_cmd openssl
+    ts_selfsigned "$TS_TMP" srv localhost
+    ts_selfsigned "$TS_TMP" own own.example.test
+    srv_sha=$(ts_sha256_of_pem "$TS_TMP/srv.pem")
+    own_sha=$(ts_sha256_of_pem "$TS_TMP/own.pem")
+    app="$TS_TMP/app"
+    mkdir -p "$app"
+    jh0=$(ts_jdks | sed -n 1p)
+}

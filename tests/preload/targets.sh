@@ -7,15 +7,8 @@
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
-ts_require_cmd openssl
 pl_setup
-ts_selfsigned "$TS_TMP" srv localhost
-ts_selfsigned "$TS_TMP" own own.example.test
-srv_sha=$(ts_sha256_of_pem "$TS_TMP/srv.pem")
-own_sha=$(ts_sha256_of_pem "$TS_TMP/own.pem")
-app="$TS_TMP/app"
-mkdir -p "$app"
-jh0=$(ts_jdks | sed -n 1p)
+pl_app_setup
 for f in trust.jks:s3cret only.store:changeit appstore:s3cret; do
     "$jh0/bin/keytool" -importcert -noprompt -alias own -file "$TS_TMP/own.pem" -keystore "$app/${f%%:*}" \
         -storetype JKS -storepass "${f#*:}" >/dev/null 2>&1 || ts_fail "keytool -importcert ${f%%:*} failed"
