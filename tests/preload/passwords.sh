@@ -6,7 +6,8 @@
 # A target with its own password (JKS, and a keytool PKCS12 with encrypted
 # certificates) is served merged and keyed with that password.  A wrong
 # password stays wrong (the same exception with and without the library); an
-# unknown one serves the file unchanged with one line naming the fix.
+# unknown one serves the file unchanged with one line naming the fix, and
+# fails the open (EACCES) under TRUSTSHIM_STRICT=1.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
@@ -62,6 +63,9 @@ for jh in $(ts_jdks); do
     [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] || ts_fail "$jh: expected one error line: $(cat "$TS_TMP/err")"
     grep -q 'jvm.jks: cannot serve it.*serving it unchanged; set targets\[1\].password' "$TS_TMP/err" ||
         ts_fail "$jh: the line does not say why and what fixes it: $(cat "$TS_TMP/err")"
+    # TRUSTSHIM_STRICT=1: the open fails instead (EACCES).
+    out=$(TRUSTSHIM_STRICT=1 ts_with_preload "$TS_BUILD_DIR/bin/ts_preload_probe" read "$app/jvm.jks" 2>/dev/null)
+    [ "$out" = "read: -1 EACCES" ] || ts_fail "strict: an unservable target opened: $out"
     # A program argument is not a system property.
     ts_with_preload "$jh/bin/java" -Djavax.net.ssl.trustStore="$app/jvm.jks" -cp "$PL_CLASSES" TsServe trusts \
         "$own_sha" "$srv_sha" -Djavax.net.ssl.trustStorePassword=s3cret >"$TS_TMP/out" 2>"$TS_TMP/err"
