@@ -5,8 +5,8 @@
 # exist; for LDAPS it is set to <home>/keystore/trackplus.ks.  Both then use the
 # default SSL socket factory, built once from the store set at the first TLS
 # connection.  Mail first then LDAPS, and the reverse, in three layouts (no
-# keystore directory; an empty one; a keytool-made <host>.ks with its own
-# password, given as the directory's password in the manifest): both servers
+# keystore directory; an empty one; a keytool-made <host>.ks and trackplus.ks
+# with their own password, given as the directory's password in the manifest): both servers
 # trusted every time.  The servers are two `openssl s_server`s; the Java side
 # does the TLS handshakes with SSLSocketFactory.getDefault(), as JavaMail and
 # JNDI's ldaps do.
@@ -21,9 +21,11 @@ ts_selfsigned "$TS_TMP" own own.example.test
 mkdir -p "$TS_TMP/none" "$TS_TMP/empty/keystore" "$TS_TMP/made/keystore"
 jh0=$(ts_jdks | sed -n 1p)
 # keytool's default store type (PKCS12 on JDK 9+: certificates encrypted with the password).
-TRUSTSHIM_DISABLE=1 "$jh0/bin/keytool" -importcert -noprompt -alias own -file "$TS_TMP/own.pem" \
-    -keystore "$TS_TMP/made/keystore/mail.example.test.ks" -storepass other-pw >/dev/null 2>&1 ||
-    ts_fail "keytool -importcert failed"
+for f in mail.example.test.ks trackplus.ks; do
+    TRUSTSHIM_DISABLE=1 "$jh0/bin/keytool" -importcert -noprompt -alias own -file "$TS_TMP/own.pem" \
+        -keystore "$TS_TMP/made/keystore/$f" -storepass other-pw >/dev/null 2>&1 ||
+        ts_fail "keytool -importcert $f failed"
+done
 cat >"$TS_TMP/manifest.json" <<JSON
 { "version": 1,
   "certificates": [ $(pl_cert_json "$TS_TMP/mail.pem" mail '["mail.example.test"]'),
