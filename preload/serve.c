@@ -56,7 +56,8 @@ typedef enum ts_store_fail {
     TS_STORE_INTEGRITY,
     TS_STORE_PASSWORD,
     TS_STORE_UNSUPPORTED,
-    TS_STORE_NOMEM
+    TS_STORE_NOMEM,
+    TS_STORE_CONVERT
 } ts_store_fail;
 typedef struct ts_store_in {
     const unsigned char *base;
@@ -870,8 +871,28 @@ static const char *fail_name(ts_store_fail why)
         return "unsupported content or algorithm";
     case TS_STORE_NOMEM:
         return "out of memory";
+    case TS_STORE_CONVERT:
+        return "the manifest's format is not the file's, and the file holds keys";
     default:
         return "not a keystore this library can read";
+    }
+}
+
+/* What fixes a failed build: password_for said where the password goes. */
+static const char *fix_for(ts_store_fail why, const char *password_fix)
+{
+    switch (why) {
+    case TS_STORE_INTEGRITY:
+    case TS_STORE_PASSWORD:
+        return password_fix;
+    case TS_STORE_UNSUPPORTED:
+        return "re-create it with keytool -importkeystore (the JDK's default algorithms)";
+    case TS_STORE_CONVERT:
+        return "remove \"format\" from the manifest";
+    case TS_STORE_NOMEM:
+        return "free memory";
+    default:
+        return "repair or replace the file";
     }
 }
 
@@ -902,7 +923,7 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
         s->ver = *ver;
         s->mtime = ver->mtime;
     }
-    fix[0] = '\0';
+    snprintf(fix, sizeof(fix), "set the store's password in the manifest");
     ts_error_clear(&err);
     ts_store_in in = {.base = base,
                       .base_len = base_len,
@@ -939,9 +960,7 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
         ts_log(TS_LOG_ERROR, "%s: cannot serve it (%s: %s); %s; %s", path, fail_name(why),
                ts_error_str(&e, line, sizeof(line)),
                ts_env_values.strict ? "opens fail (TRUSTSHIM_STRICT=1)" : "serving it unchanged",
-               (fix[0] != '\0' && why != TS_STORE_FORMAT && why != TS_STORE_NOMEM)
-                   ? fix
-                   : "repair or replace the file");
+               fix_for(why, fix));
         s->failed = true;
         s->blob = NULL;
         s->len = 0;
