@@ -208,6 +208,8 @@ void ts_table_free(ts_table *t);
 int ts_jdk_cacerts(const char *java_home, char *out, size_t size);
 /* JAVA_HOME of the java binary at path (symlinks resolved): the directory above bin/. */
 int ts_java_home_of(const char *java_path, char *out, size_t size);
+/* The JDK in effect: JAVA_HOME, else that of `java` on PATH; 0, or -1 when there is none. */
+int ts_default_java_home(char *out, size_t size);
 /* The default base: JAVA_HOME's cacerts, else that of `java` on PATH.  Prints nothing. */
 int ts_default_cacerts(char *out, size_t size, ts_error *err);
 /* Every JDK found in /usr/lib/jvm, JAVA_HOME and PATH, deduplicated by real path. */

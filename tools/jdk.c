@@ -71,6 +71,19 @@ static int java_on_path(char *out, size_t size)
     return ret;
 }
 
+int ts_default_java_home(char *out, size_t size)
+{
+    const char *jh = getenv("JAVA_HOME");
+    char java[PATH_MAX];
+    if (jh && jh[0]) {
+        return (snprintf(out, size, "%s", jh) < (int)size) ? 0 : -1;
+    }
+    if (java_on_path(java, sizeof(java)) == 0) {
+        return ts_java_home_of(java, out, size);
+    }
+    return -1;
+}
+
 int ts_default_cacerts(char *out, size_t size, ts_error *err)
 {
     const char *jh = getenv("JAVA_HOME");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Talking to a server until it has shown its certificates.  The socket is
- * non-blocking and every wait goes through poll with the timeout, so a server
- * that never answers costs at most one timeout per step.  TLS runs over memory
+ * non-blocking and every wait goes through poll against one deadline for the
+ * whole exchange, so a server that never answers, or answers forever (a
+ * "220-" line each second), costs at most the timeout.  TLS runs over memory
  * BIOs: we move the bytes ourselves, which gives the timeouts and lets us see
  * what a server that is not speaking TLS sent instead.
  */
@@ -26,10 +27,17 @@
 
 typedef struct conn {
     int fd;
-    double timeout;
+    const ts_fetch_opts *o;
+    struct timespec deadline;
+    const char *last_progress; /* the step last announced */
     const ts_url *url;
+    const char *host; /* where we connect */
+    unsigned port;
     unsigned char buf[8192]; /* bytes received and not yet consumed */
     size_t len;
+    size_t received; /* bytes received in all, to tell "no greeting" from a wrong one */
+    bool plaintext;  /* a TLS handshake met plain text */
+    char preview[128];
     char *why;
     size_t why_size;
 } conn;
@@ -44,22 +52,31 @@ static int fail(conn *c, const char *fmt, ...)
     return -1;
 }
 
+static void progress(conn *c, const char *what)
+{
+    char msg[512];
+    if (!c->o->progress || (c->last_progress == what)) {
+        return;
+    }
+    c->last_progress = what;
+    snprintf(msg, sizeof(msg), "waiting for %s", what);
+    c->o->progress(c->o->progress_arg, msg);
+}
+
 /* Waits for events on the socket; what names what we wait for in the timeout message. */
 static int wait_for(conn *c, short events, const char *what)
 {
     struct pollfd p = {.fd = c->fd, .events = events, .revents = 0};
-    struct timespec start;
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    progress(c, what);
     for (;;) {
-        double spent;
         int left;
         int r;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        spent = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
-        left = (int)((c->timeout - spent) * 1000.0 + 0.5);
+        left = (int)((double)(c->deadline.tv_sec - now.tv_sec) * 1000.0 +
+                     (double)(c->deadline.tv_nsec - now.tv_nsec) / 1e6 + 0.5);
         if (left <= 0) {
-            return fail(c, "timed out after %g s waiting for %s", c->timeout, what);
+            return fail(c, "timed out after %g s waiting for %s", c->o->timeout, what);
         }
         r = poll(&p, 1, left);
         if (r > 0) {
@@ -82,6 +99,7 @@ static int read_more(conn *c, const char *what)
         n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
         if (n > 0) {
             c->len += (size_t)n;
+            c->received += (size_t)n;
             return 0;
         }
         if (n == 0) {
@@ -348,10 +366,18 @@ static int tcp_connect(conn *c)
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_family = AF_UNSPEC;
-    snprintf(port, sizeof(port), "%u", c->url->port);
-    r = getaddrinfo(c->url->host, port, &hints, &res);
+    snprintf(port, sizeof(port), "%u", c->port);
+    if (c->o->progress) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "connecting to %s%s%s:%u (%s%s)",
+                 strchr(c->host, ':') ? "[" : "", c->host, strchr(c->host, ':') ? "]" : "", c->port,
+                 ts_proto_name(c->url->proto), (c->url->proto == TS_PROTO_TLS) ? "" : ", STARTTLS");
+        c->o->progress(c->o->progress_arg, msg);
+        c->last_progress = "the connection";
+    }
+    r = getaddrinfo(c->host, port, &hints, &res);
     if (r != 0) {
-        return fail(c, "cannot resolve %s: %s", c->url->host, gai_strerror(r));
+        return fail(c, "cannot resolve %s: %s", c->host, gai_strerror(r));
     }
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         int fd =
@@ -385,7 +411,7 @@ static int tcp_connect(conn *c)
     }
     freeaddrinfo(res);
     if (timed_out) {
-        return fail(c, "timed out after %g s waiting for the connection", c->timeout);
+        return fail(c, "timed out after %g s waiting for the connection", c->o->timeout);
     }
     return fail(c, "cannot connect: %s", strerror(last_errno ? last_errno : ECONNREFUSED));
 }
@@ -411,7 +437,23 @@ static void openssl_reason(char *out, size_t size)
     ERR_clear_error();
 }
 
-static int tls_handshake(conn *c, ts_cert_list *chain)
+/* Keeps the alert a server ends the handshake with (protocol_version ...) for the caller. */
+static void note_alert(const SSL *ssl, int where, int ret)
+{
+    ts_fetch_info *info = SSL_get_app_data(ssl);
+    if (info && (where & SSL_CB_READ_ALERT) && ((ret >> 8) == SSL3_AL_FATAL)) {
+        info->peer_alert = ret & 0xff;
+    }
+}
+
+static int not_tls(conn *c, const char *q)
+{
+    c->plaintext = true;
+    snprintf(c->preview, sizeof(c->preview), "%s", q);
+    return fail(c, "not a TLS server (got plain text: '%s')", q);
+}
+
+static int tls_handshake(conn *c, ts_cert_list *chain, ts_fetch_info *info)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = NULL;
@@ -432,7 +474,12 @@ static int tls_handshake(conn *c, ts_cert_list *chain)
     /* we are here to see what the server presents, however weak: no verification, any level */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_security_level(ctx, 0);
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    SSL_CTX_set_min_proto_version(ctx, c->o->min_version ? c->o->min_version : TLS1_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, c->o->max_version);
+    if (c->o->cipher_list && (SSL_CTX_set_cipher_list(ctx, c->o->cipher_list) != 1)) {
+        fail(c, "no cipher suite to offer");
+        goto end;
+    }
     ssl = SSL_new(ctx);
     rbio = BIO_new(BIO_s_mem());
     wbio = BIO_new(BIO_s_mem());
@@ -445,7 +492,13 @@ static int tls_handshake(conn *c, ts_cert_list *chain)
     BIO_set_mem_eof_return(rbio, -1);
     SSL_set_bio(ssl, rbio, wbio);
     SSL_set_connect_state(ssl);
-    if (!c->url->host_is_ip) {
+    SSL_set_app_data(ssl, info);
+    SSL_set_info_callback(ssl, note_alert);
+    if (c->o->servername) {
+        if (c->o->servername[0]) {
+            SSL_set_tlsext_host_name(ssl, c->o->servername);
+        }
+    } else if (!c->url->host_is_ip) {
         SSL_set_tlsext_host_name(ssl, c->url->host);
     }
     /* bytes left over from the plain-text phase belong to the handshake */
@@ -481,7 +534,7 @@ static int tls_handshake(conn *c, ts_cert_list *chain)
             }
             if (n == 0) {
                 if ((nfirst > 0) && ts_text_preview(first, nfirst, q, sizeof(q))) {
-                    fail(c, "not a TLS server (got plain text: '%s')", q);
+                    not_tls(c, q);
                 } else {
                     fail(c, "connection closed during the TLS handshake");
                 }
@@ -496,12 +549,19 @@ static int tls_handshake(conn *c, ts_cert_list *chain)
             continue;
         }
         if ((nfirst > 0) && ts_text_preview(first, nfirst, q, sizeof(q))) {
-            fail(c, "not a TLS server (got plain text: '%s')", q);
+            not_tls(c, q);
         } else {
             openssl_reason(reason, sizeof(reason));
             fail(c, "TLS handshake failed: %s", reason);
         }
         goto end;
+    }
+    if (info) {
+        const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
+        const char *std = ci ? SSL_CIPHER_standard_name(ci) : NULL;
+        snprintf(info->version, sizeof(info->version), "%s", SSL_get_version(ssl));
+        snprintf(info->cipher, sizeof(info->cipher), "%s",
+                 std ? std : (ci ? SSL_CIPHER_get_name(ci) : "?"));
     }
     sk = SSL_get_peer_cert_chain(ssl);
     if (!sk || (sk_X509_num(sk) == 0)) {
@@ -527,17 +587,74 @@ end:
     return ret;
 }
 
-int ts_fetch_chain(const ts_url *u, double timeout, ts_cert_list *chain, char *why, size_t why_size)
+/* The scheme that speaks TLS from the first byte for p, and the reverse. */
+static const char *implicit_scheme(ts_proto p)
+{
+    switch (p) {
+    case TS_PROTO_SMTP:
+        return "smtps";
+    case TS_PROTO_IMAP:
+        return "imaps";
+    case TS_PROTO_POP3:
+        return "pop3s";
+    case TS_PROTO_LDAP:
+        return "ldaps";
+    case TS_PROTO_TLS:
+    default:
+        return NULL;
+    }
+}
+
+/* The STARTTLS scheme a plain-text greeting belongs to, or NULL. */
+static const char *starttls_scheme(const char *greeting)
+{
+    if (strncmp(greeting, "220", 3) == 0) {
+        return "smtp";
+    }
+    if ((strncasecmp(greeting, "* OK", 4) == 0) || (strncasecmp(greeting, "* PREAUTH", 9) == 0)) {
+        return "imap";
+    }
+    if (strncmp(greeting, "+OK", 3) == 0) {
+        return "pop3";
+    }
+    return NULL;
+}
+
+/* Appends to c->why the scheme that fits what the port did. */
+static void suggest_scheme(conn *c, const char *scheme, const char *why)
+{
+    size_t n = strlen(c->why);
+    const char *h = c->url->host;
+    bool v6 = (strchr(h, ':') != NULL);
+    snprintf(c->why + n, c->why_size - n, "; %s: use %s://%s%s%s:%u", why, scheme, v6 ? "[" : "", h,
+             v6 ? "]" : "", c->url->port);
+}
+
+int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
+                   ts_fetch_info *info, char *why, size_t why_size)
 {
     conn c;
     int ret = -1;
     memset(&c, 0, sizeof(c));
     c.fd = -1;
-    c.timeout = timeout;
+    c.o = o;
     c.url = u;
+    c.host = o->connect_host ? o->connect_host : u->host;
+    c.port = o->connect_port ? o->connect_port : u->port;
     c.why = why;
     c.why_size = why_size;
     why[0] = '\0';
+    if (info) {
+        memset(info, 0, sizeof(*info));
+        info->peer_alert = -1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &c.deadline);
+    c.deadline.tv_sec += (time_t)o->timeout;
+    c.deadline.tv_nsec += (long)((o->timeout - (double)(time_t)o->timeout) * 1e9);
+    if (c.deadline.tv_nsec >= 1000000000L) {
+        c.deadline.tv_sec++;
+        c.deadline.tv_nsec -= 1000000000L;
+    }
     if (tcp_connect(&c) != 0) {
         goto end;
     }
@@ -560,9 +677,23 @@ int ts_fetch_chain(const ts_url *u, double timeout, ts_cert_list *chain, char *w
         break;
     }
     if (ret != 0) {
+        /* a server that expects TLS from the first byte waits silently for our ClientHello,
+         * and answers LDAP's request with a TLS alert */
+        if ((c.received == 0) && (strncmp(why, "timed out", 9) == 0)) {
+            suggest_scheme(&c, implicit_scheme(u->proto),
+                           "no greeting; if the port expects TLS from the first byte");
+        } else if ((u->proto == TS_PROTO_LDAP) && (c.len > 0) && (c.buf[0] == 0x15)) {
+            suggest_scheme(&c, implicit_scheme(u->proto), "the port answered with TLS");
+        }
         goto end;
     }
-    ret = tls_handshake(&c, chain);
+    ret = tls_handshake(&c, chain, info);
+    if ((ret != 0) && c.plaintext) {
+        const char *s = starttls_scheme(c.preview);
+        if (s) {
+            suggest_scheme(&c, s, "the port speaks plain text first (STARTTLS)");
+        }
+    }
 end:
     if (c.fd >= 0) {
         close(c.fd);

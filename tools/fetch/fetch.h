@@ -29,15 +29,38 @@ typedef struct ts_url {
 int ts_url_parse(const char *s, ts_url *u, char *why, size_t why_size);
 const char *ts_proto_name(ts_proto p); /* "TLS", "SMTP", ... */
 
+/* How to reach the server, and what the TLS client offers. */
+typedef struct ts_fetch_opts {
+    double timeout;           /* seconds for the whole exchange, from connect to the last byte */
+    const char *connect_host; /* where to connect (NULL: the URL's host), as s_client -connect */
+    unsigned connect_port;    /* 0: the URL's port */
+    const char *servername;   /* SNI (NULL: the URL's host unless an IP address) */
+    int min_version;          /* OpenSSL's TLS1_VERSION ...; 0: TLS 1.0 */
+    int max_version;          /* 0: the highest OpenSSL knows */
+    const char *cipher_list;  /* OpenSSL's cipher list up to TLS 1.2 (NULL: all it has) */
+    /* Called as each step starts ("connecting to ...", "waiting for the SMTP greeting"). */
+    void (*progress)(void *arg, const char *msg);
+    void *progress_arg;
+} ts_fetch_opts;
+
+/* What the handshake settled. */
+typedef struct ts_fetch_info {
+    char version[16]; /* "TLSv1.3" */
+    char cipher[128]; /* the IANA name, "TLS_AES_256_GCM_SHA384" */
+    int peer_alert;   /* the TLS alert the server sent when the handshake failed, or -1 */
+} ts_fetch_info;
+
 /*
- * Connects to u, speaks the STARTTLS dialogue if any, does the TLS handshake
- * with SNI = host and WITHOUT verifying anything, and appends the presented
- * chain (leaf first) to chain.  timeout (seconds) applies to the connect and
- * to every read.  On failure why holds one line ("timed out after 5 s waiting
- * for the SMTP greeting").
+ * Connects, speaks the STARTTLS dialogue if any, does the TLS handshake with
+ * SNI and WITHOUT verifying anything, and appends the presented chain (leaf
+ * first) to chain.  info (may be NULL) gets the version and cipher.  On failure
+ * why holds one line ("timed out after 5 s waiting for the SMTP greeting"),
+ * with the scheme to use instead when the port speaks otherwise.
  */
-int ts_fetch_chain(const ts_url *u, double timeout, ts_cert_list *chain, char *why,
-                   size_t why_size);
+int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
+                   ts_fetch_info *info, char *why, size_t why_size);
+/* "HOST:PORT" ("[v6]:PORT") into host and *port; -1 when malformed. */
+int ts_parse_host_port(const char *s, char *host, size_t size, unsigned *port);
 
 /* ---- pure helpers (unit-tested) ---- */
 /* The LDAP StartTLS ExtendedRequest with messageID 1; returns its length (<= size) or 0. */

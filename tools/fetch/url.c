@@ -157,3 +157,16 @@ int ts_url_parse(const char *s, ts_url *u, char *why, size_t why_size)
     }
     return 0;
 }
+
+int ts_parse_host_port(const char *s, char *host, size_t size, unsigned *port)
+{
+    ts_url u;
+    char why[256];
+    if ((strstr(s, "://") != NULL) || (ts_url_parse(s, &u, why, sizeof(why)) != 0) ||
+        (strlen(u.host) >= size)) {
+        return -1;
+    }
+    snprintf(host, size, "%s", u.host);
+    *port = u.port;
+    return 0;
+}
