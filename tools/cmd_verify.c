@@ -431,9 +431,10 @@ static int verify_main(int argc, char **argv)
         }
         X509_free(x);
     }
-    printf("jdk: %s (java.security: %s%s%s; TLS versions enabled: %s)\n",
-           java_home[0] ? java_home : "none found", js.file[0] ? js.file : "built-in defaults",
-           secprops ? ", " : "", secprops ? secprops : "", enabled);
+    printf("jdk: %s, version %d (java.security: %s%s%s; TLS versions enabled: %s)\n",
+           java_home[0] ? java_home : "none found", js.feature,
+           js.file[0] ? js.file : "built-in defaults", secprops ? ", " : "",
+           secprops ? secprops : "", enabled);
     printf("trust: %zu certificates (base %zu, added %zu, duplicates %zu, distrusted %zu)\n",
            sum.total, sum.base, sum.added, sum.duplicates, sum.distrusted);
     fflush(stdout);
@@ -507,8 +508,9 @@ static int verify_main(int argc, char **argv)
                X509_verify_cert_error_string(e), depth, name[0] ? ", " : "", name);
         goto end;
     }
-    /* the algorithms of the path: the anchor's key counts, its signature does not */
-    {
+    /* the algorithms of the path: the anchor's key counts, its signature does not.  A server
+     * certificate that is itself trusted is taken as it is (PKIXValidator), unchecked. */
+    if ((chain.count > 1) || (trusted_index(&merged, leaf) < 0)) {
         STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
         int n = sk_X509_num(path);
         X509 *anchor = sk_X509_value(path, n - 1);
@@ -533,7 +535,7 @@ static int verify_main(int argc, char **argv)
             }
         }
     }
-    if (ts_hostname_check(&chain.items[0], host, identity, why, sizeof(why)) != 0) {
+    if (ts_hostname_check(&chain.items[0], host, identity, js.feature, why, sizeof(why)) != 0) {
         printf("no: %s is not trusted: host name %s (%s rules): %s\n", url, host,
                ts_identity_name(identity), why);
         goto end;

@@ -188,8 +188,35 @@ static bool match_wildcards(const char *name, size_t nlen, const char *tpl, size
     return (nlen >= tlen) && (strncasecmp(name + nlen - tlen, tpl, tlen) == 0);
 }
 
-/* HostnameChecker.isMatched: a wildcard only in the leftmost label, the rest equal. */
-static bool jdk_matched(const char *name, const char *tpl)
+/* HostnameChecker.matchAllWildcards (TLS before JDK 19): as many labels, '*'s in any of them. */
+static bool all_labels_matched(const char *name, const char *tpl)
+{
+    for (;;) {
+        size_t nl = strcspn(name, ".");
+        size_t tl = strcspn(tpl, ".");
+        if (!match_wildcards(name, nl, tpl, tl)) {
+            return false;
+        }
+        name += nl;
+        tpl += tl;
+        /* StringTokenizer: empty labels do not count */
+        while (*name == '.') {
+            name++;
+        }
+        while (*tpl == '.') {
+            tpl++;
+        }
+        if (!*name || !*tpl) {
+            return !*name && !*tpl;
+        }
+    }
+}
+
+/*
+ * HostnameChecker.isMatched.  LDAP, and TLS from JDK 19 on (RFC 6125, JDK-7192189): a wildcard
+ * only in the leftmost label, the rest equal.  TLS before: a wildcard in any label.
+ */
+static bool jdk_matched(const char *name, const char *tpl, bool all_labels)
 {
     const char *tdot = strchr(tpl, '.');
     const char *ndot = strchr(name, '.');
@@ -199,8 +226,14 @@ static bool jdk_matched(const char *name, const char *tpl)
     if ((strcmp(tpl, "*") == 0) || (strcmp(tpl, "*.") == 0)) {
         return false;
     }
-    /* a wildcard needs a dot after it, and may not leave the first label */
-    if (last_star && (!tdot || (last_star > tdot))) {
+    /* a wildcard needs a dot after it */
+    if (last_star && !strchr(last_star, '.')) {
+        return false;
+    }
+    if (all_labels) {
+        return all_labels_matched(name, tpl);
+    }
+    if (last_star && (last_star > tdot)) {
         return false;
     }
     if (!match_wildcards(name, nl, tpl, tl)) {
@@ -283,9 +316,10 @@ int ts_identity_parse(const char *s, ts_identity *how)
     return -1;
 }
 
-int ts_hostname_check(const ts_cert *leaf, const char *host, ts_identity how, char *why,
-                      size_t size)
+int ts_hostname_check(const ts_cert *leaf, const char *host, ts_identity how, int jdk_feature,
+                      char *why, size_t size)
 {
+    bool all_labels = (how == TS_IDENTITY_HTTPS) && (jdk_feature < 19);
     ts_cert_names n;
     unsigned char want[16];
     int wlen;
@@ -353,7 +387,7 @@ int ts_hostname_check(const ts_cert *leaf, const char *host, ts_identity how, ch
     for (size_t i = 0; i < n.count; i++) {
         if (n.items[i].type == TS_NAME_DNS) {
             found_dns = true;
-            if (jdk_matched(host, n.items[i].text)) {
+            if (jdk_matched(host, n.items[i].text, all_labels)) {
                 ret = 0;
                 goto end;
             }
@@ -362,11 +396,13 @@ int ts_hostname_check(const ts_cert *leaf, const char *host, ts_identity how, ch
     if (found_dns) {
         snprintf(why, size,
                  "no DNS subject alternative name matches %s (HostnameChecker: the CN is not read "
-                 "when DNS names are present; a '*' only in the leftmost label, for one label)",
-                 host);
+                 "when DNS names are present; %s)",
+                 host,
+                 all_labels ? "a '*' stands for part of one label, in any label (JDK before 19)"
+                            : "a '*' stands for part of the leftmost label only");
         goto end;
     }
-    if (n.cn && jdk_matched(host, n.cn)) {
+    if (n.cn && jdk_matched(host, n.cn, all_labels)) {
         ret = 0;
         goto end;
     }

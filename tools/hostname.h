@@ -38,8 +38,11 @@ typedef enum ts_identity {
 const char *ts_identity_name(ts_identity how); /* "https", "ldap", "mail", "none" */
 int ts_identity_parse(const char *s, ts_identity *how);
 
-/* 0 when host matches the leaf's names by those rules; else -1 with the rule that failed in why. */
-int ts_hostname_check(const ts_cert *leaf, const char *host, ts_identity how, char *why,
-                      size_t size);
+/*
+ * 0 when host matches the leaf's names by those rules; else -1 with the rule that failed in why.
+ * jdk_feature: the JDK's feature version (17, 21 ...): HTTPS wildcards changed in 19.
+ */
+int ts_hostname_check(const ts_cert *leaf, const char *host, ts_identity how, int jdk_feature,
+                      char *why, size_t size);
 
 #endif

@@ -160,6 +160,30 @@ end:
     return ret;
 }
 
+/* JAVA_VERSION="17.0.9" (or "1.8.0_392") in JAVA_HOME/release: 17 (or 8); 0 when unknown */
+static int release_feature(const char *java_home)
+{
+    char path[4096];
+    char line[256];
+    int v = 0;
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/release", java_home);
+    f = fopen(path, "r");
+    if (!f) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        int major = 0;
+        int minor = 0;
+        if (sscanf(line, "JAVA_VERSION=\"%d.%d", &major, &minor) >= 1) {
+            v = (major == 1) ? minor : major;
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
 int ts_javasec_load(ts_javasec *js, const char *java_home, const char *override, char *why,
                     size_t why_size)
 {
@@ -183,6 +207,9 @@ int ts_javasec_load(ts_javasec *js, const char *java_home, const char *override,
             snprintf(js->file, sizeof(js->file), "%s", f);
             break;
         }
+    }
+    if (java_home) {
+        js->feature = release_feature(java_home);
     }
     if (js->file[0] && (parse_file(&p, js->file) != 0)) {
         return -1;

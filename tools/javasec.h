@@ -16,6 +16,7 @@ typedef struct ts_javasec {
     char *tls_disabled; /* jdk.tls.disabledAlgorithms (malloc'd, may be NULL) */
     char *certpath_disabled;
     char *named_curves; /* jdk.disabled.namedCurves */
+    int feature;        /* the JDK's feature version from its release file (8, 17, 25), or 0 */
 } ts_javasec;
 
 /*

@@ -712,7 +712,7 @@ static void test_commands_flow(void **state)
     assert_int_equal(run("trustshim", "remove", "flow", NULL), 0);
     assert_int_equal(run("trustshim", "remove", "flow", NULL), 2);
     assert_int_equal(
-        run("trustshim", "verify", "https://127.0.0.1:1", "--no-base", "--timeout", "2", NULL), 1);
+        run("trustshim", "verify", "https://127.0.0.1:1", "--no-base", "--timeout", "2", NULL), 3);
     assert_int_equal(run("trustshim", "fetch", "https://127.0.0.1:1", NULL), 1);
     unsetenv("TRUSTSHIM_MANIFEST");
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
