@@ -627,7 +627,7 @@ static int fetch_main(int argc, char **argv)
         for (size_t i = 0; (i < count) && (i < sizeof(renews) / sizeof(renews[0])); i++) {
             any = any || (renews[i] >= 0);
         }
-        if (!any) {
+        if (!any && (new_certs > 0)) {
             ts_cli_error(url,
                          "--replace: no entry for %s in the manifest is renewed by %s; "
                          "nothing changed",

@@ -104,7 +104,18 @@ port2=$(ts_free_port)
 ts_s_server "$TS_TMP/other.pem" "$TS_TMP/other.key" "$port2"
 expect 0 "$T" add "$TS_TMP/other.pem" --alias other
 expect 1 "$T" verify "https://localhost:$port2"
-has "$OUT" "no: https://localhost:$port2 is not trusted: hostname mismatch"
+has "$OUT" "no: https://localhost:$port2 is not trusted: host name localhost (https rules): no DNS subject alternative name matches localhost"
+# --servername: the name sent and checked; --connect: where to connect
+expect 0 "$T" verify "https://other.example.test" --connect "127.0.0.1:$port2"
+has "$OUT" "yes: https://other.example.test is trusted (anchor: other; host name other.example.test matches)"
+expect 0 "$T" verify "https://localhost:$port2" --servername other.example.test
+has "$OUT" "host name other.example.test matches"
+expect 0 "$T" verify "https://localhost:$port2" --identity none
+has "$OUT" "host name not checked"
+expect 2 "$T" verify "https://localhost:$port2" --identity browser
+error_is "--identity: 'browser' is not one of https, ldap, mail, none"
+expect 2 "$T" verify "https://localhost:$port2" --jdk "$TS_TMP"
+error_is "not a JDK"
 # an expired certificate that is itself in the trust store: Java's PKIX trusts it without looking
 # at its dates (checked by hand with both JDKs under exec), and so does verify, saying so
 mkcert_dated expired localhost 20200101000000Z 20200201000000Z 2048 sha256 FALSE
@@ -161,10 +172,10 @@ has "$OUT" "trust: "
 P=$(ts_free_port); py_server smtp "$P" ok srv
 expect 0 "$T" verify "smtp://localhost:$P"
 has "$OUT" "yes: "
-# a connection failure is an error line, exit 1
+# a connection failure is an error line, exit 3: not a verdict
 P=$(ts_free_port)
-expect 1 "$T" verify "https://127.0.0.1:$P"
-error_is "cannot connect"
+expect 3 "$T" verify "https://127.0.0.1:$P"
+error_is "could not connect: cannot connect"
 expect 2 "$T" verify
 error_is "no URL given"
 ts_log "ok"

@@ -129,9 +129,21 @@ set -e
 has "$out" "Trust this certificate for localhost:$P_CHAIN? [y/N]"
 has "$out" "not confirmed; nothing added"
 unchanged "TOFU answered no"
+# of two, the leaf is pinned already: that is said before asking, and only the root is asked for
 out=$(printf 'n\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add --pick all" /dev/null 2>&1) && ts_fail "answer n: $out"
-has "$out" "Trust these 2 certificates for localhost:$P_CHAIN? [y/N]"
+has "$out" "pinned:   already in the manifest as leaf-pinned"
+has "$out" "Trust this certificate for localhost:$P_CHAIN? [y/N]"
+[ "$(grep -n 'already in the manifest as leaf-pinned' <<<"$out" | head -1 | cut -d: -f1)" -lt \
+    "$(grep -n 'Trust this certificate' <<<"$out" | cut -d: -f1)" ] || ts_fail "pinned said after asking: $out"
 unchanged "TOFU of two answered no"
+# a terminal sees one line while connecting and waiting, cleared before the chain is shown
+has "$out" "connecting to localhost:$P_CHAIN (TLS)"
+has "$out" $'\r\e[K'
+# all of them pinned: nothing to confirm, even on a terminal
+out=$(printf '' | script -qec "'$T' fetch localhost:$P_CHAIN --add --pick leaf" /dev/null 2>&1) || ts_fail "already pinned: $out"
+hasnt "$out" "Trust this"
+has "$out" "already in the manifest as leaf-pinned"
+unchanged "fetch --add of a pinned certificate on a terminal"
 out=$(printf 'y\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add" /dev/null 2>&1) || ts_fail "answer y: $out"
 has "$out" "added localhost"
 expect 0 "$T" list --json
@@ -248,4 +260,118 @@ error_is "$TS_TMP/none.json: no such manifest (create it with 'trustshim init')"
 hasnt "$OUT" "presented"
 expect 2 "$T" --manifest "$TS_TMP/none.json" fetch "https://127.0.0.1:$P" --add
 error_is "$TS_TMP/none.json: no such manifest"
+# --- what the server chose, and the names the certificates are for
+expect 0 "$T" fetch "localhost:$P_CHAIN"
+has "$OUT" "connected: TLSv1.3, TLS_"
+has "$OUT" "  names:    DNS:localhost, IP:127.0.0.1"
+P_12=$(ts_free_port)
+ts_s_server "$TS_TMP/srv.pem" "$TS_TMP/srv.key" "$P_12" -tls1_2
+expect 0 "$T" fetch "localhost:$P_12"
+has "$OUT" "connected: TLSv1.2, TLS_ECDHE_RSA_WITH_"
+
+# --- --pem, -o FILE, --json
+expect 0 "$T" fetch "localhost:$P_CHAIN" --pem
+[ "$OUT" = "$(cat "$TS_TMP/leafchain.pem")" ] || ts_fail "--pem is not the chain: $OUT"
+expect 0 "$T" fetch "localhost:$P_CHAIN" -o "$TS_TMP/got.pem"
+cmp -s "$TS_TMP/got.pem" "$TS_TMP/leafchain.pem" || ts_fail "-o: not the chain"
+has "$OUT" "presented 2 certificates"
+expect 0 "$T" fetch "localhost:$P_CHAIN" -o "$TS_TMP/got.pem" --pick leaf
+cmp -s "$TS_TMP/got.pem" "$TS_TMP/leaf.pem" || ts_fail "-o --pick leaf: not the leaf"
+expect 0 "$T" fetch "localhost:$P_CHAIN" --json
+python3 - "$TS_TMP/.out" "$(sha leaf)" "$(sha root)" "$TS_TMP/leaf.pem" "$P_CHAIN" <<'PY' || ts_fail "fetch --json: $OUT"
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["url"] == "localhost:" + sys.argv[5] and o["servername"] == "localhost", o
+assert o["connected_to"] == "localhost:" + sys.argv[5], o
+assert o["protocol"] == "TLSv1.3" and o["cipher"].startswith("TLS_"), o
+c = o["certificates"]
+assert [x["sha256"] for x in c] == [sys.argv[2], sys.argv[3]], c
+assert c[0]["names"] == ["DNS:localhost", "IP:127.0.0.1"] and c[0]["pinned_as"] == "leaf-pinned", c[0]
+assert c[1]["chosen"] and not c[0]["chosen"] and c[1]["ca"] and c[1]["self_signed"], c
+assert c[0]["pem"] == open(sys.argv[4]).read(), c[0]["pem"]
+assert c[0]["subject"] == "CN=localhost" and c[0]["not_after"].endswith("Z"), c[0]
+PY
+expect 2 "$T" fetch "localhost:$P_CHAIN" --json --add
+error_is "--json only shows"
+
+# --- --connect HOST:PORT and --servername NAME, as s_client has
+expect 0 "$T" fetch "https://mail.example.invalid" --connect "127.0.0.1:$P_SNI" --servername localhost
+has "$OUT" "connected to 127.0.0.1:$P_SNI, server name localhost: TLSv1.3"
+has "$OUT" "sha256:   $(sha leaf)"
+# the URL's host is the name sent when no --servername is given
+expect 0 "$T" fetch "https://localhost:$P_SNI" --connect "127.0.0.1:$P_SNI"
+has "$OUT" "sha256:   $(sha leaf)"
+# ... and the host pinned for is the server's name, not the address reached
+expect 0 "$T" --manifest "$TS_TMP/sni.json" init
+expect 0 "$T" --manifest "$TS_TMP/sni.json" fetch "https://mail.example.invalid" --connect "127.0.0.1:$P_SNI" \
+    --servername localhost --add --trust-on-first-use --pick leaf
+expect 0 "$T" --manifest "$TS_TMP/sni.json" list --json
+python3 - "$TS_TMP/.out" "$(sha leaf)" <<'PY' || ts_fail "fetch --servername --add: $OUT"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert len(e) == 1 and e[0]["sha256"] == sys.argv[2] and e[0]["hosts"] == ["localhost"], e
+PY
+expect 2 "$T" fetch "https://localhost" --connect nonsense
+error_is "--connect: 'nonsense' is not HOST:PORT"
+
+# --- the whole exchange is bounded: a server that keeps greeting ("220-" lines) forever
+P=$(ts_free_port); py_server smtp "$P" drip
+start=$SECONDS
+expect 1 "$T" fetch "smtp://localhost:$P" --timeout 2
+error_is "smtp://localhost:$P: timed out after 2 s waiting for the SMTP greeting"
+((SECONDS - start <= 4)) || ts_fail "--timeout 2 took $((SECONDS - start)) s against a dripping server"
+
+# --- the scheme that fits the port
+P=$(ts_free_port); py_server smtp "$P" plaintext
+expect 1 "$T" fetch "https://localhost:$P"
+error_is "not a TLS server (got plain text: '220 plain.example.test ESMTP plain text, not TLS'); the port speaks plain text first (STARTTLS): use smtp://localhost:$P"
+P=$(ts_free_port); py_server imap "$P" ok srv
+expect 1 "$T" fetch "https://localhost:$P"
+error_is "use imap://localhost:$P"
+expect 1 "$T" fetch "smtp://localhost:$P_TLS" --timeout 1
+error_is "timed out after 1 s waiting for the SMTP greeting; no greeting; if the port expects TLS from the first byte: use smtps://localhost:$P_TLS"
+expect 1 "$T" fetch "pop3://localhost:$P_TLS" --timeout 0.5
+error_is "use pop3s://localhost:$P_TLS"
+expect 1 "$T" fetch "ldap://localhost:$P_TLS" --timeout 1
+error_is "if the port expects TLS from the first byte: use ldaps://localhost:$P_TLS"
+
+# --- a renewed certificate: which entry it replaces, and --replace
+expect 0 "$T" list --json
+python3 - "$TS_TMP/.out" "$SRV" <<'PY' || ts_fail "before renewal: $OUT"
+import json, sys
+e = [e for e in json.load(open(sys.argv[1])) if e["sha256"] == sys.argv[2]]
+assert len(e) == 1 and e[0]["alias"] == "localhost" and "localhost" in e[0]["hosts"], e
+PY
+ts_selfsigned "$TS_TMP" renewed localhost
+P_NEW=$(ts_free_port)
+ts_s_server "$TS_TMP/renewed.pem" "$TS_TMP/renewed.key" "$P_NEW"
+expect 0 "$T" fetch "https://localhost:$P_NEW"
+has "$OUT" "  renews:   localhost (for localhost, expires "
+has "$OUT" "add with --add --replace to swap them, keeping its alias and hosts"
+expect 2 "$T" fetch "https://localhost:$P_NEW" --replace
+error_is "--replace goes with --add"
+expect 0 "$T" fetch "https://localhost:$P_NEW" --add --sha256 "$(sha renewed)" --replace
+has "$OUT" "renews:   localhost (for localhost, expires "
+has "$OUT" "removed localhost (sha256 $SRV), replaced by the certificate below"
+has "$OUT" "added localhost"
+expect 0 "$T" list --json
+python3 - "$TS_TMP/.out" "$SRV" "$(sha renewed)" <<'PY' || ts_fail "after --replace: $OUT"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert not [x for x in e if x["sha256"] == sys.argv[2]], e
+n = [x for x in e if x["sha256"] == sys.argv[3]]
+assert len(n) == 1 and n[0]["alias"] == "localhost" and n[0]["hosts"] == ["localhost"], n
+PY
+# again: it is pinned already, nothing to replace, nothing changes
+snapshot
+expect 0 "$T" fetch "https://localhost:$P_NEW" --add --sha256 "$(sha renewed)" --replace
+has "$OUT" "already in the manifest as localhost"
+unchanged "--replace of a certificate already pinned"
+# a certificate that renews nothing: --replace refuses
+ts_selfsigned "$TS_TMP" fresh fresh.example.test
+P_FRESH=$(ts_free_port)
+ts_s_server "$TS_TMP/fresh.pem" "$TS_TMP/fresh.key" "$P_FRESH"
+expect 1 "$T" fetch "https://fresh.example.test" --connect "127.0.0.1:$P_FRESH" --add --sha256 "$(sha fresh)" --replace
+error_is "--replace: no entry for fresh.example.test in the manifest is renewed by this certificate; nothing changed"
+unchanged "--replace with nothing to replace"
 ts_log "ok"

@@ -11,6 +11,7 @@ Modes:
   refuse      STARTTLS refused (SMTP 454, IMAP NO, POP3 -ERR, LDAP unavailable)
   no-starttls SMTP only: EHLO reply without STARTTLS
   silent      accepts connections and never sends a byte
+  drip        SMTP only: a "220-" greeting line every 0.3 s, never the last one
   full        a listening socket whose accept queue is full: connecting hangs
               (for connect timeouts; do not probe the port, wait for "ready")
   plaintext   a plain-text SMTP-like server (for a TLS port): greets in text
@@ -83,6 +84,14 @@ class Handler(socketserver.StreamRequestHandler):
             try:
                 while self.connection.recv(4096):
                     pass
+            except OSError:
+                pass
+            return
+        if mode == "drip":
+            try:
+                for i in range(1000):
+                    self.send("220-mail.example.test still greeting, line %d" % i)
+                    time.sleep(0.3)
             except OSError:
                 pass
             return
@@ -223,7 +232,8 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--mode", default="ok",
-                    choices=["ok", "refuse", "silent", "plaintext", "close", "no-starttls", "full"])
+                    choices=["ok", "refuse", "silent", "plaintext", "close", "no-starttls", "full",
+                             "drip"])
     a = ap.parse_args()
     if a.mode == "full":
         return full_backlog(a.port)

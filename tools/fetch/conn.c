@@ -446,6 +446,13 @@ static void note_alert(const SSL *ssl, int where, int ret)
     }
 }
 
+/* The bytes up to the first line's end: a greeting is text even if what follows is not. */
+static size_t first_line(const unsigned char *buf, size_t len)
+{
+    const unsigned char *nl = memchr(buf, '\n', len);
+    return nl ? (size_t)(nl - buf) + 1 : len;
+}
+
 static int not_tls(conn *c, const char *q)
 {
     c->plaintext = true;
@@ -533,7 +540,8 @@ static int tls_handshake(conn *c, ts_cert_list *chain, ts_fetch_info *info)
                 goto end;
             }
             if (n == 0) {
-                if ((nfirst > 0) && ts_text_preview(first, nfirst, q, sizeof(q))) {
+                if ((nfirst > 0) &&
+                    ts_text_preview(first, first_line(first, nfirst), q, sizeof(q))) {
                     not_tls(c, q);
                 } else {
                     fail(c, "connection closed during the TLS handshake");
@@ -548,7 +556,7 @@ static int tls_handshake(conn *c, ts_cert_list *chain, ts_fetch_info *info)
             BIO_write(rbio, c->buf, (int)n);
             continue;
         }
-        if ((nfirst > 0) && ts_text_preview(first, nfirst, q, sizeof(q))) {
+        if ((nfirst > 0) && ts_text_preview(first, first_line(first, nfirst), q, sizeof(q))) {
             not_tls(c, q);
         } else {
             openssl_reason(reason, sizeof(reason));
@@ -682,6 +690,9 @@ int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
         if ((c.received == 0) && (strncmp(why, "timed out", 9) == 0)) {
             suggest_scheme(&c, implicit_scheme(u->proto),
                            "no greeting; if the port expects TLS from the first byte");
+        } else if ((c.received == 0) && (u->proto == TS_PROTO_LDAP)) {
+            suggest_scheme(&c, implicit_scheme(u->proto),
+                           "no answer; if the port expects TLS from the first byte");
         } else if ((u->proto == TS_PROTO_LDAP) && (c.len > 0) && (c.buf[0] == 0x15)) {
             suggest_scheme(&c, implicit_scheme(u->proto), "the port answered with TLS");
         }
