@@ -361,6 +361,9 @@ static bool make_absolute(int dirfd, const char *path, char *out, size_t size)
     return ts_path_normalize(joined, out, size);
 }
 
+/* Set while a starting JVM reads the manifest under TRUSTSHIM_STRICT=1 (ts_serve_prepare). */
+static bool ts_strict_start;
+
 static void log_error(const ts_error *err, const char *file)
 {
     char line[2048];
@@ -369,7 +372,8 @@ static void log_error(const ts_error *err, const char *file)
     if (e.file[0] == '\0') {
         ts_error_set_file(&e, file);
     }
-    ts_log(TS_LOG_ERROR, "%s", ts_error_str(&e, line, sizeof(line)));
+    ts_log(TS_LOG_ERROR, "%s%s", ts_error_str(&e, line, sizeof(line)),
+           ts_strict_start ? "; TRUSTSHIM_STRICT=1: the JVM stops (exit status 1)" : "");
 }
 
 /* ---- Configuration */
@@ -717,8 +721,15 @@ void ts_serve_prepare(void)
     }
     ts_guard++;
     if (ts_env_init() == TS_STATE_ON && __atomic_load_n(&ts_config, __ATOMIC_ACQUIRE) == NULL &&
-        manifest_has_targets()) {
-        (void)config_get();
+        (ts_env_values.strict || manifest_has_targets())) {
+        /* Strict mode promises that a JVM which cannot have its trust does not start: stop it
+         * here, before any application code, not at its first TLS connection. */
+        ts_strict_start = ts_env_values.strict;
+        const config *c = config_get();
+        ts_strict_start = false;
+        if (ts_env_values.strict && !c->ok) {
+            _exit(1);
+        }
     }
     ts_guard--;
 }

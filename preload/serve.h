@@ -27,7 +27,9 @@ static inline const ts_names *ts_serve_names(void)
 /*
  * A JVM is starting (it opened lib/modules or rt.jar).  If the manifest has
  * targets[], read it now, so that targets whose names look like nothing
- * special are known before the application opens them.  Once per process.
+ * special are known before the application opens them.  With
+ * TRUSTSHIM_STRICT=1 always read it, and a manifest that cannot be used stops
+ * the JVM (one error line, _exit(1)).  Once per process.
  */
 void ts_serve_prepare(void);
 

@@ -2,7 +2,7 @@
 # Fail safe, on every JDK: for every bad manifest of tests/manifest/bad (and a
 # world-writable one, a missing one, a wrong pin), the JVM starts with the
 # original cacerts and the library prints exactly one error line naming the
-# problem; with TRUSTSHIM_STRICT=1 opening cacerts fails instead.
+# problem; with TRUSTSHIM_STRICT=1 a JVM stops at start instead, and opening cacerts fails.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
@@ -55,20 +55,26 @@ for jh in $(ts_jdks); do
     ts_log "$jh: world-writable manifest, writable directory, wrong pin, missing file: refused, one line each"
     ts_log "$jh: e.g. $(cat "$TS_TMP/err")"
 
-    # TRUSTSHIM_STRICT=1: the open fails (EACCES) instead.
+    # TRUSTSHIM_STRICT=1: a JVM stops at start (before main: the probe prints nothing), with one
+    # line; what is not a JVM gets EACCES from the open of what would be a target.
     for m in "$TS_TMP/world-writable.json" "$TS_TMP/bad/$(basename "$(ls "$TS_TMP"/bad/*.json | sed -n 1p)")"; do
-        if out=$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$m" pl_probe "$jh" cacerts 2>"$TS_TMP/err"); then
-            ts_fail "$jh: TRUSTSHIM_STRICT=1 with $m: cacerts loaded: $out"
+        set +e
+        out=$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$m" pl_probe "$jh" cacerts 2>"$TS_TMP/err")
+        rc=$?
+        set -e
+        [ "$rc" = 1 ] && [ -z "$out" ] || ts_fail "$jh: TRUSTSHIM_STRICT=1 with $m: exit $rc, printed: $out"
+        grep -q 'TRUSTSHIM_STRICT=1: the JVM stops (exit status 1)' "$TS_TMP/err" || ts_fail "$jh: strict: $(cat "$TS_TMP/err")"
+        [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] || ts_fail "$jh: strict: expected one error line"
+        if TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$m" ts_with_preload cat "$jh/lib/security/cacerts" >/dev/null 2>"$TS_TMP/err"; then
+            ts_fail "$jh: TRUSTSHIM_STRICT=1 with $m: cat read cacerts"
         fi
         grep -q 'Permission denied' "$TS_TMP/err" || ts_fail "$jh: strict: expected EACCES: $(cat "$TS_TMP/err")"
-        [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] || ts_fail "$jh: strict: expected one error line"
     done
     # Strict mode fails only what would be a target: other keystores open normally.
     cp /etc/ssl/certs/java/cacerts "$TS_TMP/unrelated.jks"
-    TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/world-writable.json" pl_probe "$jh" load "$TS_TMP/unrelated.jks" JKS - \
-        >"$TS_TMP/out" 2>"$TS_TMP/err" || ts_fail "$jh: strict mode refused an unrelated keystore: $(cat "$TS_TMP/err")"
-    [ "$(head -n1 "$TS_TMP/out")" = "entries $base" ] || ts_fail "$jh: strict: unrelated keystore: $(head -n1 "$TS_TMP/out")"
+    TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/world-writable.json" ts_with_preload cat "$TS_TMP/unrelated.jks" \
+        | cmp -s - "$TS_TMP/unrelated.jks" || ts_fail "$jh: strict mode refused an unrelated keystore"
     [ "$(TRUSTSHIM_STRICT=1 TRUSTSHIM_MANIFEST="$TS_TMP/good.json" pl_probe "$jh" cacerts)" = "entries $((base + 1))" ] ||
         ts_fail "$jh: strict mode with a good manifest must serve"
-    ts_log "$jh: TRUSTSHIM_STRICT=1: the open fails with EACCES (Permission denied)"
+    ts_log "$jh: TRUSTSHIM_STRICT=1: the JVM stops at start; other processes get EACCES (Permission denied)"
 done
