@@ -7,12 +7,15 @@
 
 #include "cli.h"
 
-enum { OPT_FORMAT = 1 };
+enum { OPT_FORMAT = 1, OPT_STRICT };
 
 static const ts_option options[] = {
     {"format", 0, TS_OPT_VALUE, OPT_FORMAT, "sh|systemd|docker",
      "sh: for a script sourced by the shell, e.g. Tomcat's bin/setenv.sh (default); systemd: a "
      "drop-in ([Service] Environment=); docker: Dockerfile ENV lines"},
+    {"strict", 0, TS_OPT_FLAG, OPT_STRICT, NULL,
+     "also TRUSTSHIM_STRICT=1, and (sh, systemd) 'trustshim check' before the service starts: "
+     "a manifest that cannot be used stops it at start"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -22,10 +25,11 @@ const ts_command ts_cmd_env = {
     "env",
     env_main,
     "print the environment that puts a service under the library",
-    "[--format sh|systemd|docker]",
+    "[--format sh|systemd|docker] [--strict]",
     "Examples:\n"
-    "  trustshim env >> $CATALINA_BASE/bin/setenv.sh\n"
-    "  trustshim env --format systemd > /etc/systemd/system/tomcat10.service.d/trustshim.conf",
+    "  trustshim env --strict >> $CATALINA_BASE/bin/setenv.sh\n"
+    "  trustshim env --strict --format systemd > "
+    "/etc/systemd/system/tomcat10.service.d/trustshim.conf",
     options,
     false,
 };
@@ -92,6 +96,30 @@ int ts_print_env(FILE *out, const char *format, const char *lib, const char *man
     return 0;
 }
 
+/*
+ * The strict lines: TRUSTSHIM_STRICT=1 (the library then stops a JVM whose manifest it cannot
+ * use), and `trustshim check` first, which says why in the service's own log and also stops
+ * what is not a JVM.
+ */
+static void print_strict(FILE *out, const char *format, const char *exe, const char *manifest)
+{
+    if (strcmp(format, "sh") == 0) {
+        fprintf(out, "export TRUSTSHIM_STRICT=1\n\"");
+        sh_quoted(out, exe);
+        fprintf(out, "\" --manifest \"");
+        sh_quoted(out, manifest);
+        fprintf(out, "\" check >/dev/null || exit 1\n");
+    } else if (strcmp(format, "systemd") == 0) {
+        fprintf(out, "Environment=\"TRUSTSHIM_STRICT=1\"\nExecStartPre=\"");
+        systemd_quoted(out, exe);
+        fprintf(out, "\" --manifest \"");
+        systemd_quoted(out, manifest);
+        fprintf(out, "\" check\n");
+    } else {
+        fprintf(out, "ENV TRUSTSHIM_STRICT=1\n");
+    }
+}
+
 static int env_main(int argc, char **argv)
 {
     ts_optparse p;
@@ -99,7 +127,10 @@ static int env_main(int argc, char **argv)
     const char *format = "sh";
     char lib[4096];
     char mpath[4096];
+    char exe[4096];
     bool control = false;
+    bool strict = false;
+    ssize_t n;
     int o;
     int ret = TS_EXIT_USAGE;
 
@@ -110,6 +141,8 @@ static int env_main(int argc, char **argv)
     while ((o = ts_opt_next(&p)) > 0) {
         if (o == OPT_FORMAT) {
             format = p.arg;
+        } else if (o == OPT_STRICT) {
+            strict = true;
         }
     }
     if (o < 0) {
@@ -149,6 +182,11 @@ static int env_main(int argc, char **argv)
         ts_cli_warn(mpath, "does not exist yet (create it with 'trustshim init')");
     }
     ts_print_env(stdout, format, lib, mpath);
+    if (strict) {
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        exe[(n > 0) ? n : 0] = '\0';
+        print_strict(stdout, format, (n > 0) ? exe : "trustshim", mpath);
+    }
     ret = TS_EXIT_OK;
 end:
     ts_opt_free(&p);
