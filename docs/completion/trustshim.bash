@@ -90,15 +90,15 @@ _trustshim() {
     case $cmd in
         init) ;;
         add) opts+=" --alias --host" ;;
-        fetch) opts+=" --add --sha256 --trust-on-first-use --alias --pick --timeout" ;;
+        fetch) opts+=" --add --sha256 --trust-on-first-use --alias --pick --replace --connect --servername --pem --out --json --timeout" ;;
         list) opts+=" --json" ;;
         remove) ;;
         distrust | undistrust) opts+=" --base" ;;
         render) opts+=" --output --format --base --no-base --password --base-password --host" ;;
         exec) opts+=" --with --without" ;;
-        env) opts+=" --format" ;;
+        env) opts+=" --format --strict" ;;
         check) opts+=" --strict --json" ;;
-        verify) opts+=" --base --no-base --timeout" ;;
+        verify) opts+=" --jdk --security-properties --identity --connect --servername --base --no-base --timeout" ;;
         help)
             if ((cword == cmd_at + 1)); then
                 mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
@@ -123,6 +123,21 @@ _trustshim() {
             ;;
         --pick)
             mapfile -t COMPREPLY < <(compgen -W "last leaf all" -- "$cur")
+            return
+            ;;
+        --identity)
+            mapfile -t COMPREPLY < <(compgen -W "https ldap mail none" -- "$cur")
+            return
+            ;;
+        --jdk)
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            return
+            ;;
+        --security-properties | --out)
+            _trustshim_files
+            return
+            ;;
+        --connect | --servername)
             return
             ;;
         --without)
