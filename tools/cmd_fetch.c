@@ -581,7 +581,8 @@ static int fetch_main(int argc, char **argv)
         if (have >= 0) {
             printf("  pinned:   already in the manifest as %s\n",
                    known.certs[have].alias ? known.certs[have].alias : "(derived alias)");
-        } else if (chosen && (renews[i - first] >= 0)) {
+        } else if (chosen && (i - first < sizeof(renews) / sizeof(renews[0])) &&
+                   (renews[i - first] >= 0)) {
             const ts_manifest_cert *old = &known.certs[renews[i - first]];
             ts_cert_info oi;
             char d[32] = "?";

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "fetch.h"
+#include "javasec.h"
 
 /* argv built from string literals (-Wwrite-strings makes them const) */
 typedef struct args {
@@ -621,6 +622,119 @@ static int run(const char *first, ...)
     return r;
 }
 
+/* Writes text to path (a fixture). */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_javasec(void **state)
+{
+    char dir[] = "/tmp/ts-javasec-XXXXXX";
+    char home[256];
+    char path[512];
+    char over[512];
+    char why[512];
+    char rule[256];
+    ts_javasec js;
+    ts_javasec_cert c;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(home, sizeof(home), "%s/jdk", dir);
+    snprintf(path, sizeof(path), "%s/conf", home);
+    assert_int_equal(mkdir(home, 0755), 0);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/conf/security", home);
+    assert_int_equal(mkdir(path, 0755), 0);
+    /* continuation lines, comments, ':' as separator, an include relative to the file */
+    snprintf(path, sizeof(path), "%s/conf/security/java.security", home);
+    write_text(path, "# comment\n! also\njdk.tls.disabledAlgorithms=SSLv3, TLSv1, \\\n"
+                     "    TLSv1.1, RC4, 3DES_EDE_CBC, anon, NULL, ECDH, TLS_RSA_*\n"
+                     "jdk.certpath.disabledAlgorithms: MD5, SHA1 jdkCA & usage TLSServer, \\\n"
+                     "  RSA keySize < 1024, include jdk.disabled.namedCurves\n"
+                     "jdk.disabled.namedCurves = secp112r1\n"
+                     "security.overridePropertiesFile=true\n"
+                     "include extra.security\n");
+    snprintf(path, sizeof(path), "%s/conf/security/extra.security", home);
+    write_text(path, "jdk.disabled.namedCurves=EC keySize < 256\n");
+    snprintf(path, sizeof(path), "%s/release", home);
+    write_text(path, "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"21.0.2\"\n");
+    assert_int_equal(ts_javasec_load(&js, home, NULL, why, sizeof(why)), 0);
+    assert_int_equal(js.feature, 21);
+    assert_true(ts_javasec_protocol_disabled(&js, "TLSv1", rule, sizeof(rule)));
+    assert_string_equal(rule, "\"TLSv1\" in jdk.tls.disabledAlgorithms");
+    assert_true(ts_javasec_protocol_disabled(&js, "TLSv1.1", rule, sizeof(rule)));
+    assert_false(ts_javasec_protocol_disabled(&js, "TLSv1.2", rule, sizeof(rule)));
+    /* cipher suites by their parts, and by a pattern */
+    assert_true(
+        ts_javasec_cipher_disabled(&js, "TLS_RSA_WITH_AES_128_GCM_SHA256", rule, sizeof(rule)));
+    assert_string_equal(rule, "\"TLS_RSA_*\" in jdk.tls.disabledAlgorithms");
+    assert_true(
+        ts_javasec_cipher_disabled(&js, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", rule, sizeof(rule)));
+    assert_true(
+        ts_javasec_cipher_disabled(&js, "TLS_DH_anon_WITH_AES_128_CBC_SHA", rule, sizeof(rule)));
+    assert_true(ts_javasec_cipher_disabled(&js, "TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256", rule,
+                                           sizeof(rule)));
+    assert_false(ts_javasec_cipher_disabled(&js, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", rule,
+                                            sizeof(rule)));
+    assert_false(ts_javasec_cipher_disabled(&js, "TLS_AES_256_GCM_SHA384", rule, sizeof(rule)));
+    /* certificates: jdkCA only for the JDK's own CAs; keySize; an included list */
+    memset(&c, 0, sizeof(c));
+    c.sig_alg = "SHA1withRSA";
+    c.key_alg = "RSA";
+    c.key_bits = 2048;
+    assert_false(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    c.jdk_ca = true;
+    assert_true(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    assert_string_equal(rule,
+                        "\"SHA1 jdkCA & usage TLSServer\" in jdk.certpath.disabledAlgorithms");
+    c.sig_alg = "MD5withRSA";
+    c.jdk_ca = false;
+    assert_true(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    c.sig_alg = "SHA256withRSA";
+    c.key_bits = 1000;
+    assert_true(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    assert_string_equal(rule, "\"RSA keySize < 1024\" in jdk.certpath.disabledAlgorithms");
+    c.sig_alg = NULL; /* an anchor: its key still counts */
+    assert_true(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    c.key_alg = "EC";
+    c.key_bits = 224;
+    assert_true(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    assert_string_equal(rule, "\"EC keySize < 256\" in jdk.certpath.disabledAlgorithms");
+    c.key_bits = 256;
+    assert_false(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    ts_javasec_free(&js);
+    /* -Djava.security.properties: adds; "=FILE" replaces */
+    snprintf(over, sizeof(over), "%s/over.security", dir);
+    write_text(over, "jdk.tls.disabledAlgorithms=SSLv3\n");
+    assert_int_equal(ts_javasec_load(&js, home, over, why, sizeof(why)), 0);
+    assert_false(ts_javasec_protocol_disabled(&js, "TLSv1", rule, sizeof(rule)));
+    c.key_alg = "RSA";
+    c.key_bits = 1000;
+    assert_true(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    ts_javasec_free(&js);
+    snprintf(over, sizeof(over), "=%s/over.security", dir);
+    assert_int_equal(ts_javasec_load(&js, home, over, why, sizeof(why)), 0);
+    assert_false(ts_javasec_cert_disabled(&js, &c, rule, sizeof(rule)));
+    ts_javasec_free(&js);
+    /* a missing include: an error naming the file */
+    snprintf(over, sizeof(over), "%s/bad.security", dir);
+    write_text(over, "include nothere.security\n");
+    assert_int_equal(ts_javasec_load(&js, home, over, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "nothere.security"));
+    ts_javasec_free(&js);
+    /* no JDK: the defaults of JDK 17 to 25 */
+    assert_int_equal(ts_javasec_load(&js, NULL, NULL, why, sizeof(why)), 0);
+    assert_true(ts_javasec_protocol_disabled(&js, "TLSv1.1", rule, sizeof(rule)));
+    assert_false(ts_javasec_protocol_disabled(&js, "TLSv1.3", rule, sizeof(rule)));
+    ts_javasec_free(&js);
+    snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+}
+
 static void test_commands_usage(void **state)
 {
     static const char *const names[] = {"init",   "add",      "fetch",      "list",
@@ -730,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_parse_seconds),
         cmocka_unit_test(test_cli_main),
         cmocka_unit_test(test_url),
+        cmocka_unit_test(test_javasec),
         cmocka_unit_test(test_ldap_request),
         cmocka_unit_test(test_ldap_response),
         cmocka_unit_test(test_smtp_reply),
