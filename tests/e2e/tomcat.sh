@@ -146,5 +146,32 @@ while read -r jdk; do
     tested=$((tested + 1))
 done <<<"$(ts_jdks)"
 [ "$tested" -gt 0 ] || ts_skip "no JDK 11 or later for Tomcat 10"
+
+# TRUSTSHIM_STRICT=1 and a broken manifest stop Tomcat at start, as docs/tomcat.md says: the
+# setenv.sh lines of `env --strict` stop catalina.sh with check's error before java runs; and a
+# JVM started under strict mode anyway (no check line) stops before Tomcat's code, exit status 1.
+jdk=$(ts_jdks | sed -n 1p)
+cp "$TRUSTSHIM_MANIFEST" "$TS_TMP/manifest.good"
+setenv_strict=$("$TS_CLI" env --strict --format sh) || ts_fail "trustshim env --strict failed"
+printf '{"version": 1, "certificates": [\n' >"$TRUSTSHIM_MANIFEST"
+base="$TS_TMP/base-strict"
+make_base "$base" "$(ts_free_port)" "$(ts_free_port)"
+printf '%s\n' "$setenv_strict" >"$base/bin/setenv.sh"
+set +e
+out=$(catalina "$base" "$jdk" start 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] || ts_fail "catalina.sh start with a broken manifest under env --strict: exit $rc: $out"
+printf '%s\n' "$out" | grep -qF "trustshim: error: $TRUSTSHIM_MANIFEST: line 2" ||
+    ts_fail "catalina.sh start under env --strict did not say why: $out"
+[ ! -s "$base/logs/catalina.out" ] || ts_fail "java ran although check failed: $(cat "$base/logs/catalina.out")"
+make_base "$base" "$(ts_free_port)" "$(ts_free_port)"
+printf 'export TRUSTSHIM_STRICT=1\n' >>"$base/bin/setenv.sh"
+catalina "$base" "$jdk" run >"$TS_TMP/strict-run.out" 2>&1 && ts_fail "Tomcat ran under TRUSTSHIM_STRICT=1 with a broken manifest"
+grep -q "TRUSTSHIM_STRICT=1: the JVM stops (exit status 1)" "$TS_TMP/strict-run.out" ||
+    ts_fail "the JVM did not say why it stops: $(cat "$TS_TMP/strict-run.out")"
+! grep -q "org.apache.catalina" "$TS_TMP/strict-run.out" || ts_fail "Tomcat's code ran: $(cat "$TS_TMP/strict-run.out")"
+cp "$TS_TMP/manifest.good" "$TRUSTSHIM_MANIFEST"
+ts_log "TRUSTSHIM_STRICT=1: a broken manifest stops Tomcat at start (check in setenv.sh, and the library)"
 # shellcheck disable=SC2034 # read by the exit handler (e2e_show_on_failure)
 E2E_DONE=1
