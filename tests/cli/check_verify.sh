@@ -172,6 +172,12 @@ has "$OUT" "trust: "
 P=$(ts_free_port); py_server smtp "$P" ok srv
 expect 0 "$T" verify "smtp://localhost:$P"
 has "$OUT" "yes: "
+# --timeout bounds the whole command, the second look (with everything offered) included
+P=$(ts_free_port); py_server smtp "$P" silent
+start=$SECONDS
+expect 3 "$T" verify "smtp://localhost:$P" --timeout 1
+error_is "could not connect: timed out after 1 s waiting for the SMTP greeting"
+((SECONDS - start <= 2)) || ts_fail "verify --timeout 1 took $((SECONDS - start)) s"
 # a connection failure is an error line, exit 3: not a verdict
 P=$(ts_free_port)
 expect 3 "$T" verify "https://127.0.0.1:$P"
