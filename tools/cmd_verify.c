@@ -483,9 +483,11 @@ static int verify_main(int argc, char **argv)
                    "handshake_failure\n",
                    url, info_any.cipher, rule);
         } else {
-            printf("no: %s is not trusted: the handshake fails with what this JDK offers (%s), "
+            printf("no: %s is not trusted: the handshake fails with what this JDK offers (%s%s%s), "
                    "and succeeds with %s %s\n",
-                   url, why, info_any.version, info_any.cipher);
+                   url, why, (info.peer_alert >= 0) ? "; the server's alert: " : "",
+                   (info.peer_alert >= 0) ? SSL_alert_desc_string_long(info.peer_alert) : "",
+                   info_any.version, info_any.cipher);
         }
         goto end;
     }
