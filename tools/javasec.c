@@ -212,6 +212,7 @@ int ts_javasec_load(ts_javasec *js, const char *java_home, const char *override,
         js->feature = release_feature(java_home);
     }
     if (js->file[0] && (parse_file(&p, js->file) != 0)) {
+        ts_javasec_free(js);
         return -1;
     }
     if (override && override[0]) {
@@ -221,6 +222,7 @@ int ts_javasec_load(ts_javasec *js, const char *java_home, const char *override,
                 ts_javasec_free(js);
             }
             if (parse_file(&p, override + (replace ? 1 : 0)) != 0) {
+                ts_javasec_free(js);
                 return -1;
             }
         }
