@@ -157,6 +157,11 @@ printf '{"version": 1, "certificates": [\n' >"$TRUSTSHIM_MANIFEST"
 base="$TS_TMP/base-strict"
 make_base "$base" "$(ts_free_port)" "$(ts_free_port)"
 printf '%s\n' "$setenv_strict" >"$base/bin/setenv.sh"
+if [ "$TS_SANITIZE" = 1 ]; then
+    # Test-only, as make_base does, but before the check line: libasan first in every process.
+    sed -i "/^export TRUSTSHIM_MANIFEST=/a export LD_PRELOAD=\"$(gcc -print-file-name=libasan.so):\$LD_PRELOAD\"\nexport ASAN_OPTIONS=\"$E2E_ASAN_OPTIONS\"" \
+        "$base/bin/setenv.sh"
+fi
 set +e
 out=$(catalina "$base" "$jdk" start 2>&1)
 rc=$?
