@@ -171,6 +171,12 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
                  bool fetched, size_t *added, size_t *hosts_added);
 bool ts_host_valid(const char *h);
+/*
+ * fetch's and verify's --connect HOST:PORT (connect true: into host and *port) and --servername
+ * NAME (into *servername, arg itself).  TS_EXIT_OK, or TS_EXIT_USAGE after one error line.
+ */
+int ts_opt_reach(bool connect, const char *arg, char *host, size_t size, unsigned *port,
+                 const char **servername);
 /* s as a JSON string literal (cmd_list.c). */
 void ts_json_string(FILE *out, const char *s);
 

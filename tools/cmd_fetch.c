@@ -325,6 +325,24 @@ end:
     return ret;
 }
 
+int ts_opt_reach(bool connect, const char *arg, char *host, size_t size, unsigned *port,
+                 const char **servername)
+{
+    if (connect) {
+        if (ts_parse_host_port(arg, host, size, port) != 0) {
+            ts_cli_error("--connect", "'%s' is not HOST:PORT", arg);
+            return TS_EXIT_USAGE;
+        }
+    } else {
+        if (!ts_host_valid(arg)) {
+            ts_cli_error("--servername", "'%s' is not a host name", arg);
+            return TS_EXIT_USAGE;
+        }
+        *servername = arg;
+    }
+    return TS_EXIT_OK;
+}
+
 static int fetch_main(int argc, char **argv)
 {
     ts_optparse p;
@@ -414,17 +432,11 @@ static int fetch_main(int argc, char **argv)
             }
             break;
         case OPT_CONNECT:
-            if (ts_parse_host_port(p.arg, connect_host, sizeof(connect_host), &connect_port) != 0) {
-                ts_cli_error("--connect", "'%s' is not HOST:PORT", p.arg);
-                goto end;
-            }
-            break;
         case OPT_SERVERNAME:
-            if (!ts_host_valid(p.arg)) {
-                ts_cli_error("--servername", "'%s' is not a host name", p.arg);
+            if (ts_opt_reach(o == OPT_CONNECT, p.arg, connect_host, sizeof(connect_host),
+                             &connect_port, &servername) != TS_EXIT_OK) {
                 goto end;
             }
-            servername = p.arg;
             break;
         case OPT_PEM:
             pem = true;

@@ -323,17 +323,11 @@ static int verify_main(int argc, char **argv)
             identity_set = true;
             break;
         case OPT_CONNECT:
-            if (ts_parse_host_port(p.arg, connect_host, sizeof(connect_host), &connect_port) != 0) {
-                ts_cli_error("--connect", "'%s' is not HOST:PORT", p.arg);
-                goto end;
-            }
-            break;
         case OPT_SERVERNAME:
-            if (!ts_host_valid(p.arg)) {
-                ts_cli_error("--servername", "'%s' is not a host name", p.arg);
+            if (ts_opt_reach(o == OPT_CONNECT, p.arg, connect_host, sizeof(connect_host),
+                             &connect_port, &servername) != TS_EXIT_OK) {
                 goto end;
             }
-            servername = p.arg;
             break;
         default:
             break;

@@ -58,31 +58,29 @@ int ts_cert_names_get(const ts_cert *c, ts_cert_names *n)
     for (int i = 0; gens && (i < sk_GENERAL_NAME_num(gens)); i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
         char text[512];
+        const ASN1_IA5STRING *ia5 = NULL;
+        int type = TS_NAME_DNS;
         if (g->type == GEN_DNS) {
-            const ASN1_IA5STRING *s = g->d.dNSName;
-            snprintf(text, sizeof(text), "%.*s", s->length, (const char *)s->data);
-            if (names_push(n, TS_NAME_DNS, text) != 0) {
+            ia5 = g->d.dNSName;
+        } else if (g->type == GEN_EMAIL) {
+            ia5 = g->d.rfc822Name;
+            type = TS_NAME_EMAIL;
+        } else if (g->type == GEN_URI) {
+            ia5 = g->d.uniformResourceIdentifier;
+            type = TS_NAME_URI;
+        }
+        if (ia5) {
+            snprintf(text, sizeof(text), "%.*s", ia5->length, (const char *)ia5->data);
+            if (names_push(n, type, text) != 0) {
                 goto end;
             }
         } else if (g->type == GEN_IPADD) {
-            const ASN1_OCTET_STRING *s = g->d.iPAddress;
-            if (((s->length == 4) && inet_ntop(AF_INET, s->data, text, sizeof(text))) ||
-                ((s->length == 16) && inet_ntop(AF_INET6, s->data, text, sizeof(text)))) {
+            const ASN1_OCTET_STRING *ip = g->d.iPAddress;
+            if (((ip->length == 4) && inet_ntop(AF_INET, ip->data, text, sizeof(text))) ||
+                ((ip->length == 16) && inet_ntop(AF_INET6, ip->data, text, sizeof(text)))) {
                 if (names_push(n, TS_NAME_IP, text) != 0) {
                     goto end;
                 }
-            }
-        } else if (g->type == GEN_EMAIL) {
-            const ASN1_IA5STRING *s = g->d.rfc822Name;
-            snprintf(text, sizeof(text), "%.*s", s->length, (const char *)s->data);
-            if (names_push(n, TS_NAME_EMAIL, text) != 0) {
-                goto end;
-            }
-        } else if (g->type == GEN_URI) {
-            const ASN1_IA5STRING *s = g->d.uniformResourceIdentifier;
-            snprintf(text, sizeof(text), "%.*s", s->length, (const char *)s->data);
-            if (names_push(n, TS_NAME_URI, text) != 0) {
-                goto end;
             }
         }
     }
