@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #define JKS_MAGIC 0xfeedfeedu
+#define JCEKS_MAGIC 0xcecececeu
 #define JKS_TAG_KEY 1
 #define JKS_TAG_CERT 2
 #define JKS_TAG_SECRET 3
@@ -171,20 +172,47 @@ static const unsigned char *read_cert(cursor *c, uint32_t version, size_t *der_l
     return cur_take(c, *der_len, "certificate");
 }
 
-static int skip_key_entry(cursor *c, uint32_t version)
+/* Tag 1: the encrypted key, then the chain; *first is its first certificate (NULL: empty chain). */
+static int read_key_entry(cursor *c, uint32_t version, const unsigned char **first,
+                          size_t *first_len)
 {
     size_t key_len = 0, chain = 0, der_len = 0;
 
+    *first = NULL;
+    *first_len = 0;
     if (cur_len(c, "private key length", 1, &key_len) != 0 ||
         cur_take(c, key_len, "private key") == NULL ||
         cur_len(c, "certificate chain length", 4, &chain) != 0) {
         return -1;
     }
     for (size_t i = 0; i < chain; i++) {
-        if (read_cert(c, version, &der_len) == NULL) {
+        const unsigned char *der = read_cert(c, version, &der_len);
+
+        if (der == NULL) {
             return -1;
         }
+        if (i == 0) {
+            if (!ts_der_is_sequence(der, der_len)) {
+                return cur_fail(c, (size_t)(der - c->buf),
+                                "certificate is not a DER SEQUENCE of its stated length");
+            }
+            *first = der;
+            *first_len = der_len;
+        }
     }
+    return 0;
+}
+
+/* Tag 3 (JCEKS): a serialized javax.crypto.SealedObject with no length in front. */
+static int read_secret_entry(cursor *c)
+{
+    size_t n = ts_jserial_object_len(c->buf + c->pos, cur_left(c));
+
+    if (n == 0) {
+        return cur_fail(c, c->pos,
+                        "secret key: expected one Java-serialized object (AC ED 00 05 ...)");
+    }
+    c->pos += n;
     return 0;
 }
 
@@ -252,8 +280,8 @@ static int password_utf16be(const char *password, unsigned char **out, size_t *o
     return 0;
 }
 
-static int jks_digest(const char *password, const unsigned char *data, size_t len,
-                      unsigned char md[JKS_DIGEST_LEN])
+int ts_jks_digest(const char *password, const unsigned char *data, size_t len,
+                  unsigned char md[JKS_DIGEST_LEN])
 {
     unsigned char *key = NULL;
     size_t key_len = 0;
@@ -289,60 +317,68 @@ static bool has_ascii_upper(const unsigned char *s, size_t n)
     return false;
 }
 
-static int read_entry(cursor *c, uint32_t version, ts_keystore *out)
+static int read_entry(cursor *c, uint32_t version, bool jceks, ts_jks_entry *e)
 {
-    size_t tag_at = c->pos, alias_len = 0, der_len = 0;
+    size_t tag_at = c->pos, alias_len = 0;
     uint32_t tag;
-    const unsigned char *alias, *der;
-    int64_t created;
+    const unsigned char *alias;
 
+    memset(e, 0, sizeof(*e));
+    e->start = tag_at;
     if (cur_u32(c, "entry tag", &tag) != 0) {
         return -1;
     }
-    if (tag == JKS_TAG_SECRET) {
+    if (tag == JKS_TAG_SECRET && !jceks) {
         return cur_fail(c, tag_at,
-                        "secret-key entry (tag 3) is not supported (a JCEKS "
-                        "keystore?): expected tag 1 or 2");
+                        "secret-key entry (tag 3) in a JKS keystore: expected tag 1 or 2 "
+                        "(only JCEKS holds secret keys)");
     }
-    if (tag != JKS_TAG_KEY && tag != JKS_TAG_CERT) {
-        return cur_fail(c, tag_at, "unknown entry tag %u: expected 1 or 2", tag);
+    if (tag != JKS_TAG_KEY && tag != JKS_TAG_CERT && tag != JKS_TAG_SECRET) {
+        return cur_fail(c, tag_at, "unknown entry tag %u: expected %s", tag,
+                        jceks ? "1, 2 or 3" : "1 or 2");
     }
     alias = cur_utf(c, "alias", &alias_len);
-    if (alias == NULL || cur_i64(c, "creation time", &created) != 0) {
+    if (alias == NULL || cur_i64(c, "creation time", &e->created_ms) != 0) {
         return -1;
     }
     if (memchr(alias, 0, alias_len) != NULL) {
         return cur_fail(c, tag_at + 4, "alias contains a NUL byte");
     }
+    e->tag = tag;
+    e->alias = alias;
+    e->alias_len = alias_len;
     if (tag == JKS_TAG_KEY) {
-        if (skip_key_entry(c, version) != 0) {
+        if (read_key_entry(c, version, &e->der, &e->der_len) != 0) {
             return -1;
         }
-        out->skipped++;
-        return 0;
+    } else if (tag == JKS_TAG_SECRET) {
+        if (read_secret_entry(c) != 0) {
+            return -1;
+        }
+    } else {
+        e->der = read_cert(c, version, &e->der_len);
+        if (e->der == NULL) {
+            return -1;
+        }
+        if (!ts_der_is_sequence(e->der, e->der_len)) {
+            return cur_fail(c, (size_t)(e->der - c->buf),
+                            "certificate is not a DER SEQUENCE of its stated length");
+        }
     }
-    der = read_cert(c, version, &der_len);
-    if (der == NULL) {
-        return -1;
-    }
-    if (!ts_der_is_sequence(der, der_len)) {
-        return cur_fail(c, (size_t)(der - c->buf),
-                        "certificate is not a DER SEQUENCE of its stated length");
-    }
-    if (has_ascii_upper(alias, alias_len)) {
-        /* The JVM stores the alias as written but looks it up lowercased:
-         * such an entry is listed yet never trusted.  Keep it that way. */
-        out->skipped++;
-        return 0;
-    }
-    if (ts_ks_push(out, (const char *)alias, alias_len, created, der, der_len) != 0) {
-        return ts_error_set(c->err, "", "out of memory");
-    }
+    e->end = c->pos;
     return 0;
 }
 
-int ts_jks_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
-                  ts_error *err)
+void ts_jks_file_free(ts_jks_file *f)
+{
+    if (f != NULL) {
+        free(f->entries);
+        memset(f, 0, sizeof(*f));
+    }
+}
+
+int ts_jks_scan(const unsigned char *buf, size_t len, const char *password, ts_jks_file *f,
+                ts_error *err)
 {
     cursor c = {buf, len, 0, NO_ENTRY, err};
     uint32_t magic, version;
@@ -350,36 +386,52 @@ int ts_jks_decode(const unsigned char *buf, size_t len, const char *password, ts
     const unsigned char *digest;
     unsigned char md[JKS_DIGEST_LEN];
 
+    memset(f, 0, sizeof(*f));
     if (cur_u32(&c, "magic", &magic) != 0) {
         return -1;
     }
-    if (magic != JKS_MAGIC) {
-        return ts_error_set(err, "offset 0", "not a JKS keystore: expected magic FEEDFEED");
+    if (magic != JKS_MAGIC && magic != JCEKS_MAGIC) {
+        return ts_error_set(err, "offset 0",
+                            "not a JKS or JCEKS keystore: expected magic FEEDFEED or CECECECE");
     }
+    f->jceks = magic == JCEKS_MAGIC;
     if (cur_u32(&c, "version", &version) != 0) {
         return -1;
     }
-    if (version != 1 && version != 2) {
-        return cur_fail(&c, 4, "unsupported JKS version %u: expected 1 or 2", version);
+    if ((version != 1 || f->jceks) && version != 2) {
+        return cur_fail(&c, 4, "unsupported %s version %u: expected %s", f->jceks ? "JCEKS" : "JKS",
+                        version, f->jceks ? "2" : "1 or 2");
     }
+    f->version = version;
     if (cur_len(&c, "entry count", JKS_MIN_ENTRY, &count) != 0) {
         return -1;
     }
+    f->entries = calloc(count > 0 ? count : 1, sizeof(*f->entries));
+    if (f->entries == NULL) {
+        return ts_error_set(err, "", "out of memory");
+    }
     for (c.entry = 0; c.entry < count; c.entry++) {
-        if (read_entry(&c, version, out) != 0) {
+        if (read_entry(&c, version, f->jceks, &f->entries[c.entry]) != 0) {
+            ts_jks_file_free(f);
             return -1;
         }
+        f->count++;
     }
     c.entry = NO_ENTRY;
+    f->body_len = c.pos;
     digest = cur_take(&c, JKS_DIGEST_LEN, "the SHA-1 integrity digest");
     if (digest == NULL) {
+        ts_jks_file_free(f);
         return -1;
     }
     if (cur_left(&c) != 0) {
-        return cur_fail(&c, c.pos, "%zu unexpected bytes after the integrity digest", cur_left(&c));
+        cur_fail(&c, c.pos, "%zu unexpected bytes after the integrity digest", cur_left(&c));
+        ts_jks_file_free(f);
+        return -1;
     }
     if (password != NULL) {
-        if (jks_digest(password, buf, len - JKS_DIGEST_LEN, md) != 0) {
+        if (ts_jks_digest(password, buf, len - JKS_DIGEST_LEN, md) != 0) {
+            ts_jks_file_free(f);
             return ts_error_set(err, "",
                                 "cannot compute the integrity digest (is the password "
                                 "valid UTF-8?)");
@@ -388,10 +440,43 @@ int ts_jks_decode(const unsigned char *buf, size_t len, const char *password, ts
             char where[48];
 
             snprintf(where, sizeof(where), "offset %zu", len - JKS_DIGEST_LEN);
-            return ts_error_set(err, where,
-                                "keystore digest mismatch: wrong password or tampered file");
+            ts_error_set(err, where, "keystore digest mismatch: wrong password or tampered file");
+            ts_jks_file_free(f);
+            return -2;
         }
     }
+    return 0;
+}
+
+int ts_jks_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
+                  ts_error *err)
+{
+    ts_jks_file f;
+
+    if (ts_jks_scan(buf, len, password, &f, err) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < f.count; i++) {
+        const ts_jks_entry *e = &f.entries[i];
+
+        if (e->der == NULL) {
+            out->skipped++; /* a secret key, or a private key without a chain */
+            continue;
+        }
+        if (has_ascii_upper(e->alias, e->alias_len)) {
+            /* The JVM stores the alias as written but looks it up lowercased:
+             * such an entry is listed yet never trusted.  Keep it that way. */
+            out->skipped++;
+            continue;
+        }
+        if (ts_ks_push(out, (const char *)e->alias, e->alias_len, e->created_ms, e->der,
+                       e->der_len) != 0) {
+            ts_jks_file_free(&f);
+            return ts_error_set(err, "", "out of memory");
+        }
+        out->items[out->count - 1].key_entry = e->tag == JKS_TAG_KEY;
+    }
+    ts_jks_file_free(&f);
     return 0;
 }
 
@@ -441,8 +526,8 @@ static void put_i64(writer *w, int64_t v)
     put(w, b, sizeof(b));
 }
 
-int ts_jks_encode(const ts_keystore *ks, const char *password, unsigned char **out, size_t *out_len,
-                  ts_error *err)
+int ts_jks_encode(const ts_keystore *ks, bool jceks, const char *password, unsigned char **out,
+                  size_t *out_len, ts_error *err)
 {
     const size_t type_len = strlen(jks_cert_type);
     size_t size = 12 + JKS_DIGEST_LEN;
@@ -466,7 +551,7 @@ int ts_jks_encode(const ts_keystore *ks, const char *password, unsigned char **o
     if (w.buf == NULL) {
         return ts_error_set(err, "", "out of memory");
     }
-    put_u32(&w, JKS_MAGIC);
+    put_u32(&w, jceks ? JCEKS_MAGIC : JKS_MAGIC);
     put_u32(&w, 2);
     put_u32(&w, (uint32_t)ks->count);
     for (size_t i = 0; i < ks->count; i++) {
@@ -482,11 +567,85 @@ int ts_jks_encode(const ts_keystore *ks, const char *password, unsigned char **o
         put_u32(&w, (uint32_t)e->cert.der_len);
         put(&w, e->cert.der, e->cert.der_len);
     }
-    if (w.pos != size - JKS_DIGEST_LEN || jks_digest(password, w.buf, w.pos, w.buf + w.pos) != 0) {
+    if (w.pos != size - JKS_DIGEST_LEN ||
+        ts_jks_digest(password, w.buf, w.pos, w.buf + w.pos) != 0) {
         free(w.buf);
         return ts_error_set(err, "", "cannot encode JKS (is the password valid UTF-8?)");
     }
     *out = w.buf;
     *out_len = size;
+    return 0;
+}
+
+/* One trusted-certificate entry in the file's version. */
+static void put_trusted(writer *w, uint32_t version, const ts_entry *e)
+{
+    const size_t type_len = strlen(jks_cert_type);
+    size_t alias_len = strlen(e->alias);
+
+    put_u32(w, JKS_TAG_CERT);
+    put_u16(w, (uint16_t)alias_len);
+    put(w, e->alias, alias_len);
+    put_i64(w, e->created_ms);
+    if (version == 2) {
+        put_u16(w, (uint16_t)type_len);
+        put(w, jks_cert_type, type_len);
+    }
+    put_u32(w, (uint32_t)e->cert.der_len);
+    put(w, e->cert.der, e->cert.der_len);
+}
+
+int ts_jks_edit(const unsigned char *buf, const ts_jks_file *f, const bool *drop,
+                const ts_keystore *add, const char *password, unsigned char **out, size_t *out_len,
+                ts_error *err)
+{
+    size_t size = 12 + JKS_DIGEST_LEN, count = 0;
+    writer w;
+
+    for (size_t i = 0; i < f->count; i++) {
+        if (!drop[i]) {
+            size += f->entries[i].end - f->entries[i].start;
+            count++;
+        }
+    }
+    for (size_t i = 0; add != NULL && i < add->count; i++) {
+        const ts_entry *e = &add->items[i];
+        size_t n = 4 + 2 + strlen(e->alias) + 8 + 2 + strlen(jks_cert_type) + 4;
+
+        if (e->cert.der_len > INT32_MAX || e->cert.der_len > SIZE_MAX / 2 - size - n ||
+            strlen(e->alias) > UINT16_MAX) {
+            return ts_error_set(err, "", "keystore too large");
+        }
+        size += n + e->cert.der_len;
+        count++;
+    }
+    if (count > INT32_MAX) {
+        return ts_error_set(err, "", "too many entries (%zu)", count);
+    }
+    w.buf = malloc(size);
+    w.cap = size;
+    w.pos = 0;
+    if (w.buf == NULL) {
+        return ts_error_set(err, "", "out of memory");
+    }
+    put_u32(&w, f->jceks ? JCEKS_MAGIC : JKS_MAGIC);
+    put_u32(&w, f->version);
+    put_u32(&w, (uint32_t)count);
+    for (size_t i = 0; i < f->count; i++) {
+        if (!drop[i]) {
+            /* Kept as it was, byte for byte: keys stay recoverable with their own password. */
+            put(&w, buf + f->entries[i].start, f->entries[i].end - f->entries[i].start);
+        }
+    }
+    for (size_t i = 0; add != NULL && i < add->count; i++) {
+        put_trusted(&w, f->version, &add->items[i]);
+    }
+    if (w.pos > size - JKS_DIGEST_LEN ||
+        ts_jks_digest(password, w.buf, w.pos, w.buf + w.pos) != 0) {
+        free(w.buf);
+        return ts_error_set(err, "", "cannot encode (is the password valid UTF-8?)");
+    }
+    *out = w.buf;
+    *out_len = w.pos + JKS_DIGEST_LEN;
     return 0;
 }

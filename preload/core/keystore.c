@@ -20,6 +20,9 @@ ts_format ts_keystore_detect(const unsigned char *buf, size_t len)
     if (len >= 4 && buf[0] == 0xfe && buf[1] == 0xed && buf[2] == 0xfe && buf[3] == 0xed) {
         return TS_FORMAT_JKS;
     }
+    if (len >= 4 && buf[0] == 0xce && buf[1] == 0xce && buf[2] == 0xce && buf[3] == 0xce) {
+        return TS_FORMAT_JCEKS;
+    }
     if (len >= 2 && buf[0] == 0x30) {
         return TS_FORMAT_PKCS12;
     }
@@ -33,6 +36,8 @@ const char *ts_format_name(ts_format f)
         return "jks";
     case TS_FORMAT_PKCS12:
         return "pkcs12";
+    case TS_FORMAT_JCEKS:
+        return "jceks";
     default:
         return "unknown";
     }
@@ -51,6 +56,7 @@ int ts_format_from_name(const char *name, ts_format *out)
         *out = TS_FORMAT_PKCS12;
         return 0;
     }
+
     return -1;
 }
 
@@ -153,6 +159,7 @@ int ts_keystore_add_entry(ts_keystore *ks, const ts_entry *e, ts_error *err)
         return ts_error_set(err, "", "out of memory");
     }
     n->created_ms = e->created_ms;
+    n->key_entry = e->key_entry;
     ks->count++;
     return 0;
 }
@@ -258,20 +265,16 @@ int ts_keystore_decode(const unsigned char *buf, size_t len, const char *passwor
     }
     switch (ts_keystore_detect(buf, len)) {
     case TS_FORMAT_JKS:
+    case TS_FORMAT_JCEKS:
         rc = ts_jks_decode(buf, len, password, &tmp, err);
         break;
     case TS_FORMAT_PKCS12:
         rc = ts_p12_decode(buf, len, password, &tmp, err);
         break;
     default:
-        if (len >= 4 && buf[0] == 0xce && buf[1] == 0xce && buf[2] == 0xce && buf[3] == 0xce) {
-            return ts_error_set(err, "offset 0",
-                                "JCEKS keystores are not supported: expected JKS "
-                                "or PKCS12");
-        }
         return ts_error_set(err, "offset 0",
-                            "unknown keystore format: expected JKS (magic FEEDFEED) or PKCS12 "
-                            "(DER SEQUENCE)");
+                            "unknown keystore format: expected JKS (magic FEEDFEED), JCEKS "
+                            "(CECECECE) or PKCS12 (DER SEQUENCE)");
     }
     if (rc == 0 && (drop_shadowed(&tmp) != 0 || ks_reserve(out, tmp.count) != 0)) {
         rc = ts_error_set(err, "", "out of memory");
@@ -313,6 +316,12 @@ static int check_entries(const ts_keystore *ks, ts_error *err)
         if (e->cert.der == NULL || e->cert.der_len == 0 || e->cert.der_len > INT32_MAX) {
             return ts_error_set(err, where, "alias \"%s\": no certificate", e->alias);
         }
+        if (e->key_entry) {
+            return ts_error_set(err, where,
+                                "alias \"%s\" is a private-key entry: only trusted certificates "
+                                "can be encoded",
+                                e->alias);
+        }
     }
     if (ks->count < 2) {
         return 0;
@@ -346,12 +355,13 @@ int ts_keystore_encode(const ts_keystore *ks, ts_format format, const char *pass
     }
     switch (format) {
     case TS_FORMAT_JKS:
-        return ts_jks_encode(ks, password != NULL ? password : TS_DEFAULT_PASSWORD, out, out_len,
-                             err);
+    case TS_FORMAT_JCEKS:
+        return ts_jks_encode(ks, format == TS_FORMAT_JCEKS,
+                             password != NULL ? password : TS_DEFAULT_PASSWORD, out, out_len, err);
     case TS_FORMAT_PKCS12:
         return ts_p12_encode(ks, out, out_len, err);
     default:
-        return ts_error_set(err, "", "cannot encode format \"%s\": expected jks or pkcs12",
+        return ts_error_set(err, "", "cannot encode format \"%s\": expected jks, jceks or pkcs12",
                             ts_format_name(format));
     }
 }

@@ -29,13 +29,18 @@ typedef enum ts_format {
     TS_FORMAT_UNKNOWN = 0,
     TS_FORMAT_JKS,
     TS_FORMAT_PKCS12,
+    TS_FORMAT_JCEKS, /* read and edited in place; written only from a JCEKS base */
 } ts_format;
 
-/* One trusted-certificate entry. */
+/* One certificate the JVM trusts from a keystore. */
 typedef struct ts_entry {
     char *alias;
     int64_t created_ms; /* Java time: ms since the epoch */
     ts_cert cert;
+    /* false: a trusted-certificate entry; true: a private-key entry, cert being
+     * the first certificate of its chain (sun.security.validator.TrustStoreUtil
+     * trusts it too).  Key entries are never written as trusted entries. */
+    bool key_entry;
 } ts_entry;
 
 typedef struct ts_keystore {
@@ -45,37 +50,43 @@ typedef struct ts_keystore {
     size_t skipped; /* private-key, secret-key and non-anchor entries left out when decoding */
 } ts_keystore;
 
-/* From the bytes, not the name: FEEDFEED is JKS, a DER SEQUENCE is PKCS12. */
+/* From the bytes, not the name: FEEDFEED is JKS, CECECECE JCEKS, a DER SEQUENCE is PKCS12. */
 ts_format ts_keystore_detect(const unsigned char *buf, size_t len);
-const char *ts_format_name(ts_format f); /* "jks", "pkcs12", "unknown" */
-/* "jks" / "pkcs12" (any case; "p12" too) -> 0, else -1. */
+const char *ts_format_name(ts_format f); /* "jks", "pkcs12", "jceks", "unknown" */
+/* "jks" / "pkcs12" (any case; "p12" too) -> 0, else -1.  JCEKS is never asked
+ * for: a JCEKS file is served as JCEKS, the only way one is written. */
 int ts_format_from_name(const char *name, ts_format *out);
 
 /*
- * Decodes a JKS (v1, v2) or PKCS12 keystore into its trusted-certificate
- * entries, appending them to out.
+ * Decodes a JKS (v1, v2), JCEKS or PKCS12 keystore into the certificates the
+ * JVM trusts from it, appending them to out: every trusted-certificate entry,
+ * and the first certificate of every private-key entry's chain, flagged
+ * key_entry (what sun.security.validator.TrustStoreUtil takes).
  *  - password NULL: as the JVM does with no trustStorePassword: a JKS digest is
  *    not checked; a PKCS12 MAC is not checked and encrypted bags are skipped.
  *  - password given: a JKS digest mismatch fails with
  *    "keystore digest mismatch: wrong password or tampered file"; PKCS12 is
- *    verified and decrypted with it.
+ *    verified and decrypted with it ("" is a password, distinct from NULL).
  *  - PKCS12 cert bags are trust anchors only with the attribute
- *    2.16.840.1.113894.746875.1.1; others count in out->skipped.
+ *    2.16.840.1.113894.746875.1.1; the certificate of a key bag is the cert
+ *    bag with the same localKeyId, else the same friendlyName (as the JDK
+ *    pairs them); other bags count in out->skipped.
+ *  - Secret keys (JCEKS tag 3, PKCS12 secret bags) and private keys without a
+ *    certificate count in out->skipped.
  *  - Entries sharing an alias: only the last is kept (the JVM's map keeps
  *    only that one); the others count in out->skipped.
  * Any malformed input is an error naming the byte offset; nothing is appended then.
  * Details:
- *  - JKS: the 20-byte digest must be present and end the file even when it is
- *    not checked; a tag-3 (secret key, JCEKS) entry is an error; aliases are
- *    kept as stored (modified UTF-8 bytes); an entry whose alias has an ASCII
- *    uppercase letter is skipped (the JVM lists it but, looking aliases up
- *    lowercased, never trusts it); certificates are checked for DER framing
- *    only (the JVM parses them).
+ *  - JKS/JCEKS: the 20-byte digest must be present and end the file even when
+ *    it is not checked; aliases are kept as stored (modified UTF-8 bytes); an
+ *    entry whose alias has an ASCII uppercase letter is skipped (the JVM lists
+ *    it but, looking aliases up lowercased, never trusts it); certificates are
+ *    checked for DER framing only (the JVM parses them).
  *  - PKCS12: aliases are the friendlyName lowercased (A-Z only), or the
  *    SHA-256 hex when there is none; created_ms is TS_DEFAULT_TIMESTAMP_MS
  *    (PKCS12 stores no date); each skipped encrypted SafeContents (no
- *    password) counts 1 in skipped.  Legacy RC2-40 encryption needs OpenSSL's
- *    legacy provider, which the core does not load: such a file is an error.
+ *    password) counts 1 in skipped.  Legacy encryptions (RC2, RC4, DES) are
+ *    run by OpenSSL's legacy provider in a library context of the core's own.
  */
 int ts_keystore_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
                        ts_error *err);
@@ -91,11 +102,13 @@ long ts_keystore_find_sha256(const ts_keystore *ks, const unsigned char sha[TS_S
 void ts_keystore_free(ts_keystore *ks);
 
 /*
- * Encodes ks.  The aliases must already obey ts_alias_valid(.., true) and be
- * unique (ts_merge ensures it); otherwise the error names the entry
+ * Encodes ks as a store of trusted-certificate entries.  The aliases must
+ * already obey ts_alias_valid(.., true) and be unique (ts_merge ensures it),
+ * and no entry may be a key_entry; otherwise the error names the entry
  * (err->where "entry 7").  Checking is O(n log n).
  *  - TS_FORMAT_JKS: version 2, entries in ks order, SHA-1 integrity digest
  *    keyed with password (NULL means TS_DEFAULT_PASSWORD).
+ *  - TS_FORMAT_JCEKS: the same with the JCEKS magic.
  *  - TS_FORMAT_PKCS12: a JDK 18+ style trust store: no MAC, unencrypted cert
  *    bags, each with friendlyName and the trusted-usage attribute
  *    (anyExtendedKeyUsage); password is not used.

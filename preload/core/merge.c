@@ -142,6 +142,62 @@ static int alias_take(alias_set *s, const char *base, char out[ALIAS_MAX + 1])
     return free_slot->alias != NULL ? 0 : -1;
 }
 
+/* ---------------------------------------------------------------- dates */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* Howard Hinnant's algorithm: days since 1970-01-01 of a proleptic Gregorian date. */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned mp = m > 2 ? m - 3 : m + 9;
+    unsigned doy = (153 * mp + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int two(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* An RFC 3339 date-time (already validated by the manifest's parser) as Java ms. */
+static bool rfc3339_ms(const char *s, int64_t *ms)
+{
+    size_t i = 19;
+    int64_t v, frac = 0;
+    int scale = 100;
+
+    if (s == NULL || strlen(s) < 20) {
+        return false;
+    }
+    for (size_t k = 0; k < 19; k++) {
+        if (k != 4 && k != 7 && k != 10 && k != 13 && k != 16 && (s[k] < '0' || s[k] > '9')) {
+            return false;
+        }
+    }
+    v = days_from_civil(two(s) * 100 + two(s + 2), (unsigned)two(s + 5), (unsigned)two(s + 8));
+    v = ((v * 24 + two(s + 11)) * 60 + two(s + 14)) * 60 + two(s + 17);
+    if (s[i] == '.') {
+        for (i++; s[i] >= '0' && s[i] <= '9'; i++) {
+            frac += (s[i] - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (s[i] == '+' || s[i] == '-') {
+        if (strlen(s + i) != 6) {
+            return false;
+        }
+        int off = (two(s + i + 1) * 60 + two(s + i + 4)) * 60;
+        v += s[i] == '+' ? -off : off;
+    } else if (s[i] != 'Z' && s[i] != 'z') {
+        return false;
+    }
+    *ms = v * 1000 + frac;
+    return true;
+}
+
 /* ------------------------------------------------------------- merging */
 
 /*
@@ -257,6 +313,12 @@ int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts 
     for (size_t i = 0; i < n_base; i++) {
         const ts_entry *e = &base->items[i];
         char want[ALIAS_MAX + 1];
+        if (e->key_entry) {
+            /* Only trusted entries are written here; distrust never removes a key. */
+            sum.base--;
+            sum.base_skipped++;
+            continue;
+        }
         if (fp_contains(&distrust, e->cert.sha256)) {
             sum.distrusted++;
             continue;
@@ -305,7 +367,9 @@ int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts 
             char want[ALIAS_MAX + 1];
             manifest_alias(&m->certs[i], want);
             p->cert = &m->certs[i].cert;
-            p->created_ms = stamp;
+            if (!rfc3339_ms(m->certs[i].added, &p->created_ms)) {
+                p->created_ms = stamp;
+            }
             if (alias_take(&aliases, want, p->alias) != 0) {
                 goto oom;
             }
@@ -314,7 +378,7 @@ int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts 
     n_plan += sum.added;
 
     for (size_t i = 0; i < n_plan; i++) {
-        ts_entry e;
+        ts_entry e = {0};
         e.alias = plan[i].alias;
         e.created_ms = plan[i].created_ms;
         e.cert = *plan[i].cert;
@@ -364,5 +428,174 @@ int ts_render(const unsigned char *base, size_t base_len, const char *base_passw
 end:
     ts_keystore_free(&decoded);
     ts_keystore_free(&merged);
+    return ret;
+}
+
+/* ------------------------------------------------- additions to a store */
+
+/*
+ * The key an alias is compared by, as the JVM looks aliases up
+ * (toLowerCase(Locale.ENGLISH)): ASCII lowercased, and the Kelvin sign
+ * (U+212A, which lowercases to 'k') folded; other bytes kept, since no other
+ * non-ASCII character lowercases into the ASCII aliases added here.
+ */
+static void alias_key(const char *alias, size_t len, char out[ALIAS_MAX * 3 + 1])
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len && n < ALIAS_MAX * 3; i++) {
+        unsigned char c = (unsigned char)alias[i];
+
+        if (c == 0xe2 && i + 2 < len && (unsigned char)alias[i + 1] == 0x84 &&
+            (unsigned char)alias[i + 2] == 0xaa) {
+            out[n++] = 'k';
+            i += 2;
+        } else {
+            out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+        }
+    }
+    out[n] = '\0';
+}
+
+int ts_merge_additions(const ts_keystore *present, const ts_keystore *also, const ts_manifest *m,
+                       const ts_merge_opts *opts, ts_keystore *out, ts_merge_summary *sum,
+                       ts_error *err)
+{
+    size_t n_present = present != NULL ? present->count : 0;
+    size_t n_also = also != NULL ? also->count : 0;
+    size_t n_man = m != NULL ? m->n_certs : 0;
+    const char *host = opts != NULL ? opts->host : NULL;
+    int64_t stamp = opts != NULL ? opts->timestamp_ms : TS_DEFAULT_TIMESTAMP_MS;
+    fp_set distrust = {0}, seen = {0};
+    alias_set aliases = {0};
+    unsigned char *keep = NULL;
+    int ret = -1;
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n_man; i++) {
+        if (selected(&m->certs[i], host) && m->certs[i].cert.der == NULL) {
+            return ts_error_set(err, "", "certificates[%zu]: certificate not loaded", i);
+        }
+    }
+    if (fp_set_init(&distrust, m != NULL ? m->n_distrust : 0) != 0 ||
+        fp_set_init(&seen, n_present + n_also + n_man) != 0 ||
+        alias_set_init(&aliases, n_present + n_also + n_man) != 0) {
+        goto oom;
+    }
+    keep = calloc(n_man + 1, 1);
+    if (keep == NULL) {
+        goto oom;
+    }
+    for (size_t i = 0; m != NULL && i < m->n_distrust; i++) {
+        fp_insert(&distrust, m->distrust[i]);
+    }
+    for (size_t i = 0; i < n_present; i++) {
+        const ts_entry *e = &present->items[i];
+        char key[ALIAS_MAX * 3 + 1];
+        alias_slot *slot;
+
+        if (e->cert.der != NULL) {
+            fp_insert(&seen, e->cert.sha256);
+        }
+        alias_key(e->alias, strlen(e->alias), key);
+        slot = alias_lookup(&aliases, key);
+        if (slot->alias == NULL && (slot->alias = strdup(key)) == NULL) {
+            goto oom;
+        }
+    }
+    for (size_t i = 0; i < n_also; i++) {
+        const ts_entry *e = &also->items[i];
+        char want[ALIAS_MAX + 1], alias[ALIAS_MAX + 1];
+        ts_entry add;
+
+        sum->manifest++;
+        if (fp_contains(&distrust, e->cert.sha256)) {
+            sum->distrusted++;
+            continue;
+        }
+        if (!fp_insert(&seen, e->cert.sha256)) {
+            sum->duplicates++;
+            continue;
+        }
+        base_alias(e->alias != NULL ? e->alias : "", want);
+        if (alias_take(&aliases, want, alias) != 0) {
+            goto oom;
+        }
+        add = *e;
+        add.alias = alias;
+        add.key_entry = false;
+        if (ts_keystore_add_entry(out, &add, err) != 0) {
+            goto fail;
+        }
+        sum->added++;
+    }
+    for (size_t i = 0; i < n_man; i++) {
+        const ts_manifest_cert *c = &m->certs[i];
+
+        if (!selected(c, host)) {
+            continue;
+        }
+        sum->manifest++;
+        if (fp_contains(&distrust, c->cert.sha256)) {
+            sum->distrusted++;
+        } else if (!fp_insert(&seen, c->cert.sha256)) {
+            sum->duplicates++;
+        } else {
+            keep[i] =
+                c->alias != NULL && ts_alias_valid(c->alias, false) ? KEEP_EXPLICIT : KEEP_DERIVED;
+        }
+    }
+    /* Explicit aliases claim their names first; entries keep manifest order. */
+    {
+        char(*names)[ALIAS_MAX + 1] = calloc(n_man + 1, ALIAS_MAX + 1);
+
+        if (names == NULL) {
+            goto oom;
+        }
+        for (int pass = KEEP_EXPLICIT; pass <= KEEP_DERIVED; pass++) {
+            for (size_t i = 0; i < n_man; i++) {
+                char want[ALIAS_MAX + 1];
+
+                if (keep[i] != pass) {
+                    continue;
+                }
+                manifest_alias(&m->certs[i], want);
+                if (alias_take(&aliases, want, names[i]) != 0) {
+                    free(names);
+                    goto oom;
+                }
+            }
+        }
+        for (size_t i = 0; i < n_man; i++) {
+            ts_entry add = {0};
+
+            if (keep[i] == SKIP) {
+                continue;
+            }
+            add.alias = names[i];
+            add.cert = m->certs[i].cert;
+            add.key_entry = false;
+            if (!rfc3339_ms(m->certs[i].added, &add.created_ms)) {
+                add.created_ms = stamp;
+            }
+            if (ts_keystore_add_entry(out, &add, err) != 0) {
+                free(names);
+                goto fail;
+            }
+            sum->added++;
+        }
+        free(names);
+    }
+    ret = 0;
+    goto end;
+oom:
+    ts_error_set(err, "", "out of memory");
+fail:
+    ts_keystore_free(out);
+end:
+    free(distrust.slots);
+    free(seen.slots);
+    alias_set_free(&aliases);
+    free(keep);
     return ret;
 }

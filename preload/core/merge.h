@@ -50,7 +50,10 @@ typedef struct ts_merge_summary {
  *  - Manifest entries without an alias get one from hosts[0], else the
  *    subject's CN.  Explicit manifest aliases are placed before derived ones,
  *    so a derived alias never takes an explicit one's name.
- *  - Manifest entries are dated opts->timestamp_ms; base entries keep theirs.
+ *  - Manifest entries are dated with their `added` date (RFC 3339), else
+ *    opts->timestamp_ms; base entries keep theirs.
+ *  - Base key_entry entries are left out (counted in base_skipped, not base):
+ *    this path writes trusted entries only, and distrust never removes a key.
  *  - Hash tables throughout: linear in the number of entries.
  * out must be empty (zeroed); on failure it stays empty.  summary may be NULL.
  */
@@ -58,6 +61,24 @@ int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts 
              ts_keystore *out, ts_merge_summary *summary, ts_error *err);
 
 /*
+ * What to append to an existing store as trusted-certificate entries.
+ * present: what the store keeps (every alias, whatever its kind, is reserved;
+ * an entry with a certificate (cert.der set) also makes that certificate
+ * present); then also's entries, then the manifest's (selected by opts->host),
+ * each left out when distrusted or already present or added (by fingerprint).
+ * Aliases: lowercase ASCII, unique against present compared case-insensitively
+ * (as the JVM looks them up), suffixed -2, -3 ... on a clash.  Manifest
+ * entries are dated with their `added` date, else opts->timestamp_ms; also's
+ * keep their dates.  out must be empty; sum's manifest, added, duplicates and
+ * distrusted are increased (sum must not be NULL).
+ */
+int ts_merge_additions(const ts_keystore *present, const ts_keystore *also, const ts_manifest *m,
+                       const ts_merge_opts *opts, ts_keystore *out, ts_merge_summary *sum,
+                       ts_error *err);
+
+/*
+ * The old path, kept for the benchmarks and conversions: it serves trusted
+ * entries only; the preload and `render` use ts_store_build (store.h).
  * Convenience for the preload and `render`: decode base (base == NULL or
  * base_len == 0: no base) with base_password, merge, encode as format with
  * password.  *out is malloc'd.

@@ -14,11 +14,14 @@
 #include "keystore_internal.h"
 
 #include <limits.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
@@ -40,61 +43,49 @@ static const unsigned char oid_any_eku[] = {0x55, 0x1d, 0x25, 0x00}; /* 2.5.29.3
 
 #define P12_MAX_INPUT ((size_t)INT_MAX / 2)
 
-/* ---- decode ---- */
+/* ---- reading ---- */
 
-static bool obj_is(const ASN1_OBJECT *obj, const unsigned char *der, size_t len)
-{
-    return obj != NULL && (size_t)OBJ_length(obj) == len &&
-           memcmp(OBJ_get0_data(obj), der, len) == 0;
-}
+static const unsigned char oid_encrypted_data[] = {
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x06}; /* 1.2.840.113549.1.7.6 */
+static const unsigned char oid_local_key_id[] = {
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x15}; /* 1.2.840.113549.1.9.21 */
+/* 1.2.840.113549.1.12.10.1.n: the bag types; n is the last byte. */
+static const unsigned char oid_bag_prefix[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                               0x0d, 0x01, 0x0c, 0x0a, 0x01};
+enum { BAG_KEY = 1, BAG_SHROUDED_KEY = 2, BAG_CERT = 3, BAG_CRL = 4, BAG_SECRET = 5 };
+static const unsigned char oid_pbmac1[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                           0x0d, 0x01, 0x05, 0x0e}; /* 1.2.840.113549.1.5.14 */
+/* 1.2.840.113549.1.12.1.n: PKCS12 PBE; n 1, 2 (RC4), 5, 6 (RC2) need the legacy provider. */
+static const unsigned char oid_pkcs12_pbe_prefix[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                                      0x0d, 0x01, 0x0c, 0x01};
 
-static bool bag_is_trusted(const PKCS12_SAFEBAG *bag)
-{
-    const STACK_OF(X509_ATTRIBUTE) *attrs = PKCS12_SAFEBAG_get0_attrs(bag);
+/* A DER element: tag, contents [p, p + len), and the whole [start, end). */
+typedef struct der_el {
+    unsigned char tag;
+    const unsigned char *start;
+    const unsigned char *p;
+    size_t len;
+    const unsigned char *end;
+} der_el;
 
-    for (int i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++) {
-        const X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(attrs, i);
-
-        if (obj_is(X509_ATTRIBUTE_get0_object((X509_ATTRIBUTE *)(uintptr_t)a), oid_trusted_usage,
-                   sizeof(oid_trusted_usage))) {
-            return true;
-        }
-    }
-    return false;
-}
-
-typedef struct p12_ctx {
-    ts_keystore *out;
-    size_t bag; /* running index over all bags, for messages */
-    ts_error *err;
-} p12_ctx;
-
-static int fail_bag(p12_ctx *ctx, const char *what)
-{
-    char where[48];
-
-    snprintf(where, sizeof(where), "bag %zu", ctx->bag);
-    return ts_error_set(ctx->err, where, "%s", what);
-}
-
-/* Enters the DER element at *p (bounded by end) that must have tag: its
- * contents and their length; *p moves past the element.  NULL when malformed. */
-static const unsigned char *der_enter(const unsigned char **p, const unsigned char *end,
-                                      unsigned char tag, size_t *len)
+/* Reads the element at *p (definite lengths only, as DER); *p moves past it. */
+static bool der_next(const unsigned char **p, const unsigned char *end, der_el *el)
 {
     const unsigned char *q = *p;
     size_t n;
 
-    if (end - q < 2 || q[0] != tag) {
-        return NULL;
+    if (q >= end || end - q < 2 || (q[0] & 0x1f) == 0x1f) {
+        return false;
     }
+    el->start = q;
+    el->tag = q[0];
     n = q[1];
     q += 2;
     if (n >= 0x80) {
         size_t bytes = n & 0x7fu;
 
         if (bytes == 0 || bytes > 4 || (size_t)(end - q) < bytes) {
-            return NULL;
+            return false;
         }
         n = 0;
         for (size_t i = 0; i < bytes; i++) {
@@ -102,81 +93,714 @@ static const unsigned char *der_enter(const unsigned char **p, const unsigned ch
         }
     }
     if ((size_t)(end - q) < n) {
-        return NULL;
+        return false;
     }
-    *p = q + n;
-    *len = n;
-    return q;
+    el->p = q;
+    el->len = n;
+    el->end = q + n;
+    *p = el->end;
+    return true;
 }
 
-/*
- * The certificate's DER inside a certBag, found in the bag's encoding:
- *   SafeBag { OID, [0] { CertBag { OID, [0] { OCTET STRING der } } }, attrs }
- * Parsing the X.509 itself (PKCS12_SAFEBAG_get1_cert) costs about 150 us per
- * certificate, a cacerts load the JVM waits for; the JVM parses it anyway.
- */
-static int cert_bag_der(const PKCS12_SAFEBAG *bag, unsigned char **enc, const unsigned char **der,
-                        size_t *der_len)
+static bool der_expect(const unsigned char **p, const unsigned char *end, unsigned char tag,
+                       der_el *el)
 {
-    const unsigned char *p, *end, *c;
-    size_t n = 0, skip = 0;
-    int len = i2d_PKCS12_SAFEBAG(bag, enc);
+    return der_next(p, end, el) && el->tag == tag;
+}
 
-    if (len <= 0) {
+static bool el_is_oid(const der_el *el, const unsigned char *oid, size_t n)
+{
+    return el->tag == 0x06 && el->len == n && memcmp(el->p, oid, n) == 0;
+}
+
+static void bag_free(ts_p12_bag *b)
+{
+    free(b->name);
+    memset(b, 0, sizeof(*b));
+}
+
+/* friendlyName (a BMPString) as UTF-8; NULL when malformed or out of memory. */
+static char *bmp_to_utf8(const unsigned char *p, size_t n)
+{
+    char *out;
+    size_t o = 0;
+
+    if (n % 2 != 0 || n > 4096) {
+        return NULL;
+    }
+    out = malloc(n / 2 * 3 + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned cp = ((unsigned)p[i] << 8) | p[i + 1];
+
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 3 < n) {
+            unsigned lo = ((unsigned)p[i + 2] << 8) | p[i + 3];
+
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 2;
+            }
+        }
+        if (cp == 0) {
+            free(out);
+            return NULL;
+        }
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xc0 | (cp >> 6));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            out[o++] = (char)(0xe0 | (cp >> 12));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            /* Four bytes from two code units: still within n / 2 * 3. */
+            out[o++] = (char)(0xf0 | (cp >> 18));
+            out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* One SafeBag at el: its kind, certificate and attributes.  -1 malformed, -5 out of memory. */
+static int read_bag(const der_el *el, ts_p12_bag *b)
+{
+    const unsigned char *p = el->p, *end = el->end;
+    der_el id, val, attrs;
+
+    memset(b, 0, sizeof(*b));
+    b->der = el->start;
+    b->len = (size_t)(el->end - el->start);
+    if (!der_expect(&p, end, 0x06, &id) || !der_expect(&p, end, 0xa0, &val)) {
         return -1;
     }
-    p = *enc;
-    end = p + len;
-    if ((c = der_enter(&p, end, 0x30, &n)) == NULL) { /* SafeBag */
+    if (id.len == sizeof(oid_bag_prefix) + 1 &&
+        memcmp(id.p, oid_bag_prefix, sizeof(oid_bag_prefix)) == 0) {
+        switch (id.p[sizeof(oid_bag_prefix)]) {
+        case BAG_KEY:
+        case BAG_SHROUDED_KEY:
+            b->kind = TS_P12_BAG_KEY;
+            break;
+        case BAG_SECRET:
+            b->kind = TS_P12_BAG_SECRET;
+            break;
+        case BAG_CERT: {
+            const unsigned char *q = val.p, *qend = val.end;
+            der_el certbag, cid, cval, oct;
+
+            if (!der_expect(&q, qend, 0x30, &certbag)) {
+                return -1;
+            }
+            q = certbag.p;
+            qend = certbag.end;
+            if (!der_expect(&q, qend, 0x06, &cid) || !der_expect(&q, qend, 0xa0, &cval)) {
+                return -1;
+            }
+            if (el_is_oid(&cid, oid_x509_cert, sizeof(oid_x509_cert))) {
+                q = cval.p;
+                if (!der_expect(&q, cval.end, 0x04, &oct) || !ts_der_is_sequence(oct.p, oct.len)) {
+                    return -1;
+                }
+                b->kind = TS_P12_BAG_CERT;
+                b->cert = oct.p;
+                b->cert_len = oct.len;
+                if (ts_sha256(oct.p, oct.len, b->sha256) != 0) {
+                    return -5;
+                }
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (p == end) {
+        return 0;
+    }
+    if (!der_expect(&p, end, 0x31, &attrs) || p != end) {
         return -1;
     }
-    p = c;
-    end = c + n;
-    if (der_enter(&p, end, 0x06, &skip) == NULL ||    /* bagId */
-        (c = der_enter(&p, end, 0xa0, &n)) == NULL) { /* bagValue */
-        return -1;
+    p = attrs.p;
+    while (p < attrs.end) {
+        der_el attr, oid, set, v;
+        const unsigned char *q;
+
+        if (!der_expect(&p, attrs.end, 0x30, &attr)) {
+            return -1;
+        }
+        q = attr.p;
+        if (!der_expect(&q, attr.end, 0x06, &oid) || !der_expect(&q, attr.end, 0x31, &set)) {
+            return -1;
+        }
+        if (el_is_oid(&oid, oid_trusted_usage, sizeof(oid_trusted_usage))) {
+            b->trusted = true;
+        } else if (el_is_oid(&oid, oid_friendly_name, sizeof(oid_friendly_name)) &&
+                   b->name == NULL) {
+            q = set.p;
+            if (der_expect(&q, set.end, 0x1e, &v)) {
+                b->name = bmp_to_utf8(v.p, v.len);
+            }
+        } else if (el_is_oid(&oid, oid_local_key_id, sizeof(oid_local_key_id))) {
+            q = set.p;
+            if (der_expect(&q, set.end, 0x04, &v)) {
+                b->key_id = v.p;
+                b->key_id_len = v.len;
+            }
+        }
     }
-    p = c;
-    end = c + n;
-    if ((c = der_enter(&p, end, 0x30, &n)) == NULL) { /* CertBag */
-        return -1;
+    if (b->kind == TS_P12_BAG_CERT && b->trusted) {
+        b->kind = TS_P12_BAG_TRUSTED_CERT;
     }
-    p = c;
-    end = c + n;
-    if (der_enter(&p, end, 0x06, &skip) == NULL ||    /* certId */
-        (c = der_enter(&p, end, 0xa0, &n)) == NULL) { /* certValue */
-        return -1;
-    }
-    p = c;
-    end = c + n;
-    if ((c = der_enter(&p, end, 0x04, &n)) == NULL) {
-        return -1;
-    }
-    *der = c;
-    *der_len = n;
     return 0;
 }
 
-static int take_cert_bag(p12_ctx *ctx, const PKCS12_SAFEBAG *bag)
+/* The bags of a SafeContents held in [p, end); 0, -1 malformed, -5 out of memory. */
+static int read_safe_contents(ts_p12_safe *s, const unsigned char *p, const unsigned char *end)
 {
-    unsigned char *enc = NULL;
-    const unsigned char *der = NULL;
-    size_t der_len = 0;
-    char *name = NULL;
-    char alias[TS_SHA256_HEX_LEN + 1];
-    unsigned char sha[TS_SHA256_LEN];
-    int rc = -1;
+    der_el seq;
 
-    if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate || !bag_is_trusted(bag)) {
-        ctx->out->skipped++;
+    if (!der_expect(&p, end, 0x30, &seq) || p != end) {
+        return -1;
+    }
+    p = seq.p;
+    while (p < seq.end) {
+        der_el bag;
+        int rc;
+
+        if (!der_expect(&p, seq.end, 0x30, &bag)) {
+            return -1;
+        }
+        if (s->n_bags == s->cap_bags) {
+            void *items = s->bags;
+
+            if (ts_grow(&items, &s->cap_bags, s->n_bags, 1, sizeof(ts_p12_bag)) != 0) {
+                return -5;
+            }
+            s->bags = items;
+        }
+        rc = read_bag(&bag, &s->bags[s->n_bags]);
+        if (rc != 0) {
+            bag_free(&s->bags[s->n_bags]);
+            return rc;
+        }
+        s->n_bags++;
+    }
+    s->opened = true;
+    return 0;
+}
+
+/* Whether the PBE algorithm (an AlgorithmIdentifier's OID) needs the legacy provider. */
+static bool pbe_is_legacy(const X509_ALGOR *alg)
+{
+    const ASN1_OBJECT *obj = NULL;
+    const unsigned char *d;
+    size_t n;
+
+    X509_ALGOR_get0(&obj, NULL, NULL, alg);
+    if (obj == NULL) {
+        return false;
+    }
+    d = OBJ_get0_data(obj);
+    n = (size_t)OBJ_length(obj);
+    if (n == sizeof(oid_pkcs12_pbe_prefix) + 1 &&
+        memcmp(d, oid_pkcs12_pbe_prefix, sizeof(oid_pkcs12_pbe_prefix)) == 0) {
+        unsigned char last = d[n - 1];
+
+        return last == 1 || last == 2 || last == 5 || last == 6;
+    }
+    return false;
+}
+
+/*
+ * Runs the PBE of alg over in: in the default context unless the algorithm is
+ * a legacy one, and there too when the default context cannot (a PBES2 with
+ * RC2 or DES inside).  *out is OPENSSL_malloc'd.  0 or -1.
+ */
+static int pbe_crypt(const X509_ALGOR *alg, const char *pw, const unsigned char *in, size_t in_len,
+                     unsigned char **out, size_t *out_len, int encrypt)
+{
+    int n = 0, pw_len = pw != NULL ? (int)strlen(pw) : 0;
+    unsigned char *res = NULL;
+
+    if (in_len > INT_MAX) {
+        return -1;
+    }
+    if (!pbe_is_legacy(alg)) {
+        res = PKCS12_pbe_crypt_ex(alg, pw, pw_len, in, (int)in_len, &res, &n, encrypt, NULL, NULL);
+    }
+    if (res == NULL) {
+        OSSL_LIB_CTX *legacy = ts_ossl_legacy_ctx();
+
+        if (legacy != NULL) {
+            res = PKCS12_pbe_crypt_ex(alg, pw, pw_len, in, (int)in_len, &res, &n, encrypt, legacy,
+                                      NULL);
+        }
+    }
+    if (res == NULL || n < 0) {
+        OPENSSL_free(res);
+        return -1;
+    }
+    *out = res;
+    *out_len = (size_t)n;
+    return 0;
+}
+
+/*
+ * The parts of an encrypted ContentInfo:
+ *   SEQ { OID encryptedData, [0] { SEQ { INTEGER version, SEQ { OID type,
+ *     AlgorithmIdentifier, [0] IMPLICIT encrypted content } ... } } }
+ * The content may be primitive (80) or, as BER allows, constructed (A0) of
+ * OCTET STRINGs; *ct is then a malloc'd concatenation (*owned set).
+ */
+static int read_encrypted(ts_p12_safe *s, const der_el *ci)
+{
+    const unsigned char *p = ci->p, *end = ci->end;
+    der_el oid, wrap, ed, ver, eci, type, alg, content;
+
+    if (!der_expect(&p, end, 0x06, &oid) || !der_expect(&p, end, 0xa0, &wrap)) {
+        return -1;
+    }
+    p = wrap.p;
+    if (!der_expect(&p, wrap.end, 0x30, &ed)) {
+        return -1;
+    }
+    p = ed.p;
+    if (!der_expect(&p, ed.end, 0x02, &ver) || !der_expect(&p, ed.end, 0x30, &eci)) {
+        return -1;
+    }
+    s->ed_tail = eci.end;
+    s->ed_end = ed.end;
+    p = eci.p;
+    if (!der_expect(&p, eci.end, 0x06, &type) || !der_expect(&p, eci.end, 0x30, &alg) ||
+        !der_next(&p, eci.end, &content) || p != eci.end) {
+        return -1;
+    }
+    s->ed_head = ver.start;
+    s->ver_end = ver.end;
+    s->alg_start = type.start;
+    s->alg_end = alg.end;
+    {
+        const unsigned char *a = alg.start;
+
+        s->alg = d2i_X509_ALGOR(NULL, &a, (long)(alg.end - alg.start));
+        if (s->alg == NULL) {
+            return -1;
+        }
+    }
+    if (content.tag == 0x80) {
+        s->ct = content.p;
+        s->ct_len = content.len;
         return 0;
     }
-    if (cert_bag_der(bag, &enc, &der, &der_len) != 0 || !ts_der_is_sequence(der, der_len)) {
-        rc = fail_bag(ctx, "certificate bag does not hold a DER X.509 certificate");
-        goto end;
+    if (content.tag != 0xa0) {
+        return -1;
     }
-    name = PKCS12_get_friendlyname((PKCS12_SAFEBAG *)(uintptr_t)bag);
-    if (name != NULL) {
+    {
+        unsigned char *buf = malloc(content.len > 0 ? content.len : 1);
+        size_t n = 0;
+
+        if (buf == NULL) {
+            return -5;
+        }
+        p = content.p;
+        while (p < content.end) {
+            der_el part;
+
+            if (!der_expect(&p, content.end, 0x04, &part)) {
+                free(buf);
+                return -1;
+            }
+            memcpy(buf + n, part.p, part.len);
+            n += part.len;
+        }
+        s->ct_owned = buf;
+        s->ct = buf;
+        s->ct_len = n;
+    }
+    return 0;
+}
+
+void ts_p12_file_free(ts_p12_file *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < f->n_safes; i++) {
+        ts_p12_safe *s = &f->safes[i];
+
+        for (size_t k = 0; k < s->n_bags; k++) {
+            bag_free(&s->bags[k]);
+        }
+        free(s->bags);
+        if (s->plain != NULL) {
+            OPENSSL_clear_free(s->plain, s->plain_len);
+        }
+        free(s->ct_owned);
+        X509_ALGOR_free(s->alg);
+    }
+    free(f->safes);
+    free(f->norm);
+    memset(f, 0, sizeof(*f));
+}
+
+/* PFX { INTEGER 3, ContentInfo(data, OCTET STRING authSafe), MacData OPTIONAL } */
+static int read_pfx(ts_p12_file *f, const unsigned char *buf, size_t len)
+{
+    const unsigned char *p = buf, *end = buf + len;
+    der_el pfx, ver, ci, oid, wrap, oct, safes;
+
+    if (!der_expect(&p, end, 0x30, &pfx) || p != end) {
+        return -1;
+    }
+    p = pfx.p;
+    if (!der_expect(&p, pfx.end, 0x02, &ver) || ver.len != 1 || ver.p[0] != 3 ||
+        !der_expect(&p, pfx.end, 0x30, &ci)) {
+        return -1;
+    }
+    if (p < pfx.end) {
+        der_el mac;
+
+        if (!der_expect(&p, pfx.end, 0x30, &mac) || p != pfx.end) {
+            return -1;
+        }
+        f->mac = mac.start;
+        f->mac_len = (size_t)(mac.end - mac.start);
+    }
+    p = ci.p;
+    if (!der_expect(&p, ci.end, 0x06, &oid) || !el_is_oid(&oid, oid_data, sizeof(oid_data)) ||
+        !der_expect(&p, ci.end, 0xa0, &wrap) || p != ci.end) {
+        return -1;
+    }
+    p = wrap.p;
+    if (!der_expect(&p, wrap.end, 0x04, &oct) || p != wrap.end) {
+        return -1;
+    }
+    f->authsafe = oct.p;
+    f->authsafe_len = oct.len;
+    p = oct.p;
+    if (!der_expect(&p, oct.end, 0x30, &safes) || p != oct.end) {
+        return -1;
+    }
+    p = safes.p;
+    while (p < safes.end) {
+        der_el c, type;
+        const unsigned char *q;
+
+        if (!der_expect(&p, safes.end, 0x30, &c)) {
+            return -1;
+        }
+        if (f->n_safes == f->cap_safes) {
+            void *items = f->safes;
+
+            if (ts_grow(&items, &f->cap_safes, f->n_safes, 1, sizeof(ts_p12_safe)) != 0) {
+                return -5;
+            }
+            f->safes = items;
+        }
+        ts_p12_safe *s = &f->safes[f->n_safes++];
+        memset(s, 0, sizeof(*s));
+        s->der = c.start;
+        s->len = (size_t)(c.end - c.start);
+        q = c.p;
+        if (!der_expect(&q, c.end, 0x06, &type)) {
+            return -1;
+        }
+        if (el_is_oid(&type, oid_data, sizeof(oid_data))) {
+            der_el w, o;
+
+            s->type = TS_P12_SAFE_DATA;
+            if (!der_expect(&q, c.end, 0xa0, &w) || q != c.end) {
+                return -1;
+            }
+            q = w.p;
+            if (!der_expect(&q, w.end, 0x04, &o) || q != w.end) {
+                return -1;
+            }
+            int rc = read_safe_contents(s, o.p, o.end);
+            if (rc != 0) {
+                return rc;
+            }
+        } else if (el_is_oid(&type, oid_encrypted_data, sizeof(oid_encrypted_data))) {
+            s->type = TS_P12_SAFE_ENCRYPTED;
+            int rc = read_encrypted(s, &c);
+            if (rc != 0) {
+                return rc;
+            }
+        } else {
+            s->type = TS_P12_SAFE_OTHER; /* enveloped (public-key) safes: kept, never opened */
+        }
+    }
+    return 0;
+}
+
+/* The MacData's parts: digest algorithm, digest, salt, iterations.  -1 malformed, -3 PBMAC1 or an
+ * unknown digest. */
+static int read_mac(ts_p12_file *f, const EVP_MD **md, der_el *digest, der_el *salt, long *iter)
+{
+    const unsigned char *p = f->mac, *end = f->mac + f->mac_len;
+    der_el mac, di, alg, oid;
+
+    if (!der_expect(&p, end, 0x30, &mac)) {
+        return -1;
+    }
+    p = mac.p;
+    if (!der_expect(&p, mac.end, 0x30, &di) || !der_expect(&p, mac.end, 0x04, salt)) {
+        return -1;
+    }
+    *iter = 1;
+    if (p < mac.end) {
+        der_el it;
+
+        if (!der_expect(&p, mac.end, 0x02, &it) || it.len == 0 || it.len > 4 ||
+            (it.p[0] & 0x80) != 0) {
+            return -1;
+        }
+        *iter = 0;
+        for (size_t i = 0; i < it.len; i++) {
+            *iter = (*iter << 8) | it.p[i];
+        }
+        if (*iter < 1) {
+            return -1;
+        }
+    }
+    p = di.p;
+    if (!der_expect(&p, di.end, 0x30, &alg) || !der_expect(&p, di.end, 0x04, digest)) {
+        return -1;
+    }
+    p = alg.p;
+    if (!der_expect(&p, alg.end, 0x06, &oid)) {
+        return -1;
+    }
+    if (el_is_oid(&oid, oid_pbmac1, sizeof(oid_pbmac1))) {
+        return -3;
+    }
+    {
+        const unsigned char *o = oid.start;
+        ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &o, (long)(oid.end - oid.start));
+
+        *md = obj != NULL ? EVP_get_digestbyobj(obj) : NULL;
+        ASN1_OBJECT_free(obj);
+    }
+    if (*md == NULL || (size_t)EVP_MD_get_size(*md) != digest->len) {
+        return -3;
+    }
+    return 0;
+}
+
+/* The MAC of data with pw (NULL: the zero-length password, as the JDK retries an empty one). */
+static int compute_mac(const EVP_MD *md, const char *pw, const der_el *salt, long iter,
+                       const unsigned char *data, size_t len, unsigned char *out,
+                       unsigned int *out_len)
+{
+    unsigned char key[EVP_MAX_MD_SIZE];
+    int n = EVP_MD_get_size(md);
+    unsigned char *salt_copy;
+    int rc = -1;
+
+    if (n <= 0 || n > EVP_MAX_MD_SIZE || salt->len > INT_MAX || len > INT_MAX) {
+        return -1;
+    }
+    salt_copy = malloc(salt->len > 0 ? salt->len : 1);
+    if (salt_copy == NULL) {
+        return -1;
+    }
+    memcpy(salt_copy, salt->p, salt->len);
+    if (PKCS12_key_gen_utf8(pw, pw != NULL ? (int)strlen(pw) : 0, salt_copy, (int)salt->len,
+                            PKCS12_MAC_ID, (int)iter, n, key, md) == 1 &&
+        HMAC(md, key, n, data, len, out, out_len) != NULL) {
+        rc = 0;
+    }
+    OPENSSL_cleanse(key, sizeof(key));
+    free(salt_copy);
+    return rc;
+}
+
+/*
+ * Verifies the MAC with password.  The JDK tries an empty password as "" and
+ * then as no password at all (RetryWithZero): *used is the one that matched.
+ * 0 verified; -2 mismatch; -3 PBMAC1 / unknown digest; -1 malformed.
+ */
+static int verify_mac(ts_p12_file *f, const char *password, ts_error *err)
+{
+    const EVP_MD *md = NULL;
+    der_el digest, salt;
+    long iter;
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int out_len = 0;
+    int rc = read_mac(f, &md, &digest, &salt, &iter);
+
+    if (rc == -3) {
+        return ts_error_set(err, "MacData",
+                            "the MAC algorithm is not supported (PBMAC1, RFC 9579, or an unknown "
+                            "digest): neither JDK 17/25 nor OpenSSL 3.0 read it"),
+               -3;
+    }
+    if (rc != 0) {
+        ts_error_set(err, "MacData", "malformed MacData");
+        return -1;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const char *pw = attempt == 0 ? password : NULL;
+
+        if (attempt == 1 && password[0] != '\0') {
+            break;
+        }
+        if (compute_mac(md, pw, &salt, iter, f->authsafe, f->authsafe_len, out, &out_len) != 0) {
+            ts_error_set(err, "MacData", "cannot compute the MAC (is the password valid UTF-8?)");
+            return -1;
+        }
+        if (out_len == digest.len && CRYPTO_memcmp(out, digest.p, out_len) == 0) {
+            f->pw = pw;
+            f->pw_set = true;
+            return 0;
+        }
+    }
+    ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
+    return -2;
+}
+
+/* Decrypts safe s with the password that verified (or password). -2 cannot decrypt. */
+static int open_encrypted(ts_p12_file *f, ts_p12_safe *s, const char *password, size_t index,
+                          ts_error *err)
+{
+    char where[48];
+    int rc;
+
+    snprintf(where, sizeof(where), "safe %zu", index);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const char *pw = f->pw_set ? f->pw : (attempt == 0 ? password : NULL);
+
+        if (attempt == 1 && (f->pw_set || password[0] != '\0')) {
+            break;
+        }
+        if (pbe_crypt(s->alg, pw, s->ct, s->ct_len, &s->plain, &s->plain_len, 0) != 0) {
+            continue;
+        }
+        rc = read_safe_contents(s, s->plain, s->plain + s->plain_len);
+        if (rc == 0) {
+            f->pw = pw;
+            f->pw_set = true;
+            return 0;
+        }
+        for (size_t k = 0; k < s->n_bags; k++) {
+            bag_free(&s->bags[k]);
+        }
+        s->n_bags = 0;
+        OPENSSL_clear_free(s->plain, s->plain_len);
+        s->plain = NULL;
+        if (rc == -5) {
+            return ts_error_set(err, "", "out of memory"), -5;
+        }
+    }
+    ts_error_set(err, where,
+                 "cannot decrypt: wrong password, or an encryption algorithm OpenSSL cannot run "
+                 "here");
+    return f->mac != NULL ? -3 : -2;
+}
+
+int ts_p12_open(const unsigned char *buf, size_t len, const char *password, ts_p12_file *f,
+                ts_error *err)
+{
+    int rc;
+
+    memset(f, 0, sizeof(*f));
+    if (len > P12_MAX_INPUT) {
+        return ts_error_set(err, "", "file too large (%zu bytes)", len);
+    }
+    ERR_set_mark();
+    rc = read_pfx(f, buf, len);
+    if (rc == -1) {
+        /* Not DER (BER from some tool): let OpenSSL parse it, and read its DER. */
+        const unsigned char *p = buf;
+        PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)len);
+        unsigned char *der = NULL;
+        int n;
+
+        ts_p12_file_free(f);
+        if (p12 == NULL || (size_t)(p - buf) != len || (n = i2d_PKCS12(p12, &der)) <= 0) {
+            PKCS12_free(p12);
+            ERR_pop_to_mark();
+            return ts_error_set(err, "offset 0",
+                                "not a valid PKCS12 file: the DER structure does not parse");
+        }
+        PKCS12_free(p12);
+        f->norm = malloc((size_t)n);
+        if (f->norm == NULL) {
+            OPENSSL_free(der);
+            ERR_pop_to_mark();
+            return ts_error_set(err, "", "out of memory"), -5;
+        }
+        memcpy(f->norm, der, (size_t)n);
+        OPENSSL_free(der);
+        rc = read_pfx(f, f->norm, (size_t)n);
+    }
+    if (rc != 0) {
+        ERR_pop_to_mark();
+        if (rc == -5) {
+            return ts_error_set(err, "", "out of memory"), -5;
+        }
+        return ts_error_set(err, "",
+                            "PKCS12 structure not understood: expected the layout of "
+                            "RFC 7292 (authenticated safe of ContentInfo, SafeBags)");
+    }
+    if (password != NULL) {
+        if (f->mac != NULL && (rc = verify_mac(f, password, err)) != 0) {
+            ERR_pop_to_mark();
+            return rc;
+        }
+        for (size_t i = 0; i < f->n_safes; i++) {
+            if (f->safes[i].type == TS_P12_SAFE_ENCRYPTED &&
+                (rc = open_encrypted(f, &f->safes[i], password, i, err)) != 0) {
+                ERR_pop_to_mark();
+                return rc;
+            }
+        }
+    }
+    ERR_pop_to_mark();
+    return 0;
+}
+
+/* The cert bag the JDK pairs with key bag k: same localKeyId first, else same friendlyName. */
+const ts_p12_bag *ts_p12_key_cert(const ts_p12_file *f, const ts_p12_bag *k)
+{
+    const ts_p12_bag *by_name = NULL;
+
+    for (size_t i = 0; i < f->n_safes; i++) {
+        for (size_t j = 0; j < f->safes[i].n_bags; j++) {
+            const ts_p12_bag *c = &f->safes[i].bags[j];
+
+            if (c->kind != TS_P12_BAG_CERT && c->kind != TS_P12_BAG_TRUSTED_CERT) {
+                continue;
+            }
+            if (k->key_id != NULL && c->key_id != NULL && c->key_id_len == k->key_id_len &&
+                memcmp(c->key_id, k->key_id, k->key_id_len) == 0) {
+                return c;
+            }
+            if (by_name == NULL && k->name != NULL && c->name != NULL &&
+                strcasecmp(k->name, c->name) == 0) {
+                by_name = c;
+            }
+        }
+    }
+    return by_name;
+}
+
+static int push_bag(ts_keystore *out, const ts_p12_bag *b, const ts_p12_bag *cert, bool key)
+{
+    char alias[TS_SHA256_HEX_LEN + 1];
+    char *name = NULL;
+
+    if (b->name != NULL) {
+        name = strdup(b->name);
+        if (name == NULL) {
+            return -1;
+        }
         /* The JDK lowercases aliases; the rest is kept as stored. */
         for (char *p = name; *p != '\0'; p++) {
             if (*p >= 'A' && *p <= 'Z') {
@@ -185,121 +809,52 @@ static int take_cert_bag(p12_ctx *ctx, const PKCS12_SAFEBAG *bag)
         }
     } else {
         /* No friendlyName: its fingerprint names it, stable and unique. */
-        if (ts_sha256(der, der_len, sha) != 0) {
-            rc = fail_bag(ctx, "cannot hash the certificate");
-            goto end;
-        }
-        ts_sha256_to_hex(sha, alias);
+        ts_sha256_to_hex(cert->sha256, alias);
     }
-    if (ts_ks_push(ctx->out, name != NULL ? name : alias, strlen(name != NULL ? name : alias),
-                   TS_DEFAULT_TIMESTAMP_MS, der, der_len) != 0) {
-        rc = ts_error_set(ctx->err, "", "out of memory");
-        goto end;
+    int rc = ts_ks_push(out, name != NULL ? name : alias, strlen(name != NULL ? name : alias),
+                        TS_DEFAULT_TIMESTAMP_MS, cert->cert, cert->cert_len);
+    free(name);
+    if (rc == 0) {
+        out->items[out->count - 1].key_entry = key;
     }
-    rc = 0;
-end:
-    OPENSSL_free(name);
-    OPENSSL_free(enc);
     return rc;
-}
-
-static int take_bags(p12_ctx *ctx, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth)
-{
-    for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); i++, ctx->bag++) {
-        const PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, i);
-        int nid = PKCS12_SAFEBAG_get_nid(bag);
-
-        if (nid == NID_certBag) {
-            if (take_cert_bag(ctx, bag) != 0) {
-                return -1;
-            }
-        } else if (nid == NID_safeContentsBag && depth < 4) {
-            if (take_bags(ctx, PKCS12_SAFEBAG_get0_safes(bag), depth + 1) != 0) {
-                return -1;
-            }
-        } else {
-            ctx->out->skipped++; /* keys, secrets, CRLs */
-        }
-    }
-    return 0;
 }
 
 int ts_p12_decode(const unsigned char *buf, size_t len, const char *password, ts_keystore *out,
                   ts_error *err)
 {
-    const unsigned char *p = buf;
-    PKCS12 *p12 = NULL;
-    STACK_OF(PKCS7) *safes = NULL;
-    p12_ctx ctx = {out, 0, err};
-    int rc = -1;
+    ts_p12_file f;
 
-    if (len > P12_MAX_INPUT) {
-        return ts_error_set(err, "", "file too large (%zu bytes)", len);
+    if (ts_p12_open(buf, len, password, &f, err) != 0) {
+        return -1;
     }
-    p12 = d2i_PKCS12(NULL, &p, (long)len);
-    if (p12 == NULL) {
-        ts_error_set(err, "offset 0", "not a valid PKCS12 file: the DER structure does not parse");
-        goto end;
-    }
-    if ((size_t)(p - buf) != len) {
-        char where[48];
+    for (size_t i = 0; i < f.n_safes; i++) {
+        const ts_p12_safe *s = &f.safes[i];
 
-        snprintf(where, sizeof(where), "offset %zu", (size_t)(p - buf));
-        ts_error_set(err, where, "%zu unexpected bytes after the PKCS12 structure",
-                     len - (size_t)(p - buf));
-        goto end;
-    }
-    /* Like the JDK: no password, no MAC check; a password and a MAC, verify. */
-    if (password != NULL && PKCS12_mac_present(p12) && PKCS12_verify_mac(p12, password, -1) != 1) {
-        ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
-        goto end;
-    }
-    safes = PKCS12_unpack_authsafes(p12);
-    if (safes == NULL) {
-        ts_error_set(err, "", "PKCS12 authenticated safe does not parse");
-        goto end;
-    }
-    for (int i = 0; i < sk_PKCS7_num(safes); i++) {
-        PKCS7 *p7 = sk_PKCS7_value(safes, i);
-        STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
-        int nid = OBJ_obj2nid(p7->type);
-        char where[48];
-
-        snprintf(where, sizeof(where), "safe %d", i);
-        if (nid == NID_pkcs7_data) {
-            bags = PKCS12_unpack_p7data(p7);
-        } else if (nid == NID_pkcs7_encrypted) {
-            if (password == NULL) {
-                out->skipped++; /* the JVM skips these without a password too */
-                continue;
-            }
-            bags = PKCS12_unpack_p7encdata(p7, password, -1);
-            if (bags == NULL) {
-                ts_error_set(err, where,
-                             "cannot decrypt (wrong password or unsupported "
-                             "algorithm)");
-                goto end;
-            }
-        } else {
-            out->skipped++;
+        if (!s->opened) {
+            out->skipped++; /* encrypted without a password (the JVM skips it too), or enveloped */
             continue;
         }
-        if (bags == NULL) {
-            ts_error_set(err, where, "safe contents do not parse");
-            goto end;
-        }
-        rc = take_bags(&ctx, bags, 0);
-        sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
-        if (rc != 0) {
-            goto end;
+        for (size_t j = 0; j < s->n_bags; j++) {
+            const ts_p12_bag *b = &s->bags[j];
+            const ts_p12_bag *cert = NULL;
+            int rc = 0;
+
+            if (b->kind == TS_P12_BAG_TRUSTED_CERT) {
+                rc = push_bag(out, b, b, false);
+            } else if (b->kind == TS_P12_BAG_KEY && (cert = ts_p12_key_cert(&f, b)) != NULL) {
+                rc = push_bag(out, b, cert, true);
+            } else {
+                out->skipped++; /* secret keys, certificates of no entry, keys without one */
+            }
+            if (rc != 0) {
+                ts_p12_file_free(&f);
+                return ts_error_set(err, "", "out of memory");
+            }
         }
     }
-    rc = 0;
-end:
-    sk_PKCS7_pop_free(safes, PKCS7_free);
-    PKCS12_free(p12);
-    ERR_clear_error();
-    return rc;
+    ts_p12_file_free(&f);
+    return 0;
 }
 
 /* ---- encode ---- */
@@ -523,4 +1078,148 @@ int ts_p12_encode(const ts_keystore *ks, unsigned char **out, size_t *out_len, t
     *out = b.p;
     *out_len = b.len;
     return 0;
+}
+
+/* ---- editing ---- */
+
+/* The SafeBags of s that are not dropped, as one SafeContents. */
+static void put_kept_bags(dbuf *b, const ts_p12_safe *s)
+{
+    size_t start = b->len;
+
+    for (size_t k = 0; k < s->n_bags; k++) {
+        if (!s->bags[k].drop) {
+            db_put(b, s->bags[k].der, s->bags[k].len);
+        }
+    }
+    db_wrap(b, start, TAG_SEQUENCE);
+}
+
+static bool safe_changed(const ts_p12_safe *s)
+{
+    for (size_t k = 0; k < s->n_bags; k++) {
+        if (s->bags[k].drop) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* s re-encrypted with the same algorithm and parameters, without its dropped bags. */
+static int put_reencrypted(dbuf *b, const ts_p12_safe *s, const char *pw)
+{
+    dbuf plain = {0};
+    unsigned char *ct = NULL;
+    size_t ct_len = 0, start = b->len, wrap, ed, eci;
+
+    put_kept_bags(&plain, s);
+    if (plain.failed || pbe_crypt(s->alg, pw, plain.p, plain.len, &ct, &ct_len, 1) != 0) {
+        if (plain.p != NULL) {
+            OPENSSL_cleanse(plain.p, plain.len);
+        }
+        free(plain.p);
+        return -1;
+    }
+    OPENSSL_cleanse(plain.p, plain.len);
+    free(plain.p);
+    db_prim(b, TAG_OID, oid_encrypted_data, sizeof(oid_encrypted_data));
+    wrap = b->len;
+    ed = b->len;
+    db_put(b, s->ed_head, (size_t)(s->ver_end - s->ed_head));
+    eci = b->len;
+    db_put(b, s->alg_start, (size_t)(s->alg_end - s->alg_start));
+    db_prim(b, 0x80, ct, ct_len);
+    db_wrap(b, eci, TAG_SEQUENCE);
+    db_put(b, s->ed_tail, (size_t)(s->ed_end - s->ed_tail));
+    db_wrap(b, ed, TAG_SEQUENCE);
+    db_wrap(b, wrap, TAG_CTX0);
+    db_wrap(b, start, TAG_SEQUENCE);
+    OPENSSL_free(ct);
+    return 0;
+}
+
+int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *password,
+                 unsigned char **out, size_t *out_len, ts_error *err)
+{
+    static const unsigned char version[] = {3};
+    const char *pw = f->pw_set ? f->pw : password;
+    dbuf b = {0}, scratch = {0};
+    size_t start;
+    int rc = -1;
+
+    ERR_set_mark();
+    db_prim(&b, TAG_INTEGER, version, sizeof(version));
+    start = b.len;
+    for (size_t i = 0; i < f->n_safes; i++) {
+        const ts_p12_safe *s = &f->safes[i];
+
+        if (!safe_changed(s)) {
+            db_put(&b, s->der, s->len); /* as it was, byte for byte */
+        } else if (s->type == TS_P12_SAFE_DATA) {
+            size_t at = b.len;
+
+            put_kept_bags(&b, s);
+            db_wrap_data(&b, at);
+        } else if (pw == NULL || put_reencrypted(&b, s, pw) != 0) {
+            ts_error_set(err, "", "cannot re-encrypt safe %zu", i);
+            goto end;
+        }
+    }
+    if (add != NULL && add->count > 0) {
+        size_t at = b.len;
+
+        for (size_t i = 0; i < add->count; i++) {
+            put_cert_bag(&b, &scratch, &add->items[i]);
+        }
+        db_wrap(&b, at, TAG_SEQUENCE);
+        db_wrap_data(&b, at);
+    }
+    db_wrap(&b, start, TAG_SEQUENCE); /* AuthenticatedSafe */
+    if (b.failed) {
+        ts_error_set(err, "", "cannot encode PKCS12: out of memory or entry too large");
+        goto end;
+    }
+    if (f->mac != NULL) {
+        /* Same digest, salt and iterations; only the value changes. */
+        const EVP_MD *md = NULL;
+        der_el digest, salt;
+        long iter;
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int mac_len = 0;
+        ts_p12_file copy = *f;
+        unsigned char *raw;
+
+        if (read_mac(&copy, &md, &digest, &salt, &iter) != 0 ||
+            compute_mac(md, pw, &salt, iter, b.p + start, b.len - start, mac, &mac_len) != 0 ||
+            mac_len != digest.len) {
+            ts_error_set(err, "MacData", "cannot compute the MAC");
+            goto end;
+        }
+        db_wrap_data(&b, start);
+        raw = malloc(f->mac_len);
+        if (raw == NULL) {
+            ts_error_set(err, "", "out of memory");
+            goto end;
+        }
+        memcpy(raw, f->mac, f->mac_len);
+        memcpy(raw + (digest.p - f->mac), mac, mac_len);
+        db_put(&b, raw, f->mac_len);
+        free(raw);
+    } else {
+        db_wrap_data(&b, start);
+    }
+    db_wrap(&b, 0, TAG_SEQUENCE); /* PFX */
+    if (b.failed) {
+        ts_error_set(err, "", "cannot encode PKCS12: out of memory or entry too large");
+        goto end;
+    }
+    *out = b.p;
+    *out_len = b.len;
+    b.p = NULL;
+    rc = 0;
+end:
+    free(b.p);
+    free(scratch.p);
+    ERR_pop_to_mark();
+    return rc;
 }

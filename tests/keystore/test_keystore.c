@@ -216,7 +216,8 @@ static void test_detect_and_names(void **state)
     assert_int_equal(ts_keystore_detect((const unsigned char *)"\x30\x82\x01\x00", 4),
                      TS_FORMAT_PKCS12);
     assert_int_equal(ts_keystore_detect((const unsigned char *)"\xce\xce\xce\xce", 4),
-                     TS_FORMAT_UNKNOWN);
+                     TS_FORMAT_JCEKS);
+    assert_string_equal(ts_format_name(TS_FORMAT_JCEKS), "jceks");
     assert_int_equal(ts_keystore_detect((const unsigned char *)"\xfe\xed", 2), TS_FORMAT_UNKNOWN);
     assert_int_equal(ts_keystore_detect(NULL, 0), TS_FORMAT_UNKNOWN);
     assert_string_equal(ts_format_name(TS_FORMAT_JKS), "jks");
@@ -475,7 +476,10 @@ static void test_jks_bad_header_and_lengths(void **state)
     free(buf);
 
     expect_decode_error(NULL, 0, NULL, "empty");
-    expect_decode_error((const unsigned char *)"\xce\xce\xce\xce\0\0\0\2", 8, NULL, "JCEKS");
+    expect_decode_error((const unsigned char *)"\xce\xce\xce\xce\0\0\0\2", 8, NULL,
+                        "truncated: expected entry count");
+    expect_decode_error((const unsigned char *)"\xce\xce\xce\xce\0\0\0\1", 8, NULL,
+                        "unsupported JCEKS version 1");
     expect_decode_error((const unsigned char *)"hello", 5, NULL, "unknown keystore format");
 }
 
@@ -503,7 +507,7 @@ static void test_jks_tampered(void **state)
     free(buf);
 }
 
-static void test_jks_private_key_skipped(void **state)
+static void test_jks_key_entry_first_cert(void **state)
 {
     fixture *f = *state;
 
@@ -515,14 +519,22 @@ static void test_jks_private_key_skipped(void **state)
         build_jks_with_key(f, version, &b);
         ts_error_clear(&err);
         assert_int_equal(ts_keystore_decode(b.p, b.len, "changeit", &out, &err), 0);
-        assert_int_equal(out.count, 2);
-        assert_int_equal(out.skipped, 2);
+        /* The key entry brings its chain's first certificate, flagged; "Third" (uppercase,
+         * never looked up) is skipped. */
+        assert_int_equal(out.count, 3);
+        assert_int_equal(out.skipped, 1);
         assert_string_equal(out.items[0].alias, "first");
         assert_int_equal(out.items[0].created_ms, 1000);
+        assert_false(out.items[0].key_entry);
         assert_memory_equal(out.items[0].cert.der, f->der[0], f->len[0]);
-        assert_string_equal(out.items[1].alias, "caf\xc3\xa9 root"); /* stored as written */
-        assert_int_equal(out.items[1].created_ms, 4000);
+        assert_string_equal(out.items[1].alias, "mykey");
+        assert_int_equal(out.items[1].created_ms, 2000);
+        assert_true(out.items[1].key_entry);
         assert_memory_equal(out.items[1].cert.der, f->der[1], f->len[1]);
+        assert_string_equal(out.items[2].alias, "caf\xc3\xa9 root"); /* stored as written */
+        assert_int_equal(out.items[2].created_ms, 4000);
+        assert_false(out.items[2].key_entry);
+        assert_memory_equal(out.items[2].cert.der, f->der[1], f->len[1]);
         ts_keystore_free(&out);
         /* Truncated inside the key entry: still a clean error at every cut. */
         for (size_t cut = 0; cut < b.len; cut += 7) {
@@ -866,7 +878,7 @@ int main(void)
         cmocka_unit_test(test_jks_truncated_everywhere),
         cmocka_unit_test(test_jks_bad_header_and_lengths),
         cmocka_unit_test(test_jks_tampered),
-        cmocka_unit_test(test_jks_private_key_skipped),
+        cmocka_unit_test(test_jks_key_entry_first_cert),
         cmocka_unit_test(test_jks_chain_count_too_large),
         cmocka_unit_test(test_jks_duplicate_alias_last_wins),
         cmocka_unit_test(test_encode_checks_aliases),
