@@ -844,6 +844,8 @@ int ts_p12_decode(const unsigned char *buf, size_t len, const char *password, ts
                 rc = push_bag(out, b, b, false);
             } else if (b->kind == TS_P12_BAG_KEY && (cert = ts_p12_key_cert(&f, b)) != NULL) {
                 rc = push_bag(out, b, cert, true);
+            } else if (b->kind == TS_P12_BAG_CERT && b->key_id != NULL) {
+                /* Part of a key's chain: counted with its key, not as left out. */
             } else {
                 out->skipped++; /* secret keys, certificates of no entry, keys without one */
             }

@@ -5,7 +5,12 @@
  *   ks_tool encode-p12 OUT CERTFILE...                 JDK 18+ style PKCS12 trust store
  *   ks_tool list FILE [PASSWORD]                       "alias<TAB>sha256" per entry
  *   ks_tool certs FILE                                 sha256 of every certificate in a
- * PEM/DER/PKCS#7 file Aliases of encoded entries: the file's base name (ts_alias_from_text), then
+ *                                                      PEM/DER/PKCS#7 file
+ *   ks_tool store BASE|- OUT [-p PASSWORD|-n] [-f jks|pkcs12] [-a CERTFILE]... [-d SHA256]...
+ *       ts_store_build: BASE plus the certificates of each CERTFILE (manifest entries with
+ *       hosts[] empty), minus the distrusted fingerprints; -n: no password known.
+ *       A refusal prints "ks_tool: refused (REASON): MESSAGE" and exits 3.
+ *  Aliases of encoded entries: the file's base name (ts_alias_from_text), then
  * NAME-2, NAME-3 ... for further certificates of a bundle.  Creation time:
  * SOURCE_DATE_EPOCH, else TS_DEFAULT_TIMESTAMP_MS.  Errors: one line, exit 2.
  */
@@ -16,6 +21,8 @@
 
 #include "cert.h"
 #include "keystore.h"
+#include "manifest.h"
+#include "store.h"
 
 static int fail(const char *file, const ts_error *err)
 {
@@ -209,8 +216,137 @@ static int cmd_certs(int argc, char **argv)
     return 0;
 }
 
+static int cmd_store(int argc, char **argv)
+{
+    ts_store_in in;
+    ts_manifest m;
+    ts_error err;
+    ts_merge_summary sum;
+    ts_store_fail why = TS_STORE_OK;
+    unsigned char *base = NULL, *out = NULL;
+    size_t base_len = 0, out_len = 0;
+    const char *password = TS_DEFAULT_PASSWORD;
+    int ret = 2;
+    FILE *fp;
+
+    if (argc < 2) {
+        fprintf(stderr, "ks_tool: usage: store BASE|- OUT [-p P|-n] [-f FMT] [-a CERT]... "
+                        "[-d SHA256]...\n");
+        return 2;
+    }
+    ts_error_clear(&err);
+    if (ts_manifest_init(&m) != 0) {
+        return 2;
+    }
+    memset(&in, 0, sizeof(in));
+    in.merge = true;
+    in.timestamp_ms = TS_DEFAULT_TIMESTAMP_MS;
+    if (strcmp(argv[0], "-") != 0 && read_all(argv[0], &base, &base_len) != 0) {
+        goto end;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(argv[i], "-n") == 0) {
+            password = NULL;
+            continue;
+        }
+        if (arg == NULL) {
+            fprintf(stderr, "ks_tool: %s needs a value\n", argv[i]);
+            goto end;
+        }
+        i++;
+        if (strcmp(argv[i - 1], "-p") == 0) {
+            password = arg;
+        } else if (strcmp(argv[i - 1], "-f") == 0) {
+            if (ts_format_from_name(arg, &in.format) != 0) {
+                fprintf(stderr, "ks_tool: bad format %s\n", arg);
+                goto end;
+            }
+        } else if (strcmp(argv[i - 1], "-a") == 0) {
+            ts_cert_list l = {0};
+            unsigned char *buf = NULL;
+            size_t len = 0;
+
+            if (read_all(arg, &buf, &len) != 0) {
+                goto end;
+            }
+            if (ts_certs_parse(buf, len, &l, &err) != 0) {
+                free(buf);
+                ret = fail(arg, &err);
+                goto end;
+            }
+            free(buf);
+            for (size_t k = 0; k < l.count; k++) {
+                if (ts_manifest_add_cert(&m, &l.items[k], NULL, NULL, 0, NULL, NULL, NULL, &err) !=
+                    0) {
+                    ts_cert_list_free(&l);
+                    ret = fail(arg, &err);
+                    goto end;
+                }
+            }
+            ts_cert_list_free(&l);
+        } else if (strcmp(argv[i - 1], "-d") == 0) {
+            unsigned char sha[TS_SHA256_LEN];
+
+            if (ts_sha256_from_hex(arg, sha) != 0 || ts_manifest_distrust(&m, sha) != 0) {
+                fprintf(stderr, "ks_tool: bad fingerprint %s\n", arg);
+                goto end;
+            }
+        } else {
+            fprintf(stderr, "ks_tool: unknown option %s\n", argv[i - 1]);
+            goto end;
+        }
+    }
+    /* ts_manifest_add_cert keeps the certificate in PEM only: load it back. */
+    for (size_t i = 0; i < m.n_certs; i++) {
+        if (m.certs[i].cert.der == NULL) {
+            ts_cert_list l = {0};
+
+            if (ts_certs_parse((const unsigned char *)m.certs[i].pem, strlen(m.certs[i].pem), &l,
+                               &err) != 0 ||
+                l.count != 1) {
+                ts_cert_list_free(&l);
+                ret = fail("manifest", &err);
+                goto end;
+            }
+            m.certs[i].cert = l.items[0];
+            memset(&l.items[0], 0, sizeof(l.items[0]));
+            ts_cert_list_free(&l);
+        }
+    }
+    in.base = base;
+    in.base_len = base_len;
+    in.password = password;
+    in.m = &m;
+    if (ts_store_build(&in, &out, &out_len, &sum, &why, &err) != 0) {
+        char line[2048];
+
+        fprintf(stderr, "ks_tool: refused (%s): %s\n", ts_store_fail_name(why),
+                ts_error_str(&err, line, sizeof(line)));
+        ret = 3;
+        goto end;
+    }
+    fp = fopen(argv[1], "wb");
+    if (fp == NULL || fwrite(out, 1, out_len, fp) != out_len || fclose(fp) != 0) {
+        fprintf(stderr, "ks_tool: error: %s: cannot write\n", argv[1]);
+        goto end;
+    }
+    fprintf(stderr, "ks_tool: %s: base %zu, added %zu, duplicates %zu, distrusted %zu, total %zu\n",
+            argv[1], sum.base, sum.added, sum.duplicates, sum.distrusted, sum.total);
+    ret = 0;
+end:
+    free(base);
+    free(out);
+    ts_manifest_free(&m);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "store") == 0) {
+        return cmd_store(argc - 2, argv + 2);
+    }
     if (argc >= 2 && strcmp(argv[1], "encode-jks") == 0) {
         return cmd_encode(TS_FORMAT_JKS, argc - 2, argv + 2);
     }
