@@ -5,6 +5,10 @@
 //     certificate (a key entry's first one; "-" for a secret key), and whether the key is
 //     recoverable with the store password (yes|no|-); a store that does not load prints
 //     "LOAD-FAILED <exception>" and exits 1.
+//   java StoreView compare TYPE ORIGINAL SERVED PASSWORD
+//     the view of both (ORIGINAL's lines, "--", SERVED's), then for each other password tried
+//     on both (a wrong one, none): "wrong|none LOADS-ORIGINAL LOADS-SERVED" (1 loads, 0 not);
+//     one JVM for all of it.
 //   java StoreView repass TYPE IN OLDPW OUT NEWPW
 //     copies every entry into a new store of TYPE whose store and key password is NEWPW.
 // Passwords are given as the hex of their UTF-8 bytes ("" is an empty password, "-" none),
@@ -42,6 +46,15 @@ public class StoreView {
         return ks;
     }
 
+    static int loads(String type, String file, char[] password) {
+        try {
+            load(type, file, password);
+            return 1;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
     static String sha256(Certificate c) throws Exception {
         StringBuilder hex = new StringBuilder();
         for (byte b : MessageDigest.getInstance("SHA-256").digest(c.getEncoded())) {
@@ -50,42 +63,63 @@ public class StoreView {
         return hex.toString();
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args[0].equals("view")) {
-            char[] password = pw(args[3]);
-            KeyStore ks;
-            try {
-                ks = load(args[1], args[2], password);
-            } catch (Exception e) {
-                System.out.println("LOAD-FAILED " + e);
-                System.exit(1);
-                return;
-            }
-            List<String> lines = new ArrayList<>();
-            for (String alias : Collections.list(ks.aliases())) {
-                String kind, fp = "-", ok = "-";
-                if (ks.isCertificateEntry(alias)) {
-                    kind = "trusted";
-                    fp = sha256(ks.getCertificate(alias));
-                } else {
-                    Certificate c = ks.getCertificate(alias);
-                    kind = c != null ? "key" : "secret";
-                    if (c != null) {
-                        fp = sha256(c);
-                    }
-                    try {
-                        Key k = ks.getKey(alias, password);
-                        ok = k != null ? "yes" : "no";
-                    } catch (Exception e) {
-                        ok = "no";
-                    }
+    static List<String> view(KeyStore ks, char[] password) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (String alias : Collections.list(ks.aliases())) {
+            String kind, fp = "-", ok = "-";
+            if (ks.isCertificateEntry(alias)) {
+                kind = "trusted";
+                fp = sha256(ks.getCertificate(alias));
+            } else {
+                Certificate c = ks.getCertificate(alias);
+                kind = c != null ? "key" : "secret";
+                if (c != null) {
+                    fp = sha256(c);
                 }
-                lines.add(alias + "\t" + kind + "\t" + fp + "\t" + ok);
+                try {
+                    Key k = ks.getKey(alias, password);
+                    ok = k != null ? "yes" : "no";
+                } catch (Exception e) {
+                    ok = "no";
+                }
             }
-            Collections.sort(lines);
-            for (String l : lines) {
+            lines.add(alias + "\t" + kind + "\t" + fp + "\t" + ok);
+        }
+        Collections.sort(lines);
+        return lines;
+    }
+
+    static boolean print(String type, String file, char[] password) {
+        try {
+            for (String l : view(load(type, file, password), password)) {
                 System.out.println(l);
             }
+            return true;
+        } catch (Exception e) {
+            System.out.println("LOAD-FAILED " + file + ": " + e);
+            return false;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("view")) {
+            if (!print(args[1], args[2], pw(args[3]))) {
+                System.exit(1);
+            }
+        } else if (args[0].equals("compare")) {
+            char[] password = pw(args[4]);
+            char[] wrong = "wrong-password".toCharArray();
+            if (!print(args[1], args[2], password)) {
+                System.exit(1);
+            }
+            System.out.println("--");
+            if (!print(args[1], args[3], password)) {
+                System.exit(1);
+            }
+            System.out.println("wrong " + loads(args[1], args[2], wrong) + " "
+                    + loads(args[1], args[3], wrong));
+            System.out.println("none " + loads(args[1], args[2], null) + " "
+                    + loads(args[1], args[3], null));
         } else if (args[0].equals("repass")) {
             char[] oldpw = pw(args[3]), newpw = pw(args[5]);
             KeyStore in = load(args[1], args[2], oldpw);

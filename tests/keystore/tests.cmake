@@ -18,6 +18,7 @@ target_link_libraries(ks_tool PRIVATE trustshim_core trustshim_flags)
 
 ts_script_test(keystore_jdk_encoded keystore/jdk_encoded.sh)
 ts_script_test(keystore_jdk_cacerts keystore/jdk_cacerts.sh)
+ts_script_test(keystore_jdk_store keystore/jdk_store.sh)
 
 ts_unit_test(keystore_golden ${ks_dir}/test_golden.c)
 target_compile_definitions(keystore_golden PRIVATE KS_GOLDEN_DIR="${ks_dir}/golden")
