@@ -24,12 +24,15 @@
 int ts_sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
 {
     unsigned int n = 0;
+    int rc = 0;
 
+    /* The process's error queue (the JVM's libraries may use OpenSSL) is left as it was. */
+    ERR_set_mark();
     if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
-        ERR_clear_error();
-        return -1;
+        rc = -1;
     }
-    return 0;
+    ERR_pop_to_mark();
+    return rc;
 }
 
 int ts_grow(void **items, size_t *cap, size_t count, size_t extra, size_t elem)
@@ -157,10 +160,11 @@ static bool der_is_one_x509(const unsigned char *der, size_t len)
     if (len == 0 || len > CERT_MAX_INPUT) {
         return false;
     }
+    ERR_set_mark();
     x = d2i_X509(NULL, &p, (long)len);
     ok = (x != NULL && p == der + len);
     X509_free(x);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return ok;
 }
 
@@ -201,11 +205,13 @@ static int list_push_unchecked(ts_cert_list *l, const unsigned char *der, size_t
 static int list_push_x509(ts_cert_list *l, X509 *x)
 {
     unsigned char *der = NULL;
-    int n = i2d_X509(x, &der);
+    int n;
     int rc;
 
+    ERR_set_mark();
+    n = i2d_X509(x, &der);
+    ERR_pop_to_mark();
     if (n <= 0) {
-        ERR_clear_error();
         return -1;
     }
     rc = list_push_unchecked(l, der, (size_t)n);
@@ -223,6 +229,7 @@ static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, siz
     int n = -1;
 
     *why = "not a PKCS#7 structure";
+    ERR_set_mark();
     p7 = d2i_PKCS7(NULL, &p, (long)len);
     if (p7 == NULL) {
         goto end;
@@ -247,7 +254,7 @@ static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, siz
     }
 end:
     PKCS7_free(p7);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return n;
 }
 
@@ -261,12 +268,15 @@ static bool cert_at(const unsigned char *data, size_t len, bool full, size_t *us
         return der_cert_shape(data, len, used);
     }
     const unsigned char *p = data;
-    X509 *x = d2i_X509(NULL, &p, (long)len);
-    bool ok = (x != NULL);
+    X509 *x;
+    bool ok;
 
+    ERR_set_mark();
+    x = d2i_X509(NULL, &p, (long)len);
+    ok = (x != NULL);
     *used = (size_t)(p - data);
     X509_free(x);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return ok;
 }
 
@@ -325,13 +335,15 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
 static int parse_pem(const unsigned char *buf, size_t len, bool full, ts_cert_list *l,
                      ts_error *err)
 {
-    BIO *bio = BIO_new_mem_buf(buf, (int)len);
+    BIO *bio;
     int rc = -1;
     size_t block = 0;
     char where[32];
 
+    ERR_set_mark();
+    bio = BIO_new_mem_buf(buf, (int)len);
     if (bio == NULL) {
-        ERR_clear_error();
+        ERR_pop_to_mark();
         return ts_error_set(err, "", "out of memory");
     }
     for (;;) {
@@ -340,12 +352,13 @@ static int parse_pem(const unsigned char *buf, size_t len, bool full, ts_cert_li
         long dlen = 0;
         int r;
 
-        ERR_clear_error();
+        /* Only this call's errors above the mark: the last one says why it stopped. */
+        ERR_pop_to_mark();
+        ERR_set_mark();
         r = PEM_read_bio(bio, &name, &header, &data, &dlen);
         if (r != 1) {
             unsigned long e = ERR_peek_last_error();
 
-            ERR_clear_error();
             if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
                 rc = 0; /* no further block */
             } else {
@@ -365,7 +378,7 @@ static int parse_pem(const unsigned char *buf, size_t len, bool full, ts_cert_li
         }
     }
     BIO_free(bio);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     if (rc == 0 && block == 0) {
         return ts_error_set(err, "", "no PEM block found");
     }
@@ -718,9 +731,10 @@ int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err)
         return ts_error_set(err, "", "no certificate");
     }
     p = c->der;
+    ERR_set_mark();
     x = d2i_X509(NULL, &p, (long)c->der_len);
     if (x == NULL) {
-        ERR_clear_error();
+        ERR_pop_to_mark();
         return ts_error_set(err, "", "not a DER X.509 certificate");
     }
     name_rfc2253(X509_get_subject_name(x), info->subject, sizeof(info->subject));
@@ -749,6 +763,6 @@ int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err)
     rc = 0;
 end:
     X509_free(x);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return rc;
 }

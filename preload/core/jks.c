@@ -292,6 +292,7 @@ int ts_jks_digest(const char *password, const unsigned char *data, size_t len,
     if (password_utf16be(password, &key, &key_len) != 0) {
         return -1;
     }
+    ERR_set_mark();
     ctx = EVP_MD_CTX_new();
     if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
         EVP_DigestUpdate(ctx, key, key_len) == 1 &&
@@ -303,7 +304,7 @@ int ts_jks_digest(const char *password, const unsigned char *data, size_t len,
     EVP_MD_CTX_free(ctx);
     OPENSSL_cleanse(key, key_len);
     free(key);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return rc;
 }
 

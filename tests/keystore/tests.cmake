@@ -20,5 +20,8 @@ ts_script_test(keystore_jdk_encoded keystore/jdk_encoded.sh)
 ts_script_test(keystore_jdk_cacerts keystore/jdk_cacerts.sh)
 ts_script_test(keystore_jdk_store keystore/jdk_store.sh)
 
+ts_unit_test(keystore_store ${ks_dir}/test_store.c)
+target_link_libraries(keystore_store PRIVATE mf_test_util)
+
 ts_unit_test(keystore_golden ${ks_dir}/test_golden.c)
 target_compile_definitions(keystore_golden PRIVATE KS_GOLDEN_DIR="${ks_dir}/golden")
