@@ -350,27 +350,25 @@ static int class_data(js *s, long desc, int depth)
         chain[n++] = d;
     }
     while (n-- > 0) {
-        const handle *h = &s->h[chain[n]];
+        /* A copy: reading values adds handles, which may move the table. */
+        const handle h = s->h[chain[n]];
 
-        if ((h->flags & SC_EXTERNALIZABLE) != 0) {
+        if ((h.flags & SC_EXTERNALIZABLE) != 0) {
             /* Without block framing only the class itself knows the length. */
-            if ((h->flags & SC_BLOCK_DATA) == 0 || annotation(s, depth) != 0) {
+            if ((h.flags & SC_BLOCK_DATA) == 0 || annotation(s, depth) != 0) {
                 return -1;
             }
             continue;
         }
-        if ((h->flags & SC_SERIALIZABLE) == 0) {
+        if ((h.flags & SC_SERIALIZABLE) == 0) {
             continue;
         }
-        for (size_t i = 0; i < h->n_fields; i++) {
-            /* h may move as handles are added: index the table each time. */
-            char code = s->pool[s->h[chain[n]].codes + i];
-
-            if (value(s, code, depth) != 0) {
+        for (size_t i = 0; i < h.n_fields; i++) {
+            if (value(s, s->pool[h.codes + i], depth) != 0) {
                 return -1;
             }
         }
-        if ((s->h[chain[n]].flags & SC_WRITE_METHOD) != 0 && annotation(s, depth) != 0) {
+        if ((h.flags & SC_WRITE_METHOD) != 0 && annotation(s, depth) != 0) {
             return -1;
         }
     }

@@ -145,8 +145,8 @@ typedef struct ts_p12_file {
  * encrypted safes stay closed; given: the MAC is verified and every encrypted
  * safe decrypted (an empty password is tried as the JDK does, "" then none).
  * 0; -1 malformed; -2 wrong password or tampered; -3 an algorithm that cannot
- * run (PBMAC1, unknown digest, cipher); -5 out of memory.  The file's bytes
- * must outlive f.  The process's OpenSSL error queue is left as it was.
+ * run (PBMAC1, unknown digest, cipher); -5 out of memory (f is then empty).
+ * The file's bytes must outlive f.  The process's OpenSSL error queue is left as it was.
  */
 int ts_p12_open(const unsigned char *buf, size_t len, const char *password, ts_p12_file *f,
                 ts_error *err);

@@ -704,8 +704,8 @@ static int open_encrypted(ts_p12_file *f, ts_p12_safe *s, const char *password, 
     return f->mac != NULL ? -3 : -2;
 }
 
-int ts_p12_open(const unsigned char *buf, size_t len, const char *password, ts_p12_file *f,
-                ts_error *err)
+static int p12_open(const unsigned char *buf, size_t len, const char *password, ts_p12_file *f,
+                    ts_error *err)
 {
     int rc;
 
@@ -764,6 +764,17 @@ int ts_p12_open(const unsigned char *buf, size_t len, const char *password, ts_p
     }
     ERR_pop_to_mark();
     return 0;
+}
+
+int ts_p12_open(const unsigned char *buf, size_t len, const char *password, ts_p12_file *f,
+                ts_error *err)
+{
+    int rc = p12_open(buf, len, password, f, err);
+
+    if (rc != 0) {
+        ts_p12_file_free(f);
+    }
+    return rc;
 }
 
 /* The cert bag the JDK pairs with key bag k: same localKeyId first, else same friendlyName. */
