@@ -6,19 +6,21 @@
 #include "cli.h"
 #include "fileio.h"
 #include "merge.h"
+#include "store.h"
 
 enum { OPT_OUT = 1, OPT_FORMAT, OPT_BASE, OPT_NO_BASE, OPT_PASSWORD, OPT_BASE_PASSWORD, OPT_HOST };
 
 static const ts_option options[] = {
     {"output", 'o', TS_OPT_VALUE, OPT_OUT, "FILE", "where to write the keystore (required)"},
-    {"format", 0, TS_OPT_VALUE, OPT_FORMAT, "jks|pkcs12", "keystore format (default: jks)"},
+    {"format", 0, TS_OPT_VALUE, OPT_FORMAT, "jks|pkcs12",
+     "keystore format (default: the base's; jks without a base)"},
     {"base", 0, TS_OPT_VALUE, OPT_BASE, "FILE",
      "base trust store (default: the cacerts of the JDK from JAVA_HOME or java on PATH)"},
     {"no-base", 0, TS_OPT_FLAG, OPT_NO_BASE, NULL, "only the manifest's certificates"},
     {"password", 0, TS_OPT_VALUE, OPT_PASSWORD, "P",
-     "password of the JKS written (default: the manifest's)"},
-    {"base-password", 0, TS_OPT_VALUE, OPT_BASE_PASSWORD, "P",
-     "password of the base, to check its integrity (default: none, as the JVM reads cacerts)"},
+     "the store's password: checks the base's integrity and keys what is written "
+     "(default: the manifest's)"},
+    {"base-password", 0, TS_OPT_VALUE, OPT_BASE_PASSWORD, "P", "the same as --password"},
     {"host", 0, TS_OPT_VALUE, OPT_HOST, "H",
      "render the per-host keystore <H>.ks: the certificates listed for H (no base unless --base)"},
     {NULL, 0, 0, 0, NULL, NULL},
@@ -31,9 +33,13 @@ const ts_command ts_cmd_render = {
     render_main,
     "write the merged keystore to a file",
     "-o FILE [--format jks|pkcs12] [--base FILE | --no-base] [--password P] [--host H]",
-    "The base's certificates plus the manifest's, minus the distrusted ones, as the library\n"
-    "would serve them.  The file is replaced atomically, and not written at all on failure.\n"
-    "Entry dates come from SOURCE_DATE_EPOCH when it is set (reproducible output).",
+    "The base plus the manifest's certificates, minus the distrusted ones, as the library\n"
+    "would serve it: every entry of the base (trusted certificates, private keys with their\n"
+    "chains, secret keys) is kept as it is, in the base's format, with the base's password.\n"
+    "A base that cannot be served so (no or wrong password, damaged, an algorithm that\n"
+    "cannot run, keys in a format conversion) is an error saying why; nothing is written.\n"
+    "The file is replaced atomically, and not written at all on failure.  Entry dates come\n"
+    "from the manifest's `added`, else SOURCE_DATE_EPOCH when it is set (reproducible output).",
     options,
     false,
 };
@@ -43,9 +49,10 @@ static int render_main(int argc, char **argv)
     ts_optparse p;
     ts_manifest m;
     ts_error err;
-    ts_merge_opts mo;
+    ts_store_in in;
+    ts_store_fail why = TS_STORE_OK;
     ts_merge_summary sum;
-    ts_format fmt = TS_FORMAT_JKS;
+    ts_format fmt = TS_FORMAT_UNKNOWN;
     const char *out = NULL;
     const char *base_opt = NULL;
     const char *password = NULL;
@@ -142,14 +149,26 @@ static int render_main(int argc, char **argv)
     if (host && !ts_manifest_has_host(&m, host)) {
         ts_cli_warn(path, "no certificate lists host '%s'", host);
     }
-    memset(&mo, 0, sizeof(mo));
-    mo.host = host;
-    mo.timestamp_ms = ts_timestamp_ms();
-    if (ts_render(base, base_len, base_password, &m, &mo, fmt, password ? password : m.password,
-                  &blob, &blob_len, &sum, &err) != 0) {
-        ts_cli_core_error(base_path[0] ? base_path : path, &err);
+    if (password && base_password && strcmp(password, base_password) != 0) {
+        ts_cli_error("render",
+                     "--password and --base-password differ: the store keeps one password");
         goto end;
     }
+    memset(&in, 0, sizeof(in));
+    in.base = base;
+    in.base_len = base_len;
+    in.password = password ? password : base_password ? base_password : m.password;
+    in.m = &m;
+    in.host = host;
+    in.merge = true;
+    in.timestamp_ms = ts_timestamp_ms();
+    in.format = fmt;
+    if (ts_store_build(&in, &blob, &blob_len, &sum, &why, &err) != 0) {
+        ts_cli_core_error(base_path[0] ? base_path : path, &err);
+        ret = why == TS_STORE_FORMAT ? TS_EXIT_USAGE : TS_EXIT_FAIL;
+        goto end;
+    }
+    fmt = ts_keystore_detect(blob, blob_len);
     ret = TS_EXIT_FAIL;
     if (ts_write_atomic(out, blob, blob_len, 0644, false, 0, 0, false, &err) != 0) {
         ts_cli_core_error(out, &err);

@@ -24,9 +24,10 @@ for jh in $(ts_jdks); do
     ts_log "JDK $jh"
     cacerts=$(readlink -f "$jh/lib/security/cacerts")
     base_n=$(fps "$jh" "$cacerts" | wc -l)
-    # default base: the cacerts of the JDK from JAVA_HOME
+    base_fmt=$([ "$(head -c4 "$cacerts" | od -An -tx1 | tr -d ' \n')" = feedfeed ] && echo jks || echo pkcs12)
+    # default base: the cacerts of the JDK from JAVA_HOME, kept in its format
     JAVA_HOME=$jh expect 0 "$T" render -o "$TS_TMP/out.jks"
-    has "$OUT" "wrote $TS_TMP/out.jks (jks, $((base_n + 2)) entries: base $base_n, added 2"
+    has "$OUT" "wrote $TS_TMP/out.jks ($base_fmt, $((base_n + 2)) entries: base $base_n, added 2"
     got=$(fps "$jh" "$TS_TMP/out.jks")
     [ "$(wc -l <<<"$got")" = $((base_n + 2)) ] || ts_fail "$jh: $(wc -l <<<"$got") entries"
     grep -qx "$(sha a)" <<<"$got" || ts_fail "$jh: A missing"
@@ -54,13 +55,29 @@ mkcert base2 "Base Two"
 keytool -importcert -noprompt -alias one -file "$TS_TMP/base1.pem" -keystore "$TS_TMP/base.jks" -storepass changeit -storetype JKS >/dev/null 2>&1
 keytool -importcert -noprompt -alias two -file "$TS_TMP/base2.pem" -keystore "$TS_TMP/base.jks" -storepass changeit -storetype JKS >/dev/null 2>&1
 expect 0 "$T" distrust two --base "$TS_TMP/base.jks"
-expect 0 "$T" render -o "$TS_TMP/pw.jks" --base "$TS_TMP/base.jks" --password s3cret
+# The store keeps its own password: another one is refused, as the JVM would.
+expect 1 "$T" render -o "$TS_TMP/pw.jks" --base "$TS_TMP/base.jks" --password s3cret
+error_is "keystore digest mismatch"
+expect 0 "$T" render -o "$TS_TMP/pw.jks" --base "$TS_TMP/base.jks" --password changeit
 has "$OUT" "(jks, 3 entries: base 2, added 2, duplicates 0, distrusted 1)"
-keytool -list -keystore "$TS_TMP/pw.jks" -storepass s3cret >"$TS_TMP/kt" 2>&1 || ts_fail "keytool with the new password: $(cat "$TS_TMP/kt")"
+keytool -list -keystore "$TS_TMP/pw.jks" -storepass changeit >"$TS_TMP/kt" 2>&1 || ts_fail "keytool with the store's password: $(cat "$TS_TMP/kt")"
 has "$(cat "$TS_TMP/kt")" "Your keystore contains 3 entries"
 has "$(cat "$TS_TMP/kt")" "one,"
 hasnt "$(cat "$TS_TMP/kt")" "two,"
-! keytool -list -keystore "$TS_TMP/pw.jks" -storepass changeit >/dev/null 2>&1 || ts_fail "wrong password accepted"
+! keytool -list -keystore "$TS_TMP/pw.jks" -storepass s3cret >/dev/null 2>&1 || ts_fail "wrong password accepted"
+
+# A key store: its private key stays (recoverable), in its own format; converting it is refused.
+keytool -genkeypair -keystore "$TS_TMP/keys.p12" -storetype pkcs12 -storepass k3ystore -keypass k3ystore \
+    -alias server -keyalg EC -dname CN=server >/dev/null 2>&1 || ts_fail "keytool -genkeypair failed"
+expect 0 "$T" render -o "$TS_TMP/keys-out.p12" --base "$TS_TMP/keys.p12" --password k3ystore
+has "$OUT" "(pkcs12, 3 entries: base 1, added 2"
+keytool -list -keystore "$TS_TMP/keys-out.p12" -storepass k3ystore >"$TS_TMP/kt" 2>&1 || ts_fail "keytool: $(cat "$TS_TMP/kt")"
+has "$(cat "$TS_TMP/kt")" "server,"
+has "$(cat "$TS_TMP/kt")" "PrivateKeyEntry"
+expect 1 "$T" render -o "$TS_TMP/keys-out.jks" --base "$TS_TMP/keys.p12" --password k3ystore --format jks
+error_is "never converted"
+expect 1 "$T" render -o "$TS_TMP/keys-out.p12" --base "$TS_TMP/keys.p12"
+error_is "MAC mismatch"
 
 # per host: only that host's certificates, no base
 expect 0 "$T" render -o "$TS_TMP/mail.example.test.ks" --host mail.example.test
@@ -69,7 +86,11 @@ has "$OUT" "1 entries: base 0, added 1"
 expect 0 "$T" render -o "$TS_TMP/none.ks" --host other.example.test
 has "$ERR" "no certificate lists host 'other.example.test'"
 
-# reproducible: SOURCE_DATE_EPOCH fixes the entry dates, so the same bytes every time
+# Entries are dated with the manifest's `added` (issue 10) ...
+expect 0 "$T" render -o "$TS_TMP/added.jks" --no-base
+has "$(keytool -list -keystore "$TS_TMP/added.jks" -storepass changeit 2>&1)" "$(LC_ALL=C date -u '+%b %-d, %Y')"
+# ... and without one, SOURCE_DATE_EPOCH fixes the dates, so the same bytes every time.
+sed -i '/"added":/d' "$TRUSTSHIM_MANIFEST"
 SOURCE_DATE_EPOCH=1700000000 expect 0 "$T" render -o "$TS_TMP/r1.jks" --no-base
 sleep 1
 SOURCE_DATE_EPOCH=1700000000 expect 0 "$T" render -o "$TS_TMP/r2.jks" --no-base
@@ -94,7 +115,7 @@ cmp -s "$TS_TMP/r1.jks" "$TS_TMP/keep.jks" || ts_fail "failed render changed the
 expect 2 "$T" render -o "$TS_TMP/new.jks" --base "$TS_TMP/missing.jks"
 error_is "$TS_TMP/missing.jks"
 [ ! -e "$TS_TMP/new.jks" ] || ts_fail "failed render created its output"
-expect 2 "$T" render -o "$TS_TMP/new.jks" --base "$TS_TMP/base.jks" --base-password wrong
+expect 1 "$T" render -o "$TS_TMP/new.jks" --base "$TS_TMP/base.jks" --base-password wrong
 error_is "keystore digest mismatch"
 [ ! -e "$TS_TMP/new.jks" ] || ts_fail "failed render created its output"
 expect 1 "$T" render -o "$TS_TMP/no-such-dir/x.jks" --no-base
