@@ -3,9 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "merge.h"
+#include "store.h"
 
 enum { OPT_STRICT = 1, OPT_JSON };
 
@@ -26,7 +29,9 @@ const ts_command ts_cmd_check = {
     "Checks the syntax, the pins, and the ownership and permissions of the manifest and of\n"
     "the files it names, as the library enforces them for this user; warns about\n"
     "certificates that expire within 30 days; lists the JDKs found (/usr/lib/jvm,\n"
-    "JAVA_HOME, PATH) with what each would be served.\n"
+    "JAVA_HOME, PATH) with what each would be served, and warns about each of them and each\n"
+    "existing target that the library could not serve (it would serve the file unchanged),\n"
+    "with the reason (no or wrong password, damaged file, an algorithm that cannot run).\n"
     "--json prints {\"manifest\", \"certificates\", \"distrusted\", \"warnings\", \"jdks\": "
     "[{\"java_home\",\n"
     "\"cacerts\", \"base\", \"added\", \"duplicates\", \"distrusted\", \"served\"}]}.\n"
@@ -42,11 +47,91 @@ typedef struct jdk_row {
     ts_merge_summary s;
 } jdk_row;
 
-/* Fills rows (one per JDK whose cacerts loads; *n_rows of them); returns the number of warnings. */
+/* What fixes a store that cannot be served, for the warning line. */
+static const char *fix_hint(ts_store_fail why, const char *password_setting)
+{
+    switch (why) {
+    case TS_STORE_PASSWORD:
+    case TS_STORE_INTEGRITY:
+        return password_setting;
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Builds what the library would serve for the file at path; 0, or -1 after one
+ * warning saying why it would be served unchanged (or could not be read).
+ */
+static int try_serve(const char *path, const ts_manifest *m, const char *password, bool merge,
+                     const char *password_setting, ts_merge_summary *sum)
+{
+    ts_store_in in;
+    ts_store_fail why = TS_STORE_OK;
+    ts_error err;
+    unsigned char *base = NULL, *out = NULL;
+    size_t base_len = 0, out_len = 0;
+    char line[2048];
+    int rc;
+
+    ts_error_clear(&err);
+    if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &base, &base_len, &err) != 0) {
+        ts_cli_warn(path, "cannot be read: %s", ts_error_str(&err, line, sizeof(line)));
+        return -1;
+    }
+    memset(&in, 0, sizeof(in));
+    in.base = base;
+    in.base_len = base_len;
+    in.password = password;
+    in.m = m;
+    in.merge = merge;
+    in.timestamp_ms = ts_timestamp_ms();
+    in.format = m->format;
+    rc = ts_store_build(&in, &out, &out_len, sum, &why, &err);
+    if (rc != 0 && why == TS_STORE_CONVERT) {
+        /* As the library does: a store holding keys keeps its own format. */
+        in.format = TS_FORMAT_UNKNOWN;
+        rc = ts_store_build(&in, &out, &out_len, sum, &why, &err);
+    }
+    if (rc != 0) {
+        const char *hint = fix_hint(why, password_setting);
+
+        ts_cli_warn(path, "not served, the JVM gets the file unchanged (%s: %s)%s%s",
+                    ts_store_fail_name(why), ts_error_str(&err, line, sizeof(line)),
+                    hint != NULL ? "; " : "", hint != NULL ? hint : "");
+    }
+    free(base);
+    free(out);
+    return rc;
+}
+
+/* Every existing target: warns about each one the library could not serve. */
+static int check_targets(const ts_manifest *m)
+{
+    int warnings = 0;
+
+    for (size_t i = 0; i < m->n_targets; i++) {
+        const ts_target *t = &m->targets[i];
+        ts_merge_summary sum;
+        char setting[64];
+
+        if (access(t->path, F_OK) != 0) {
+            continue; /* nothing to serve in place of */
+        }
+        snprintf(setting, sizeof(setting), "set targets[%zu].password", i);
+        if (try_serve(t->path, m, t->password != NULL ? t->password : m->password, t->merge,
+                      setting, &sum) != 0) {
+            warnings++;
+        }
+    }
+    return warnings;
+}
+
+/* Fills rows (one per JDK whose cacerts can be served; *n_rows of them); returns the number of
+ * warnings. */
 static int check_jdks(const ts_manifest *m, const ts_jdk_list *jdks, jdk_row *rows, size_t *n_rows)
 {
     int warnings = 0;
-    int64_t timestamp_ms = ts_timestamp_ms();
 
     *n_rows = 0;
     if (jdks->count == 0) {
@@ -55,30 +140,18 @@ static int check_jdks(const ts_manifest *m, const ts_jdk_list *jdks, jdk_row *ro
     }
     for (size_t i = 0; i < jdks->count; i++) {
         jdk_row *r = &rows[*n_rows];
-        ts_keystore base;
-        ts_keystore out;
-        ts_merge_opts mo;
-        ts_error err;
-        memset(&base, 0, sizeof(base));
-        memset(&out, 0, sizeof(out));
-        memset(&mo, 0, sizeof(mo));
-        ts_error_clear(&err);
-        mo.timestamp_ms = timestamp_ms;
+
         r->home = jdks->homes[i];
         if (ts_jdk_cacerts(jdks->homes[i], r->cacerts, sizeof(r->cacerts)) != 0) {
             continue;
         }
-        if ((ts_load_keystore(r->cacerts, NULL, &base) != TS_EXIT_OK) ||
-            (ts_merge(&base, m, &mo, &out, &r->s, &err) != 0)) {
-            if (err.what[0]) {
-                ts_cli_core_error(r->cacerts, &err);
-            }
+        /* The library's password for cacerts when the JVM names none: the manifest's. */
+        if (try_serve(r->cacerts, m, m->password, true, "set the manifest's \"password\"", &r->s) !=
+            0) {
             warnings++;
         } else {
             (*n_rows)++;
         }
-        ts_keystore_free(&base);
-        ts_keystore_free(&out);
     }
     return warnings;
 }
@@ -207,6 +280,7 @@ static int check_main(int argc, char **argv)
         goto end;
     }
     warnings += check_jdks(&m, &jdks, rows, &n_rows);
+    warnings += check_targets(&m);
     if (json) {
         print_json(path, &m, warnings, rows, n_rows);
     } else {

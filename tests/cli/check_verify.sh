@@ -68,6 +68,25 @@ expect 0 "$T" add "$TS_TMP/old.pem"
 expect 1 "$T" check --strict
 has "$ERR" "certificates[2] (old-ca): expired on 2020-02-01"
 expect 0 "$T" remove soon-ca old-ca
+# a target the library could not serve (its password is not the one given): a warning naming
+# the reason and the fix; with the right password, none
+jh1=$(ts_jdks | sed -n 1p)
+"$jh1/bin/keytool" -genkeypair -keystore "$TS_TMP/app.p12" -storetype pkcs12 -storepass app-s3cret \
+    -keypass app-s3cret -alias app -keyalg EC -dname CN=app >/dev/null 2>&1 || ts_fail "keytool failed"
+cp "$TRUSTSHIM_MANIFEST" "$TS_TMP/before-targets.json"
+python3 - "$TRUSTSHIM_MANIFEST" "$TS_TMP/app.p12" wrong-pass <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["targets"] = [{"path": sys.argv[2], "password": sys.argv[3]}]
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+expect 0 "$T" check
+has "$ERR" "trustshim: warning: $TS_TMP/app.p12: not served, the JVM gets the file unchanged (integrity: PKCS12 MAC mismatch: wrong password or tampered file); set targets[0].password"
+expect 1 "$T" check --strict
+sed -i 's/"wrong-pass"/"app-s3cret"/' "$TRUSTSHIM_MANIFEST"
+expect 0 "$T" check --strict
+hasnt "$ERR" "app.p12"
+cp "$TS_TMP/before-targets.json" "$TRUSTSHIM_MANIFEST"
 # errors: exit 2, one line with file and place
 cp "$TRUSTSHIM_MANIFEST" "$TS_TMP/good.json"
 sed -i "s/\"sha256\": \"$(sha longca)\"/\"sha256\": \"$(sha soon)\"/" "$TRUSTSHIM_MANIFEST"
