@@ -47,7 +47,8 @@ typedef struct ts_keystore {
     ts_entry *items;
     size_t count;
     size_t cap;
-    size_t skipped; /* private-key, secret-key and non-anchor entries left out when decoding */
+    size_t skipped; /* secret keys, keys without a certificate, non-anchor bags, closed safes,
+                       shadowed or unreachable entries left out when decoding */
 } ts_keystore;
 
 /* From the bytes, not the name: FEEDFEED is JKS, CECECECE JCEKS, a DER SEQUENCE is PKCS12. */

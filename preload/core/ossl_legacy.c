@@ -19,6 +19,7 @@ static OSSL_LIB_CTX *legacy_ctx;
 OSSL_LIB_CTX *ts_ossl_legacy_ctx(void)
 {
     OSSL_LIB_CTX *ctx = __atomic_load_n(&legacy_ctx, __ATOMIC_ACQUIRE), *expected = NULL;
+    OSSL_PROVIDER *def = NULL, *legacy = NULL;
 
     if (ctx != NULL) {
         return ctx;
@@ -26,18 +27,23 @@ OSSL_LIB_CTX *ts_ossl_legacy_ctx(void)
     ERR_set_mark();
     /* OSSL_LIB_CTX_new reads no configuration: only the default context does. */
     ctx = OSSL_LIB_CTX_new();
-    if (ctx == NULL || OSSL_PROVIDER_load(ctx, "default") == NULL ||
-        OSSL_PROVIDER_load(ctx, "legacy") == NULL) {
-        OSSL_LIB_CTX_free(ctx);
-        ERR_pop_to_mark();
-        return NULL;
+    if (ctx != NULL) {
+        def = OSSL_PROVIDER_load(ctx, "default");
+        legacy = OSSL_PROVIDER_load(ctx, "legacy");
     }
     ERR_pop_to_mark();
     /* Two threads may race here: one context wins, the other is freed. */
-    if (!__atomic_compare_exchange_n(&legacy_ctx, &expected, ctx, false, __ATOMIC_ACQ_REL,
+    if (def == NULL || legacy == NULL ||
+        !__atomic_compare_exchange_n(&legacy_ctx, &expected, ctx, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
+        if (legacy != NULL) {
+            OSSL_PROVIDER_unload(legacy);
+        }
+        if (def != NULL) {
+            OSSL_PROVIDER_unload(def);
+        }
         OSSL_LIB_CTX_free(ctx);
-        return expected;
+        return expected; /* NULL when the providers could not be loaded */
     }
     return ctx;
 }

@@ -35,6 +35,7 @@ typedef struct fixture {
     EVP_PKEY *key;
     ts_manifest m;
     OSSL_LIB_CTX *legacy; /* the test's own, to make RC2 files */
+    OSSL_PROVIDER *providers[2];
 } fixture;
 
 static int setup(void **state)
@@ -56,8 +57,10 @@ static int setup(void **state)
     assert_int_equal(ts_manifest_distrust(&f->m, f->t0.sha256), 0);
     f->legacy = OSSL_LIB_CTX_new();
     assert_non_null(f->legacy);
-    assert_non_null(OSSL_PROVIDER_load(f->legacy, "default"));
-    assert_non_null(OSSL_PROVIDER_load(f->legacy, "legacy"));
+    f->providers[0] = OSSL_PROVIDER_load(f->legacy, "default");
+    f->providers[1] = OSSL_PROVIDER_load(f->legacy, "legacy");
+    assert_non_null(f->providers[0]);
+    assert_non_null(f->providers[1]);
     *state = f;
     return 0;
 }
@@ -72,6 +75,8 @@ static int teardown(void **state)
     ts_cert_free(&f->keycert);
     EVP_PKEY_free(f->key);
     ts_manifest_free(&f->m);
+    OSSL_PROVIDER_unload(f->providers[1]);
+    OSSL_PROVIDER_unload(f->providers[0]);
     OSSL_LIB_CTX_free(f->legacy);
     free(f);
     mf_cleanup();
