@@ -196,6 +196,20 @@ static void assert_invariant(const ts_merge_summary *s)
     assert_int_equal(s->base + s->manifest, s->total + s->duplicates + s->distrusted);
 }
 
+/* What the preload would pass for a file: its bytes, a password, the manifest, merged. */
+static ts_store_in store_in(const unsigned char *base, size_t len, const char *password,
+                            const ts_manifest *m)
+{
+    ts_store_in in = {0};
+
+    in.base = base;
+    in.base_len = len;
+    in.password = password;
+    in.m = m;
+    in.merge = true;
+    return in;
+}
+
 /* Builds with in; 0 and the outcome, the process's OpenSSL error queue untouched. */
 static int build(const ts_store_in *in, unsigned char **out, size_t *len, ts_merge_summary *s,
                  ts_store_fail *why, ts_error *err)
@@ -232,11 +246,7 @@ static void test_p12_matrix(void **state)
             ts_p12_file pf;
 
             make_p12(f, &o, &in_bytes, &in_len);
-            in.base = in_bytes;
-            in.base_len = in_len;
-            in.password = PW;
-            in.m = &f->m;
-            in.merge = true;
+            in = store_in(in_bytes, in_len, PW, &f->m);
             in.timestamp_ms = 7;
             ts_error_clear(&err);
             if (build(&in, &out, &out_len, &s, &why, &err) != 0) {
@@ -316,10 +326,7 @@ static void test_p12_without_password(void **state)
     ts_keystore back = {0};
 
     make_p12(f, &plain, &in_bytes, &in_len);
-    in.base = in_bytes;
-    in.base_len = in_len;
-    in.m = &f->m;
-    in.merge = true;
+    in = store_in(in_bytes, in_len, NULL, &f->m);
     assert_int_equal(build(&in, &out, &out_len, &s, &why, &err), 0);
     assert_int_equal(ts_keystore_decode(out, out_len, NULL, &back, &err), 0);
     assert_null(find_cert(&back, &f->t0));
@@ -363,11 +370,7 @@ static void test_p12_pbmac1(void **state)
     at = memmem(in_bytes, in_len, sha256_oid, sizeof(sha256_oid));
     assert_non_null(at);
     memcpy(at, pbmac1_oid, sizeof(pbmac1_oid));
-    in.base = in_bytes;
-    in.base_len = in_len;
-    in.password = PW;
-    in.m = &f->m;
-    in.merge = true;
+    in = store_in(in_bytes, in_len, PW, &f->m);
     assert_int_equal(build(&in, &out, &out_len, NULL, &why, &err), -1);
     assert_int_equal(why, TS_STORE_UNSUPPORTED);
     assert_non_null(strstr(err.what, "PBMAC1"));
@@ -390,11 +393,7 @@ static void test_jks_and_conversion(void **state)
     assert_int_equal(ts_keystore_add(&ks, "other", 2, f->keycert.der, f->keycert.der_len, &err), 0);
     assert_int_equal(ts_keystore_encode(&ks, TS_FORMAT_JKS, "", &jks, &jks_len, &err), 0);
     ts_keystore_free(&ks);
-    in.base = jks;
-    in.base_len = jks_len;
-    in.password = ""; /* a password, not none */
-    in.m = &f->m;
-    in.merge = true;
+    in = store_in(jks, jks_len, "", &f->m); /* "": a password, not none */
     assert_int_equal(build(&in, &out, &out_len, &s, &why, &err), 0);
     assert_invariant(&s);
     assert_int_equal(ts_keystore_decode(out, out_len, "", &back, &err), 0);
@@ -436,11 +435,7 @@ static void test_p12_with_key_not_converted(void **state)
     ts_error err;
 
     make_p12(f, &o, &in_bytes, &in_len);
-    in.base = in_bytes;
-    in.base_len = in_len;
-    in.password = PW;
-    in.m = &f->m;
-    in.merge = true;
+    in = store_in(in_bytes, in_len, PW, &f->m);
     in.format = TS_FORMAT_JKS;
     assert_int_equal(build(&in, &out, &out_len, NULL, &why, &err), -1);
     assert_int_equal(why, TS_STORE_CONVERT);
