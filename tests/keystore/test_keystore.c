@@ -18,6 +18,7 @@
 
 #include "keystore.h"
 #include "ks_test_util.h"
+#include "store.h"
 
 #define N_CERTS 3
 
@@ -544,6 +545,56 @@ static void test_jks_key_entry_first_cert(void **state)
     }
 }
 
+/* ts_store_build on a v1 and a v2 JKS holding a key: every entry's bytes kept (the key, an
+ * uppercase alias, a non-ASCII one), the addition in the file's version, the digest made again. */
+static void test_jks_store_keeps_every_entry(void **state)
+{
+    fixture *f = *state;
+
+    for (int version = 1; version <= 2; version++) {
+        bytes b = {0};
+        ts_manifest m;
+        ts_store_in in = {0};
+        ts_store_fail why;
+        ts_merge_summary sum;
+        ts_error err;
+        ts_cert c = {0};
+        ts_cert_list l = {0};
+        unsigned char *out = NULL;
+        size_t out_len = 0;
+        ts_keystore back = {0};
+
+        build_jks_with_key(f, version, &b);
+        assert_int_equal(ts_manifest_init(&m), 0);
+        assert_int_equal(ts_cert_list_push_der(&l, f->der[2], f->len[2], NULL), 0);
+        c = l.items[0];
+        /* der[2] is in the file only under "Third", which the JVM never finds: added again. */
+        assert_int_equal(ts_manifest_add_cert(&m, &c, "third", NULL, 0, NULL, NULL, NULL, &err), 0);
+        ts_cert_list_free(&l);
+        in.base = b.p;
+        in.base_len = b.len;
+        in.password = "changeit";
+        in.m = &m;
+        in.merge = true;
+        assert_int_equal(ts_store_build(&in, &out, &out_len, &sum, &why, &err), 0);
+        assert_int_equal(sum.base, 4);
+        assert_int_equal(sum.added, 1);
+        assert_int_equal(sum.total, 5);
+        /* The file's entries, byte for byte, then the addition; the version kept. */
+        assert_memory_equal(out, b.p, 8);
+        assert_memory_equal(out + 12, b.p + 12, b.len - 12 - 20);
+        assert_int_equal(ts_keystore_decode(out, out_len, "changeit", &back, &err), 0);
+        assert_int_equal(back.count, 4); /* first, mykey, café root, and the added "third-2" */
+        assert_string_equal(back.items[3].alias, "third-2");
+        assert_memory_equal(back.items[3].cert.der, f->der[2], f->len[2]);
+        assert_true(back.items[1].key_entry);
+        ts_keystore_free(&back);
+        free(out);
+        ts_manifest_free(&m);
+        free(b.p);
+    }
+}
+
 static void test_jks_chain_count_too_large(void **state)
 {
     fixture *f = *state;
@@ -879,6 +930,7 @@ int main(void)
         cmocka_unit_test(test_jks_bad_header_and_lengths),
         cmocka_unit_test(test_jks_tampered),
         cmocka_unit_test(test_jks_key_entry_first_cert),
+        cmocka_unit_test(test_jks_store_keeps_every_entry),
         cmocka_unit_test(test_jks_chain_count_too_large),
         cmocka_unit_test(test_jks_duplicate_alias_last_wins),
         cmocka_unit_test(test_encode_checks_aliases),
