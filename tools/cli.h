@@ -77,12 +77,14 @@ double ts_parse_seconds(const char *s);
 /* ---- the command table (commands.c) ---- */
 extern const ts_command ts_cmd_init, ts_cmd_add, ts_cmd_fetch, ts_cmd_list, ts_cmd_remove,
     ts_cmd_distrust, ts_cmd_undistrust, ts_cmd_render, ts_cmd_exec, ts_cmd_env, ts_cmd_check,
-    ts_cmd_verify;
+    ts_cmd_verify, ts_cmd_import, ts_cmd_target;
 const ts_command *ts_cmd_find(const char *name);
 /* The whole program: `trustshim [--manifest P] CMD ...`. */
 int ts_cli_main(int argc, char **argv);
 
 /* ---- messages ---- */
+/* one or many: "1 certificate", "2 certificates" */
+const char *ts_plural(size_t n, const char *one, const char *many);
 /* "trustshim: error: <subject>: <what>" (subject may be NULL or "") */
 void ts_cli_error(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ts_cli_warn(const char *subject, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +143,12 @@ int ts_mkdirs(const char *dir, mode_t mode, ts_error *err);
 
 /* When path does not exist: says so (with how to create it) and returns true. */
 bool ts_cli_no_manifest(const char *path);
+/* Reads and parses the manifest without its certificate files; prints errors; exit status. */
+int ts_parse_manifest_or_report(const char *path, ts_manifest *m);
+/* Index of the target with that (absolute) path, or -1. */
+long ts_find_target(const ts_manifest *m, const char *path);
+/* "; did you mean 'x'?" when word is a near miss of one of the NULL-ended candidates, else "". */
+const char *ts_did_you_mean(const char *word, const char *const *candidates);
 /* Loads the manifest fully (certificates too) and prints errors; returns an exit status. */
 int ts_load_manifest_or_report(const char *path, ts_manifest *m);
 

@@ -10,10 +10,24 @@
 #endif
 
 static const ts_command *const commands[] = {
-    &ts_cmd_init,   &ts_cmd_add,      &ts_cmd_fetch,      &ts_cmd_list,
-    &ts_cmd_remove, &ts_cmd_distrust, &ts_cmd_undistrust, &ts_cmd_render,
-    &ts_cmd_exec,   &ts_cmd_env,      &ts_cmd_check,      &ts_cmd_verify,
+    &ts_cmd_init,     &ts_cmd_add,        &ts_cmd_fetch,  &ts_cmd_list,   &ts_cmd_remove,
+    &ts_cmd_distrust, &ts_cmd_undistrust, &ts_cmd_render, &ts_cmd_exec,   &ts_cmd_env,
+    &ts_cmd_check,    &ts_cmd_verify,     &ts_cmd_import, &ts_cmd_target,
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* "; did you mean 'x'?" for a mistyped command name, or "" */
+static const char *suggest_command(const char *name)
+{
+    const char *names[N_COMMANDS + 2];
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        names[i] = commands[i]->name;
+    }
+    names[N_COMMANDS] = "help";
+    names[N_COMMANDS + 1] = NULL;
+    return ts_did_you_mean(name, names);
+}
 
 const ts_command *ts_cmd_find(const char *name)
 {
@@ -78,7 +92,8 @@ int ts_cli_main(int argc, char **argv)
         }
         cmd = ts_cmd_find(argv[i + 1]);
         if (!cmd) {
-            ts_cli_error(NULL, "unknown command '%s' (see 'trustshim --help')", argv[i + 1]);
+            ts_cli_error(NULL, "unknown command '%s'%s (see 'trustshim --help')", argv[i + 1],
+                         suggest_command(argv[i + 1]));
             return TS_EXIT_USAGE;
         }
         ts_cmd_help(cmd, stdout);
@@ -86,7 +101,8 @@ int ts_cli_main(int argc, char **argv)
     }
     cmd = ts_cmd_find(argv[i]);
     if (!cmd) {
-        ts_cli_error(NULL, "unknown command '%s' (see 'trustshim --help')", argv[i]);
+        ts_cli_error(NULL, "unknown command '%s'%s (see 'trustshim --help')", argv[i],
+                     suggest_command(argv[i]));
         return TS_EXIT_USAGE;
     }
     return cmd->main(argc - i, argv + i);

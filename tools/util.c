@@ -19,6 +19,11 @@ bool ts_cli_color(int fd)
     return isatty(fd) && !(nc && nc[0]);
 }
 
+const char *ts_plural(size_t n, const char *one, const char *many)
+{
+    return (n == 1) ? one : many;
+}
+
 void ts_cli_defer_warnings(FILE *f)
 {
     deferred_warnings = f;
@@ -130,6 +135,84 @@ int ts_load_manifest_or_report(const char *path, ts_manifest *m)
         return TS_EXIT_USAGE;
     }
     return TS_EXIT_OK;
+}
+
+int ts_parse_manifest_or_report(const char *path, ts_manifest *m)
+{
+    ts_error err;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int r;
+
+    memset(m, 0, sizeof(*m));
+    ts_error_clear(&err);
+    if (ts_cli_no_manifest(path)) {
+        return TS_EXIT_USAGE;
+    }
+    if (ts_read_file(path, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
+        ts_cli_core_error(path, &err);
+        return TS_EXIT_USAGE;
+    }
+    r = ts_manifest_parse((const char *)buf, len, path, m, &err);
+    free(buf);
+    if (r != 0) {
+        ts_cli_core_error(path, &err);
+        return TS_EXIT_USAGE;
+    }
+    return TS_EXIT_OK;
+}
+
+/* Edit distance of a and b (short words: commands, actions), capped at 9. */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[33];
+    if ((la > 32) || (lb > 32)) {
+        return 9;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best =
+                diag +
+                ((tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])) ? 0 : 1);
+            best = (up + 1 < best) ? up + 1 : best;
+            best = (row[j - 1] + 1 < best) ? row[j - 1] + 1 : best;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb] < 9 ? row[lb] : 9;
+}
+
+const char *ts_did_you_mean(const char *word, const char *const *candidates)
+{
+    static char buf[300];
+    const char *best = NULL;
+    size_t best_d = 9;
+    size_t wl = strlen(word);
+    for (; candidates && *candidates; candidates++) {
+        size_t d = distance(word, *candidates);
+        /* a prefix ("dis" for distrust) is a near miss too, when it is the only one */
+        if ((wl >= 3) && (strncmp(*candidates, word, wl) == 0)) {
+            d = 1;
+        }
+        if (d < best_d) {
+            best_d = d;
+            best = *candidates;
+        }
+    }
+    /* one edit for short words, two for longer ones: further is a guess, not a near miss */
+    if (!best || (best_d > ((wl <= 4) ? 1u : 2u))) {
+        return "";
+    }
+    snprintf(buf, sizeof(buf), "; did you mean '%s'?", best);
+    return buf;
 }
 
 bool ts_hex_prefix(const char *s, char *out, size_t size)
