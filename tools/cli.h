@@ -127,6 +127,9 @@ int ts_edit_commit(ts_edit *e, ts_error *err);
 /* Commits when changed, then prints the report; returns the exit status. */
 int ts_edit_finish(ts_edit *e, bool changed);
 void ts_edit_end(ts_edit *e);
+/* One warning line when the library would refuse the manifest at path for a process of uid
+ * (writable by group or others, an unsafe directory above it). */
+void ts_warn_if_refused(const char *path, uid_t uid);
 /* Takes the lock only (init). */
 int ts_lock_manifest(const char *path, int *fd, ts_error *err);
 
@@ -143,6 +146,11 @@ int ts_mkdirs(const char *dir, mode_t mode, ts_error *err);
 
 /* When path does not exist: says so (with how to create it) and returns true. */
 bool ts_cli_no_manifest(const char *path);
+/* An --alias value lowercased (ASCII), as keytool does, into out; false after an error line when
+ * it is not a valid alias. */
+bool ts_alias_option(const char *arg, char *out, size_t size);
+/* Reads standard input (at most max bytes, NUL added); prints errors; 0 or -1. */
+int ts_read_stdin(size_t max, unsigned char **buf, size_t *len);
 /* Reads and parses the manifest without its certificate files; prints errors; exit status. */
 int ts_parse_manifest_or_report(const char *path, ts_manifest *m);
 /* Index of the target with that (absolute) path, or -1. */
@@ -170,10 +178,10 @@ bool ts_hex_prefix(const char *s, char *out, size_t size);
  * entries.  Returns an exit status.
  */
 /*
- * Adds certs to m; *added counts the new entries.  add (fetched false): each printed in full, and a
- * certificate already there is left as it is.  fetch (fetched true): one line each (the chain was
- * printed already), and a certificate already there gets the hosts it does not list yet
- * (counted in *hosts_added): the server was reached under that name.
+ * Adds certs to m; *added counts the new entries.  add (fetched false): each printed in full;
+ * fetch (fetched true): one line each (the chain was printed already).  A certificate already
+ * there gets the hosts it does not list yet (counted in *hosts_added) and is otherwise left as
+ * it is.
  */
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,

@@ -13,7 +13,8 @@ enum { OPT_ALIAS = 1, OPT_HOST };
 
 static const ts_option options[] = {
     {"alias", 0, TS_OPT_VALUE, OPT_ALIAS, "A",
-     "alias of the (first) certificate (default: from --host, else the subject's CN)"},
+     "alias of the (first) certificate, lowercased as keytool does (default: from the "
+     "subject's CN, else its first subject alternative name)"},
     {"host", 0, TS_OPT_VALUE, OPT_HOST, "H",
      "host name the certificate is for (repeatable; per-host keystores <host>.ks)"},
     {NULL, 0, 0, 0, NULL, NULL},
@@ -27,7 +28,8 @@ const ts_command ts_cmd_add = {
     "add the certificates in files (PEM, DER, bundle, PKCS#7)",
     "FILE... [--alias A] [--host H]...",
     "Every certificate in each FILE becomes a manifest entry pinned by its SHA-256.\n"
-    "A certificate already in the manifest is reported and left as it is.",
+    "A certificate already in the manifest is reported and left as it is, except that the\n"
+    "--host names it does not list yet are added to its hosts.  FILE '-' is standard input.",
     options,
     false,
 };
@@ -66,44 +68,6 @@ static int next_alias(const ts_manifest *m, const char *base, size_t k, char *ou
     return -1;
 }
 
-/*
- * An entry already there is left as it is, hosts included: say which of the
- * hosts asked for it does not list, and how to get them listed.
- */
-static void warn_hosts_missing(const ts_manifest_cert *c, const char *hex, const char *const *hosts,
-                               size_t n_hosts)
-{
-    char missing[1024] = "";
-    char listed_now[1024] = "";
-    char key[TS_SHA256_HEX_LEN + 1];
-    size_t used = 0;
-    for (size_t h = 0; h < n_hosts; h++) {
-        bool listed = false;
-        for (size_t k = 0; k < c->n_hosts; k++) {
-            listed = listed || (strcasecmp(c->hosts[k], hosts[h]) == 0);
-        }
-        if (!listed && (used + 1 < sizeof(missing))) {
-            int n = snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "",
-                             hosts[h]);
-            used = (n > 0) ? used + (size_t)n : used;
-            used = (used < sizeof(missing)) ? used : sizeof(missing) - 1;
-        }
-    }
-    if (!missing[0]) {
-        return;
-    }
-    for (size_t k = 0; k < c->n_hosts; k++) {
-        size_t len = strlen(listed_now);
-        snprintf(listed_now + len, sizeof(listed_now) - len, "%s%s", k ? ", " : "", c->hosts[k]);
-    }
-    /* a derived alias cannot be given to remove: the fingerprint's first digits can */
-    snprintf(key, sizeof(key), "%.16s", hex);
-    ts_cli_warn(c->alias ? c->alias : key,
-                "already there, so its hosts are not changed (it lists: %s); to list it for %s, "
-                "run 'trustshim remove %s', then this command again",
-                listed_now[0] ? listed_now : "none", missing, c->alias ? c->alias : key);
-}
-
 int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *certs, size_t n,
                  const char *alias, const char *const *hosts, size_t n_hosts, const char *source,
                  bool fetched, size_t *added, size_t *hosts_added)
@@ -128,11 +92,11 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             return TS_EXIT_USAGE;
         }
         if (have >= 0) {
-            /* fetch reached the server under these names: per-host keystores need them listed.
-             * add leaves the entry as it is and says how to list them. */
+            /* the hosts asked for are listed (per-host keystores need them); the rest of the
+             * entry (alias, source, added) stays as it is */
             const char *a = m->certs[have].alias;
             size_t listed = 0;
-            for (size_t h = 0; fetched && h < n_hosts; h++) {
+            for (size_t h = 0; h < n_hosts; h++) {
                 int r = ts_manifest_add_host(m, (size_t)have, hosts[h], &err);
                 if (r < 0) {
                     ts_cli_core_error(subject, &err);
@@ -148,9 +112,6 @@ int ts_add_certs(FILE *out, ts_manifest *m, const char *subject, const ts_cert *
             if (listed == 0) {
                 fprintf(out, "already in the manifest as %s: %s (sha256 %s); nothing changed\n",
                         a ? a : "(derived)", info.subject, hex);
-            }
-            if (!fetched) {
-                warn_hosts_missing(&m->certs[have], hex, hosts, n_hosts);
             }
             *hosts_added += listed;
             continue;
@@ -194,6 +155,7 @@ static int add_main(int argc, char **argv)
     const char **hosts = NULL;
     size_t n_hosts = 0;
     const char *alias = NULL;
+    char alias_buf[256];
     size_t added = 0;
     size_t hosts_added = 0;
     int o;
@@ -229,12 +191,11 @@ static int add_main(int argc, char **argv)
         ts_cli_error("add", "no FILE given (see 'trustshim add --help')");
         goto end;
     }
-    if (alias && !ts_alias_valid(alias, false)) {
-        ts_cli_error("--alias",
-                     "'%s' is not a valid alias: 1 to 255 printable ASCII characters, no "
-                     "uppercase letter, no \" [jdk\"",
-                     alias);
-        goto end;
+    if (alias) {
+        if (!ts_alias_option(alias, alias_buf, sizeof(alias_buf))) {
+            goto end;
+        }
+        alias = alias_buf;
     }
     for (size_t h = 0; h < n_hosts; h++) {
         if (!ts_host_valid(hosts[h])) {
@@ -251,7 +212,11 @@ static int add_main(int argc, char **argv)
         unsigned char *buf = NULL;
         size_t len = 0;
         int r;
-        if (ts_read_file(p.operands[i], TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
+        if (strcmp(p.operands[i], "-") == 0) {
+            if (ts_read_stdin(TS_MANIFEST_MAX_SIZE, &buf, &len) != 0) {
+                goto end;
+            }
+        } else if (ts_read_file(p.operands[i], TS_MANIFEST_MAX_SIZE, &buf, &len, &err) != 0) {
             ts_cli_core_error(p.operands[i], &err);
             goto end;
         }
@@ -270,7 +235,9 @@ static int add_main(int argc, char **argv)
     for (int i = 0; i < p.n_operands; i++) {
         char abs[4096];
         char source[4200];
-        if (ts_absolute_path(p.operands[i], abs, sizeof(abs)) != 0) {
+        if (strcmp(p.operands[i], "-") == 0) {
+            snprintf(abs, sizeof(abs), "(standard input)");
+        } else if (ts_absolute_path(p.operands[i], abs, sizeof(abs)) != 0) {
             snprintf(abs, sizeof(abs), "%s", p.operands[i]);
         }
         snprintf(source, sizeof(source), "add %s", abs);
@@ -279,7 +246,7 @@ static int add_main(int argc, char **argv)
             goto end;
         }
     }
-    ret = ts_edit_finish(&e, added > 0);
+    ret = ts_edit_finish(&e, (added > 0) || (hosts_added > 0));
 end:
     ts_edit_end(&e);
     if (lists) {

@@ -19,11 +19,39 @@ const ts_command ts_cmd_init = {
     init_main,
     "create an empty manifest",
     "[options]",
-    "Creates the manifest (mode 0644; its directory, if missing, with mode 0755).\n"
-    "An existing manifest is never overwritten.",
+    "Creates the manifest (mode 0644; its directory, if missing, with mode 0755, whatever\n"
+    "the umask).  An existing manifest is never overwritten.  When a directory above it\n"
+    "would make the library refuse it (writable by group or others), a warning says which.",
     options,
     false,
 };
+
+/*
+ * The error of a failed creation; a user who ran init without choosing a manifest (the default
+ * is under /etc, root's) is told of a path of theirs.
+ */
+static void creation_error(const char *path, const ts_error *err)
+{
+    char buf[2048];
+    char mine[4096];
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+
+    if ((geteuid() == 0) || (strcmp(path, TS_MANIFEST_DEFAULT_PATH) != 0) ||
+        (!(xdg && xdg[0] == '/') && !(home && home[0] == '/'))) {
+        ts_cli_core_error(path, err);
+        return;
+    }
+    if (xdg && (xdg[0] == '/')) {
+        snprintf(mine, sizeof(mine), "%s/trustshim/manifest.json", xdg);
+    } else {
+        snprintf(mine, sizeof(mine), "%s/.config/trustshim/manifest.json", home);
+    }
+    ts_cli_error(NULL,
+                 "%s; not being root, use a manifest of yours: 'trustshim --manifest %s init', "
+                 "then export TRUSTSHIM_MANIFEST=%s",
+                 ts_error_str(err, buf, sizeof(buf)), mine, mine);
+}
 
 static int init_main(int argc, char **argv)
 {
@@ -61,11 +89,11 @@ static int init_main(int argc, char **argv)
     ret = TS_EXIT_FAIL;
     ts_dirname(path, dir, sizeof(dir));
     if (ts_mkdirs(dir, 0755, &err) != 0) {
-        ts_cli_core_error(path, &err);
+        creation_error(path, &err);
         goto end;
     }
     if (ts_lock_manifest(path, &lock_fd, &err) != 0) {
-        ts_cli_core_error(path, &err);
+        creation_error(path, &err);
         goto end;
     }
     if (ts_manifest_init(&m) != 0) {
@@ -84,6 +112,7 @@ static int init_main(int argc, char **argv)
         goto end;
     }
     printf("created %s\n", path);
+    ts_warn_if_refused(path, geteuid());
     ret = TS_EXIT_OK;
 end:
     free(json);

@@ -275,14 +275,32 @@ end:
     return ret;
 }
 
+void ts_warn_if_refused(const char *path, uid_t uid)
+{
+    ts_error err;
+    char buf[2048];
+    ts_error_clear(&err);
+    if (ts_file_check_safe(path, uid, &err) != 0) {
+        ts_cli_warn(NULL, "the library will refuse %s: %s", path,
+                    ts_error_str(&err, buf, sizeof(buf)));
+    }
+}
+
 int ts_edit_commit(ts_edit *e, ts_error *err)
 {
     int ret;
+    ts_manifest check;
     char *json = ts_manifest_to_json(&e->m);
     if (!json) {
         ts_error_set_file(err, e->path);
         return ts_error_set(err, NULL, "out of memory");
     }
+    /* what is written is what the library will read: never a manifest it refuses */
+    if (ts_manifest_parse(json, strlen(json), e->path, &check, err) != 0) {
+        free(json);
+        return -1;
+    }
+    ts_manifest_free(&check);
     ret = ts_write_atomic(e->path, json, strlen(json), e->st.st_mode & 07777, true, e->st.st_uid,
                           e->st.st_gid, false, err);
     free(json);
@@ -297,6 +315,8 @@ int ts_edit_finish(ts_edit *e, bool changed)
         ts_cli_core_error(e->path, &err);
         return TS_EXIT_FAIL;
     }
+    /* as the owner would run a JVM: its mode and the directories above it are what count */
+    ts_warn_if_refused(e->path, e->st.st_uid);
     fflush(e->report);
     fputs(e->report_text ? e->report_text : "", stdout);
     fflush(stdout);

@@ -137,6 +137,68 @@ int ts_load_manifest_or_report(const char *path, ts_manifest *m)
     return TS_EXIT_OK;
 }
 
+bool ts_alias_option(const char *arg, char *out, size_t size)
+{
+    size_t n = strlen(arg);
+    if (n >= size) {
+        n = size - 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)arg[i];
+        out[i] = (char)(((c >= 'A') && (c <= 'Z')) ? (c - 'A' + 'a') : c);
+    }
+    out[n] = '\0';
+    if ((strlen(arg) >= size) || !ts_alias_valid(out, false)) {
+        ts_cli_error("--alias",
+                     "'%s' is not a valid alias: 1 to 255 printable ASCII characters, no \" [jdk\"",
+                     arg);
+        return false;
+    }
+    return true;
+}
+
+int ts_read_stdin(size_t max, unsigned char **buf, size_t *len)
+{
+    size_t cap = 65536;
+    size_t n = 0;
+    unsigned char *b = malloc(cap + 1);
+    while (b) {
+        ssize_t r;
+        if (n == cap) {
+            unsigned char *g = (cap < max) ? realloc(b, 2 * cap + 1) : NULL;
+            if (!g) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = g;
+            cap *= 2;
+        }
+        r = read(STDIN_FILENO, b + n, cap - n);
+        if ((r < 0) && (errno == EINTR)) {
+            continue;
+        }
+        if (r < 0) {
+            ts_cli_error("(standard input)", "%s", strerror(errno));
+            free(b);
+            return -1;
+        }
+        if (r == 0) {
+            break;
+        }
+        n += (size_t)r;
+    }
+    if (!b || (n > max)) {
+        ts_cli_error("(standard input)", "%s", b ? "too large" : "out of memory or too large");
+        free(b);
+        return -1;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
 int ts_parse_manifest_or_report(const char *path, ts_manifest *m)
 {
     ts_error err;

@@ -3,6 +3,7 @@
 #include "cert.h"
 #include "keystore_internal.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -765,4 +766,66 @@ end:
     X509_free(x);
     ERR_pop_to_mark();
     return rc;
+}
+
+/* The first DNS name or IP address of the subject alternative names, as text, into out. */
+static void first_san(X509 *x, char *out, size_t size)
+{
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+
+    out[0] = '\0';
+    for (int i = 0; names != NULL && i < sk_GENERAL_NAME_num(names) && out[0] == '\0'; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+        const unsigned char *d;
+        int n;
+
+        if (g->type == GEN_DNS) {
+            d = ASN1_STRING_get0_data(g->d.dNSName);
+            n = ASN1_STRING_length(g->d.dNSName);
+            snprintf(out, size, "%.*s", n, (const char *)d);
+        } else if (g->type == GEN_IPADD) {
+            d = ASN1_STRING_get0_data(g->d.iPAddress);
+            n = ASN1_STRING_length(g->d.iPAddress);
+            if (n == 4 || n == 16) {
+                if (inet_ntop(n == 4 ? AF_INET : AF_INET6, d, out, (socklen_t)size) == NULL) {
+                    out[0] = '\0';
+                }
+            }
+        }
+        /* a name with a NUL or control character inside is not one to name an entry after */
+        for (const char *p = out; *p != '\0'; p++) {
+            if ((unsigned char)*p < 0x20) {
+                out[0] = '\0';
+                break;
+            }
+        }
+    }
+    GENERAL_NAMES_free(names);
+}
+
+int ts_cert_name(const ts_cert *c, char *out, size_t size)
+{
+    const unsigned char *p;
+    X509 *x;
+
+    if (out == NULL || size == 0) {
+        return -1;
+    }
+    out[0] = '\0';
+    if (c == NULL || c->der == NULL || c->der_len == 0 || c->der_len > CERT_MAX_INPUT) {
+        return -1;
+    }
+    p = c->der;
+    x = d2i_X509(NULL, &p, (long)c->der_len);
+    if (x == NULL) {
+        ERR_clear_error();
+        return -1;
+    }
+    name_cn(X509_get_subject_name(x), out, size);
+    if (out[0] == '\0') {
+        first_san(x, out, size);
+    }
+    X509_free(x);
+    ERR_clear_error();
+    return 0;
 }

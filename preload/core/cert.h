@@ -99,4 +99,11 @@ typedef struct ts_cert_info {
 
 int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err);
 
+/*
+ * The name a person knows a certificate by, for its default alias: the subject's CN, else the
+ * first DNS name or IP address (text form) of its subject alternative names, else "".
+ * 0, or -1 when c is not a certificate (out is "" then).
+ */
+int ts_cert_name(const ts_cert *c, char *out, size_t size);
+
 #endif

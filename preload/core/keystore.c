@@ -3,6 +3,7 @@
 #include "keystore.h"
 #include "keystore_internal.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,74 @@ bool ts_alias_valid(const char *alias, bool allow_jdk)
     return allow_jdk || strstr(alias, " [jdk") == NULL;
 }
 
+/*
+ * ASCII for the Latin letters of U+00C0..U+017F (Latin-1 Supplement and Latin Extended-A), as
+ * ranges of code points that share one spelling: an alias made from "Société Générale" or
+ * "Müller GmbH" keeps its letters.  A code point in no range is not a letter (x, ÷).
+ */
+static const struct {
+    unsigned short first, last;
+    const char *ascii;
+} latin[] = {
+    {0xc0, 0xc5, "a"},   {0xc6, 0xc6, "ae"},   {0xc7, 0xc7, "c"},   {0xc8, 0xcb, "e"},
+    {0xcc, 0xcf, "i"},   {0xd0, 0xd0, "d"},    {0xd1, 0xd1, "n"},   {0xd2, 0xd6, "o"},
+    {0xd8, 0xd8, "o"},   {0xd9, 0xdc, "u"},    {0xdd, 0xdd, "y"},   {0xde, 0xde, "th"},
+    {0xdf, 0xdf, "ss"},  {0xe0, 0xe5, "a"},    {0xe6, 0xe6, "ae"},  {0xe7, 0xe7, "c"},
+    {0xe8, 0xeb, "e"},   {0xec, 0xef, "i"},    {0xf0, 0xf0, "d"},   {0xf1, 0xf1, "n"},
+    {0xf2, 0xf6, "o"},   {0xf8, 0xf8, "o"},    {0xf9, 0xfc, "u"},   {0xfd, 0xfd, "y"},
+    {0xfe, 0xfe, "th"},  {0xff, 0xff, "y"},    {0x100, 0x105, "a"}, {0x106, 0x10d, "c"},
+    {0x10e, 0x111, "d"}, {0x112, 0x11b, "e"},  {0x11c, 0x123, "g"}, {0x124, 0x127, "h"},
+    {0x128, 0x131, "i"}, {0x132, 0x133, "ij"}, {0x134, 0x135, "j"}, {0x136, 0x138, "k"},
+    {0x139, 0x142, "l"}, {0x143, 0x14b, "n"},  {0x14c, 0x151, "o"}, {0x152, 0x153, "oe"},
+    {0x154, 0x159, "r"}, {0x15a, 0x161, "s"},  {0x162, 0x167, "t"}, {0x168, 0x173, "u"},
+    {0x174, 0x175, "w"}, {0x176, 0x178, "y"},  {0x179, 0x17e, "z"}, {0x17f, 0x17f, "s"},
+};
+
+/* The ASCII spelling of the UTF-8 sequence at *p (advanced past it), or NULL for none. */
+static const char *transliterate(const char **p)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    unsigned cp;
+
+    /* two-byte sequences only: U+0080..U+07FF holds every letter of the table */
+    if (s[0] < 0xc2 || s[0] > 0xdf || (s[1] & 0xc0) != 0x80) {
+        return NULL;
+    }
+    cp = ((unsigned)(s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+    *p += 1; /* the caller's loop steps over the second byte */
+    for (size_t i = 0; i < sizeof(latin) / sizeof(latin[0]); i++) {
+        if (cp >= latin[i].first && cp <= latin[i].last) {
+            return latin[i].ascii;
+        }
+    }
+    return NULL;
+}
+
+/* An IPv6 literal ("[::1]", "2001:DB8::1") in its canonical text: ':' is fine in an alias, and
+ * "2001-db8-1" would not say which address it was. */
+static bool ipv6_alias(const char *text, char *out, size_t size)
+{
+    char buf[INET6_ADDRSTRLEN + 2];
+    unsigned char addr[16];
+    size_t n = strlen(text);
+
+    if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+        text++;
+        n -= 2;
+    }
+    if (n == 0 || n >= sizeof(buf) || memchr(text, ':', n) == NULL) {
+        return false;
+    }
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    if (inet_pton(AF_INET6, buf, addr) != 1 ||
+        inet_ntop(AF_INET6, addr, buf, sizeof(buf)) == NULL || strlen(buf) >= size) {
+        return false;
+    }
+    snprintf(out, size, "%s", buf);
+    return true;
+}
+
 void ts_alias_from_text(const char *text, char *out, size_t size)
 {
     size_t limit, n = 0;
@@ -421,10 +490,30 @@ void ts_alias_from_text(const char *text, char *out, size_t size)
     if (out == NULL || size == 0) {
         return;
     }
+    if (text != NULL && ipv6_alias(text, out, size)) {
+        return;
+    }
     limit = size - 1 < ALIAS_FROM_TEXT_MAX ? size - 1 : ALIAS_FROM_TEXT_MAX;
     for (const char *p = text != NULL ? text : ""; *p != '\0' && n < limit; p++) {
         char c = *p;
+        const char *spelled = ((unsigned char)c >= 0x80) ? transliterate(&p) : NULL;
 
+        if (spelled != NULL) {
+            size_t k = strlen(spelled);
+            if (pending_dash && n > 0) {
+                if (n + 1 + k > limit) {
+                    break;
+                }
+                out[n++] = '-';
+            }
+            if (n + k > limit) {
+                break;
+            }
+            memcpy(out + n, spelled, k);
+            n += k;
+            pending_dash = false;
+            continue;
+        }
         if (c >= 'A' && c <= 'Z') {
             c = (char)(c - 'A' + 'a');
         }

@@ -1833,16 +1833,11 @@ int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
     }
     if (alias != NULL) {
         snprintf(base, sizeof(base), "%s", alias);
-    } else if (n_hosts > 0) {
-        ts_alias_from_text(hosts[0], base, sizeof(base));
     } else {
-        ts_cert_info info;
-        ts_error ignored;
-        if (ts_cert_describe(cert, &info, &ignored) == 0) {
-            ts_alias_from_text(info.common_name, base, sizeof(base));
-        } else {
-            ts_alias_from_text("", base, sizeof(base));
-        }
+        /* the certificate's own name: a CA fetched from a mail server is not that server */
+        char name[256];
+        (void)ts_cert_name(cert, name, sizeof(name));
+        ts_alias_from_text(name, base, sizeof(base));
     }
     unique_alias(m, base, final);
 

@@ -318,9 +318,23 @@ static void test_alias_from_text(void **state)
     check_from_text("  Root CA (2021) ", "root-ca-2021");
     check_from_text("a--b__c", "a--b__c");
     check_from_text("x -y", "x-y");
+    /* Latin letters spelled in ASCII, not dropped; other characters separate */
     check_from_text("\xc3\x9cn\xc3\xaf"
                     "code Name",
-                    "n-code-name");
+                    "unicode-name");
+    check_from_text("Soci\xc3\xa9t\xc3\xa9 G\xc3\xa9n\xc3\xa9rale", "societe-generale");
+    check_from_text("Stra\xc3\x9f"
+                    "e \xc5\x92uvre \xc5\x81\xc3\xb3"
+                    "d\xc5\xba",
+                    "strasse-oeuvre-lodz");
+    check_from_text("a\xc3\x97"
+                    "b\xe6\x97\xa5\xe6\x9c\xac",
+                    "a-b");
+    check_from_text("\xc3", "cert"); /* a truncated sequence */
+    /* IPv6 literals: their canonical text, which an alias may hold */
+    check_from_text("[2001:DB8:0:0::1]", "2001:db8::1");
+    check_from_text("::1", "::1");
+    check_from_text("10.0.0.1", "10.0.0.1");
     check_from_text("", "cert");
     check_from_text("***", "cert");
     check_from_text(NULL, "cert");

@@ -690,26 +690,27 @@ static void test_editing(void **state)
     mf_make_cert("x", &c5);
     assert_int_equal(ts_manifest_init(&m), 0);
 
-    /* From the host. */
+    /* From the CN, not the host: a CA fetched from a mail server is not that server. */
     assert_int_equal(
         ts_manifest_add_cert(&m, &c1, NULL, hosts, 1, "fetch smtp://x", NULL, &idx, &err), 0);
     assert_int_equal(idx, 0);
-    assert_string_equal(m.certs[0].alias, "mail.example.test");
+    assert_string_equal(m.certs[0].alias, "mail-server-ca");
+    assert_string_equal(m.certs[0].hosts[0], "Mail.Example.Test");
     assert_non_null(m.certs[0].pem);
     assert_null(m.certs[0].file);
     assert_memory_equal(m.certs[0].cert.der, c1.der, c1.der_len);
     /* From the CN, then made unique. */
     assert_int_equal(ts_manifest_add_cert(&m, &c2, NULL, NULL, 0, NULL, NULL, &idx, &err), 0);
-    assert_string_equal(m.certs[1].alias, "mail-server-ca");
+    assert_string_equal(m.certs[1].alias, "mail-server-ca-2");
     assert_int_equal(ts_manifest_add_cert(&m, &c3, NULL, NULL, 0, NULL, NULL, &idx, &err), 0);
-    assert_string_equal(m.certs[2].alias, "mail-server-ca-2");
+    assert_string_equal(m.certs[2].alias, "mail-server-ca-3");
     /* No CN at all. */
     assert_int_equal(ts_manifest_add_cert(&m, &c4, NULL, NULL, 0, NULL, NULL, &idx, &err), 0);
     assert_string_equal(m.certs[3].alias, "cert");
     /* Same fingerprint again: refused, nothing changes. */
     assert_int_equal(ts_manifest_add_cert(&m, &c2, "another", NULL, 0, NULL, NULL, &idx, &err), -1);
     assert_non_null(
-        strstr(err.what, "is already in the manifest (certificates[1], alias mail-server-ca)"));
+        strstr(err.what, "is already in the manifest (certificates[1], alias mail-server-ca-2)"));
     assert_int_equal(m.n_certs, 4);
     /* Bad alias, host, added: refused with the manifest's wording. */
     assert_int_equal(ts_manifest_add_cert(&m, &c5, "Upper", NULL, 0, NULL, NULL, NULL, &err), -1);
@@ -727,7 +728,7 @@ static void test_editing(void **state)
 
     /* Lookups. */
     assert_int_equal(ts_manifest_find_sha256(&m, c3.sha256), 2);
-    assert_int_equal(ts_manifest_find_alias(&m, "MAIL-server-ca-2"), 2);
+    assert_int_equal(ts_manifest_find_alias(&m, "MAIL-server-ca-3"), 2);
     assert_int_equal(ts_manifest_find_alias(&m, "nope"), -1);
     assert_true(ts_manifest_has_host(&m, "mail.example.test"));
     assert_false(ts_manifest_has_host(&m, "example.test"));
@@ -735,7 +736,7 @@ static void test_editing(void **state)
     /* Remove keeps order. */
     ts_manifest_remove_cert(&m, 1);
     assert_int_equal(m.n_certs, 4);
-    assert_string_equal(m.certs[1].alias, "mail-server-ca-2");
+    assert_string_equal(m.certs[1].alias, "mail-server-ca-3");
     assert_int_equal(ts_manifest_find_sha256(&m, c2.sha256), -1);
     ts_manifest_remove_cert(&m, 3);
     assert_int_equal(m.n_certs, 3);
