@@ -115,7 +115,7 @@ error_is "refusing to add a certificate that is not pinned: no terminal to confi
 unchanged "TOFU without a terminal"
 expect 0 "$T" fetch "localhost:$P_CHAIN" --add --trust-on-first-use --pick all
 has "$OUT" "already in the manifest as leaf-pinned"
-has "$OUT" "added localhost"
+has "$OUT" "added test-root-ca (sha256"
 expect 0 "$T" list --json
 has "$OUT" "$(sha root)"
 # on a terminal it asks; "n" refuses, "y" adds
@@ -145,7 +145,7 @@ hasnt "$out" "Trust this"
 has "$out" "already in the manifest as leaf-pinned"
 unchanged "fetch --add of a pinned certificate on a terminal"
 out=$(printf 'y\n' | script -qec "'$T' fetch localhost:$P_CHAIN --add" /dev/null 2>&1) || ts_fail "answer y: $out"
-has "$out" "added localhost"
+has "$out" "added test-root-ca (sha256"
 expect 0 "$T" list --json
 has "$OUT" "$(sha root)"
 
