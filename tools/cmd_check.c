@@ -32,8 +32,8 @@ const ts_command ts_cmd_check = {
     "JAVA_HOME, PATH) with what each would be served, and warns about each of them and each\n"
     "existing target that the library could not serve (it would serve the file unchanged),\n"
     "with the reason (no or wrong password, damaged file, an algorithm that cannot run).\n"
-    "--json prints {\"manifest\", \"certificates\", \"distrusted\", \"warnings\", \"jdks\": "
-    "[{\"java_home\",\n"
+    "--json prints {\"manifest\", \"certificates\", \"distrusted\", \"warnings\", \"messages\"\n"
+    "(the warning lines), \"jdks\": [{\"java_home\",\n"
     "\"cacerts\", \"base\", \"added\", \"duplicates\", \"distrusted\", \"served\"}]}.\n"
     "Exit status: 0 sound, 2 errors, 1 warnings with --strict.",
     options,
@@ -185,13 +185,38 @@ static void print_table(const jdk_row *rows, size_t n)
     ts_table_free(&t);
 }
 
-static void print_json(const char *path, const ts_manifest *m, int warnings, const jdk_row *rows,
-                       size_t n)
+/* The warning lines said (text after "trustshim: warning: "), as a JSON array of strings. */
+static void print_messages(const char *text)
+{
+    static const char prefix[] = "trustshim: warning: ";
+    bool first = true;
+    printf("[");
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl ? (size_t)(nl - text) : strlen(text);
+        char *line = strndup(text, len);
+        if (line) {
+            const char *m =
+                (strncmp(line, prefix, sizeof(prefix) - 1) == 0) ? line + sizeof(prefix) - 1 : line;
+            printf("%s\n    ", first ? "" : ",");
+            ts_json_string(stdout, m);
+            first = false;
+            free(line);
+        }
+        text += len + (nl ? 1 : 0);
+    }
+    printf("%s]", first ? "" : "\n  ");
+}
+
+static void print_json(const char *path, const ts_manifest *m, int warnings, const char *messages,
+                       const jdk_row *rows, size_t n)
 {
     printf("{\"manifest\": ");
     ts_json_string(stdout, path);
-    printf(", \"certificates\": %zu, \"distrusted\": %zu, \"warnings\": %d, \"jdks\": [",
+    printf(", \"certificates\": %zu, \"distrusted\": %zu, \"warnings\": %d, \"messages\": ",
            m->n_certs, m->n_distrust, warnings);
+    print_messages(messages);
+    printf(", \"jdks\": [");
     for (size_t i = 0; i < n; i++) {
         printf("%s\n  {\"java_home\": ", i ? "," : "");
         ts_json_string(stdout, rows[i].home);
@@ -217,6 +242,9 @@ static int check_main(int argc, char **argv)
     jdk_row *rows = NULL;
     size_t n_rows = 0;
     int warnings = 0;
+    char *said = NULL; /* --json: the warnings, also given in the object */
+    size_t said_len = 0;
+    FILE *said_f = NULL;
     time_t now = time(NULL);
     const char *path;
     int o;
@@ -243,6 +271,10 @@ static int check_main(int argc, char **argv)
         goto end;
     }
     path = ts_manifest_path();
+    if (json) {
+        said_f = open_memstream(&said, &said_len);
+        ts_cli_defer_warnings(said_f);
+    }
     if (ts_check_for_library(path, &m) != TS_EXIT_OK) {
         goto end;
     }
@@ -282,7 +314,13 @@ static int check_main(int argc, char **argv)
     warnings += check_jdks(&m, &jdks, rows, &n_rows);
     warnings += check_targets(&m);
     if (json) {
-        print_json(path, &m, warnings, rows, n_rows);
+        ts_cli_defer_warnings(NULL);
+        if (said_f) {
+            fclose(said_f);
+            said_f = NULL;
+        }
+        print_json(path, &m, warnings, said, rows, n_rows);
+        fputs(said ? said : "", stderr);
     } else {
         printf("manifest %s: sound (%zu certificate%s, %zu distrusted)\n", path, m.n_certs,
                m.n_certs == 1 ? "" : "s", m.n_distrust);
@@ -293,6 +331,13 @@ static int check_main(int argc, char **argv)
     }
     ret = (strict && (warnings > 0)) ? TS_EXIT_FAIL : TS_EXIT_OK;
 end:
+    ts_cli_defer_warnings(NULL);
+    if (said_f) {
+        /* an error ended the check: the warnings before it still count */
+        fclose(said_f);
+        fputs(said ? said : "", stderr);
+    }
+    free(said);
     free(rows);
     ts_jdk_list_free(&jdks);
     if (loaded) {

@@ -10,8 +10,9 @@ enum { OPT_JSON = 1 };
 
 static const ts_option options[] = {
     {"json", 0, TS_OPT_FLAG, OPT_JSON, NULL,
-     "print a JSON array of objects (alias, sha256, subject, issuer, not_before, not_after, "
-     "days_left, hosts, source, added)"},
+     "print a JSON object: certificates, an array of objects (alias, sha256, subject, issuer, "
+     "not_before, not_after, days_left, hosts, source, added), and distrusted, the SHA-256 "
+     "fingerprints hidden from the base"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -72,7 +73,7 @@ static void shown_alias(const ts_manifest_cert *c, const ts_cert_info *info, cha
 
 static void print_json(const ts_manifest *m, const ts_cert_info *infos, time_t now)
 {
-    printf("[");
+    printf("{\"certificates\": [");
     for (size_t i = 0; i < m->n_certs; i++) {
         const ts_manifest_cert *c = &m->certs[i];
         char hex[TS_SHA256_HEX_LEN + 1];
@@ -109,7 +110,13 @@ static void print_json(const ts_manifest *m, const ts_cert_info *infos, time_t n
         }
         printf("}");
     }
-    printf("%s]\n", m->n_certs ? "\n" : "");
+    printf("%s], \"distrusted\": [", m->n_certs ? "\n" : "");
+    for (size_t i = 0; i < m->n_distrust; i++) {
+        char hex[TS_SHA256_HEX_LEN + 1];
+        ts_sha256_to_hex(m->distrust[i], hex);
+        printf("%s\n  \"%s\"", i ? "," : "", hex);
+    }
+    printf("%s]}\n", m->n_distrust ? "\n" : "");
 }
 
 static int print_table(const ts_manifest *m, const ts_cert_info *infos, time_t now)

@@ -32,7 +32,8 @@ const ts_command ts_cmd_render = {
     "render",
     render_main,
     "write the merged keystore to a file",
-    "-o FILE [--format jks|pkcs12] [--base FILE | --no-base] [--password P] [--host H]",
+    "-o FILE [--format jks|pkcs12] [--base FILE [--base-password P] | --no-base]\n"
+    "       [--password P] [--host H]",
     "The base plus the manifest's certificates, minus the distrusted ones, as the library\n"
     "would serve it: every entry of the base (trusted certificates, private keys with their\n"
     "chains, secret keys) is kept as it is, in the base's format, with the base's password.\n"
@@ -174,8 +175,9 @@ static int render_main(int argc, char **argv)
         ts_cli_core_error(out, &err);
         goto end;
     }
-    printf("wrote %s (%s, %zu entries: base %zu, added %zu, duplicates %zu, distrusted %zu)\n", out,
-           ts_format_name(fmt), sum.total, sum.base, sum.added, sum.duplicates, sum.distrusted);
+    printf("wrote %s (%s, %zu %s: base %zu, added %zu, duplicates %zu, distrusted %zu)\n", out,
+           ts_format_name(fmt), sum.total, ts_plural(sum.total, "entry", "entries"), sum.base,
+           sum.added, sum.duplicates, sum.distrusted);
     ret = TS_EXIT_OK;
 end:
     free(base);

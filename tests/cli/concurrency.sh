@@ -19,7 +19,7 @@ for i in $(seq 1 $N); do
     wait "${pids[$((i - 1))]}" || ts_fail "add $i failed: $(cat "$TS_TMP/add$i.out")"
 done
 expect 0 "$T" list --json
-count=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TS_TMP/.out")
+count=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["certificates"]))' "$TS_TMP/.out")
 [ "$count" = "$N" ] || ts_fail "$count entries after $N concurrent adds"
 for i in $(seq 1 $N); do has "$OUT" "$(sha "c$i")"; done
 

@@ -87,8 +87,10 @@ grep -qE '^weak-server +CN=Weak Server +expired ' <<<"$OUT" || ts_fail "list: an
 expect 0 "$T" list --json
 python3 - "$TS_TMP/.out" "$(sha mail)" <<'PY' || ts_fail "list --json is not what was expected: $OUT"
 import json, sys
-a = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[1]))
+a = d["certificates"]
 assert isinstance(a, list) and len(a) == 6, a
+assert d["distrusted"] == [], d
 m = [e for e in a if e["alias"] == "mail.example.test"][0]
 assert m["sha256"] == sys.argv[2]
 assert m["subject"] == "CN=mail.example.test"
@@ -169,6 +171,9 @@ expect 0 "$T" distrust basecert --base "$TS_TMP/base.jks"
 has "$OUT" "distrusted $(sha new)"
 expect 0 "$T" list
 has "$OUT" "distrusted: $(sha new)"
+expect 0 "$T" list --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["distrusted"] == [sys.argv[2]], d' \
+    "$TS_TMP/.out" "$(sha new)" || ts_fail "list --json: the distrusted fingerprint is missing: $OUT"
 grep -q "$(sha new)" "$TRUSTSHIM_MANIFEST" || ts_fail "distrust not written"
 expect 0 "$T" distrust "$(sha new)"
 has "$OUT" "already distrusted"

@@ -78,7 +78,7 @@ has "$OUT" "added localhost"
 expect 0 "$T" list --json
 python3 - "$TS_TMP/.out" "$SRV" "https://localhost:$P_TLS" <<'PY' || ts_fail "fetched entry: $OUT"
 import json, sys
-e = json.load(open(sys.argv[1]))[0]
+e = json.load(open(sys.argv[1]))["certificates"][0]
 assert e["sha256"] == sys.argv[2] and e["hosts"] == ["localhost"], e
 assert e["source"] == "fetch " + sys.argv[3], e
 assert e["added"].endswith("Z"), e
@@ -99,7 +99,7 @@ has "$OUT" "already in the manifest as leaf-pinned (sha256 $(sha leaf)): now als
 expect 0 "$T" list --json
 python3 - "$TS_TMP/.out" "$(sha leaf)" <<'PY' || ts_fail "fetch --add from another host: $OUT"
 import json, sys
-e = [e for e in json.load(open(sys.argv[1])) if e["sha256"] == sys.argv[2]]
+e = [e for e in json.load(open(sys.argv[1]))["certificates"] if e["sha256"] == sys.argv[2]]
 assert len(e) == 1 and e[0]["alias"] == "leaf-pinned", e
 assert e[0]["hosts"] == ["localhost", "127.0.0.1"], e[0]["hosts"]
 PY
