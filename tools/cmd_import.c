@@ -240,12 +240,6 @@ end:
     return ret;
 }
 
-/* keystore_dirs[i]'s path (the manifest's keystore_dirs items may carry more than a path) */
-static const char *keystore_dir_path(const ts_manifest *m, size_t i)
-{
-    return m->keystore_dirs[i];
-}
-
 /* Whether the directory dir (real path) is one the library serves <host>.ks files from. */
 static bool is_keystore_dir(const ts_manifest *m, const char *dir)
 {
@@ -257,7 +251,7 @@ static bool is_keystore_dir(const ts_manifest *m, const char *dir)
         return true;
     }
     for (size_t i = 0; i < m->n_keystore_dirs; i++) {
-        if (realpath(keystore_dir_path(m, i), real) && (strcmp(real, dir) == 0)) {
+        if (realpath(m->keystore_dirs[i].path, real) && (strcmp(real, dir) == 0)) {
             return true;
         }
     }
