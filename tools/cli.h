@@ -71,13 +71,20 @@ void ts_opt_free(ts_optparse *p);
 int ts_opt_exit(int r);
 /* Writes the command's help text (from its option table). */
 void ts_cmd_help(const ts_command *cmd, FILE *out);
+/*
+ * The action of `NAME add|remove|list ...` (target, dir): operands[0], checked with what it
+ * takes (list: --json only; add: one PATH and add_options; remove: PATHs).  NULL after an error
+ * line.
+ */
+const char *ts_subcommand(const ts_optparse *p, const char *name, const char *const *verbs,
+                          bool json, bool add_options);
 /* Parses a count of seconds ("5", "0.5"); -1 when it is not a positive number. */
 double ts_parse_seconds(const char *s);
 
 /* ---- the command table (commands.c) ---- */
 extern const ts_command ts_cmd_init, ts_cmd_add, ts_cmd_fetch, ts_cmd_list, ts_cmd_remove,
     ts_cmd_distrust, ts_cmd_undistrust, ts_cmd_render, ts_cmd_exec, ts_cmd_env, ts_cmd_check,
-    ts_cmd_verify, ts_cmd_import, ts_cmd_target;
+    ts_cmd_verify, ts_cmd_import, ts_cmd_target, ts_cmd_dir, ts_cmd_set;
 const ts_command *ts_cmd_find(const char *name);
 /* The whole program: `trustshim [--manifest P] CMD ...`. */
 int ts_cli_main(int argc, char **argv);
@@ -149,6 +156,9 @@ bool ts_cli_no_manifest(const char *path);
 /* An --alias value lowercased (ASCII), as keytool does, into out; false after an error line when
  * it is not a valid alias. */
 bool ts_alias_option(const char *arg, char *out, size_t size);
+/* Asks on the terminal, echo off (as keytool does); malloc'd answer without its newline ("" for
+ * just Enter), NULL when standard input or error is not a terminal. */
+char *ts_ask_password(const char *prompt);
 /* Reads standard input (at most max bytes, NUL added); prints errors; 0 or -1. */
 int ts_read_stdin(size_t max, unsigned char **buf, size_t *len);
 /* Reads and parses the manifest without its certificate files; prints errors; exit status. */

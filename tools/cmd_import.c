@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,42 +106,6 @@ static int items_push(items *l, const ts_cert *c, const char *alias, bool key_en
     return 0;
 }
 
-/*
- * Reads a password from the terminal with echo off (as keytool does).  NULL when there is no
- * terminal to ask; "" when the person just pressed Enter.
- */
-static char *ask_password(const char *file)
-{
-    struct termios old, quiet;
-    char line[1024];
-    bool echo_off;
-    char *nl;
-
-    if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-        return NULL;
-    }
-    fprintf(stderr, "Password of %s (Enter for none): ", file);
-    fflush(stderr);
-    echo_off = (tcgetattr(STDIN_FILENO, &old) == 0);
-    if (echo_off) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        quiet.c_lflag |= ECHONL;
-        echo_off = (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0);
-    }
-    if (!fgets(line, sizeof(line), stdin)) {
-        line[0] = '\0';
-    }
-    if (echo_off) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    }
-    nl = strchr(line, '\n');
-    if (nl) {
-        *nl = '\0';
-    }
-    return strdup(line);
-}
-
 static bool is_keystore_magic(const unsigned char *buf, size_t len)
 {
     static const unsigned char jks[4] = {0xfe, 0xed, 0xfe, 0xed};
@@ -160,7 +123,9 @@ static int decode_keystore(const char *path, const unsigned char *buf, size_t le
 
     ts_error_clear(&err);
     if (!password) {
-        asked = ask_password(path);
+        char prompt[4200];
+        snprintf(prompt, sizeof(prompt), "Password of %s (Enter for none): ", path);
+        asked = ts_ask_password(prompt);
         password = (asked && asked[0]) ? asked : NULL;
     }
     if (ts_keystore_decode(buf, len, password, ks, &err) != 0) {

@@ -162,6 +162,7 @@ static int remove_target(ts_edit *e, const char *path, bool *changed)
 
 static int target_main(int argc, char **argv)
 {
+    static const char *const verbs[] = {"add", "remove", "list", NULL};
     ts_optparse p;
     ts_edit e;
     const char *password = NULL;
@@ -199,38 +200,12 @@ static int target_main(int argc, char **argv)
         ret = ts_opt_exit(o);
         goto end;
     }
-    verb = (p.n_operands > 0) ? p.operands[0] : NULL;
+    verb = ts_subcommand(&p, "target", verbs, json, (password != NULL) || (merge >= 0));
     if (!verb) {
-        ts_cli_error("target", "add, remove or list? (see 'trustshim target --help')");
         goto end;
     }
     if (strcmp(verb, "list") == 0) {
-        if ((p.n_operands > 1) || password || (merge >= 0)) {
-            ts_cli_error("target list", "takes only --json");
-            goto end;
-        }
         ret = list_targets(json);
-        goto end;
-    }
-    if ((strcmp(verb, "add") != 0) && (strcmp(verb, "remove") != 0)) {
-        ts_cli_error("target", "unknown action '%s': expected add, remove or list%s", verb,
-                     ts_did_you_mean(verb, (const char *const[]){"add", "remove", "list", NULL}));
-        goto end;
-    }
-    if (json) {
-        ts_cli_error(verb, "--json is for 'target list'");
-        goto end;
-    }
-    if (p.n_operands < 2) {
-        ts_cli_error("target", "%s: no PATH given", verb);
-        goto end;
-    }
-    if ((strcmp(verb, "remove") == 0) && (password || (merge >= 0))) {
-        ts_cli_error("target remove", "takes no --password, --merge or --no-merge");
-        goto end;
-    }
-    if ((strcmp(verb, "add") == 0) && (p.n_operands > 2)) {
-        ts_cli_error("target add", "one PATH at a time ('%s' is one too many)", p.operands[2]);
         goto end;
     }
     ret = ts_edit_begin(&e, ts_manifest_path());

@@ -10,9 +10,10 @@
 #endif
 
 static const ts_command *const commands[] = {
-    &ts_cmd_init,     &ts_cmd_add,        &ts_cmd_fetch,  &ts_cmd_list,   &ts_cmd_remove,
-    &ts_cmd_distrust, &ts_cmd_undistrust, &ts_cmd_render, &ts_cmd_exec,   &ts_cmd_env,
-    &ts_cmd_check,    &ts_cmd_verify,     &ts_cmd_import, &ts_cmd_target,
+    &ts_cmd_init,   &ts_cmd_add,    &ts_cmd_import,   &ts_cmd_fetch,
+    &ts_cmd_list,   &ts_cmd_remove, &ts_cmd_distrust, &ts_cmd_undistrust,
+    &ts_cmd_target, &ts_cmd_dir,    &ts_cmd_set,      &ts_cmd_render,
+    &ts_cmd_exec,   &ts_cmd_env,    &ts_cmd_check,    &ts_cmd_verify,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -178,3 +178,47 @@ double ts_parse_seconds(const char *s)
     }
     return v;
 }
+
+const char *ts_subcommand(const ts_optparse *p, const char *name, const char *const *verbs,
+                          bool json, bool add_options)
+{
+    const char *verb = (p->n_operands > 0) ? p->operands[0] : NULL;
+    bool known = false;
+
+    for (const char *const *v = verbs; verb && *v; v++) {
+        known = known || (strcmp(*v, verb) == 0);
+    }
+    if (!verb) {
+        ts_cli_error(name, "add, remove or list? (see 'trustshim %s --help')", name);
+        return NULL;
+    }
+    if (!known) {
+        ts_cli_error(name, "unknown action '%s': expected add, remove or list%s", verb,
+                     ts_did_you_mean(verb, verbs));
+        return NULL;
+    }
+    if (strcmp(verb, "list") == 0) {
+        if ((p->n_operands > 1) || add_options) {
+            ts_cli_error(name, "list takes only --json");
+            return NULL;
+        }
+        return verb;
+    }
+    if (json) {
+        ts_cli_error(name, "--json is for '%s list'", name);
+        return NULL;
+    }
+    if (p->n_operands < 2) {
+        ts_cli_error(name, "%s: no PATH given", verb);
+        return NULL;
+    }
+    if ((strcmp(verb, "remove") == 0) && add_options) {
+        ts_cli_error(name, "remove takes only PATHs: the options are for add");
+        return NULL;
+    }
+    if ((strcmp(verb, "add") == 0) && (p->n_operands > 2)) {
+        ts_cli_error(name, "add: one PATH at a time ('%s' is one too many)", p->operands[2]);
+        return NULL;
+    }
+    return verb;
+}

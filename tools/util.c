@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +156,42 @@ bool ts_alias_option(const char *arg, char *out, size_t size)
         return false;
     }
     return true;
+}
+
+/*
+ * Reads a password from the terminal with echo off (as keytool does).  NULL when there is no
+ * terminal to ask; "" when the person just pressed Enter.
+ */
+char *ts_ask_password(const char *prompt)
+{
+    struct termios old, quiet;
+    char line[1024];
+    bool echo_off;
+    char *nl;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+        return NULL;
+    }
+    fputs(prompt, stderr);
+    fflush(stderr);
+    echo_off = (tcgetattr(STDIN_FILENO, &old) == 0);
+    if (echo_off) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        echo_off = (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0);
+    }
+    if (!fgets(line, sizeof(line), stdin)) {
+        line[0] = '\0';
+    }
+    if (echo_off) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    }
+    nl = strchr(line, '\n');
+    if (nl) {
+        *nl = '\0';
+    }
+    return strdup(line);
 }
 
 int ts_read_stdin(size_t max, unsigned char **buf, size_t *len)
