@@ -176,6 +176,8 @@ int ts_load_manifest_or_report(const char *path, ts_manifest *m);
  * -1 when nothing matches, -2 when a prefix is ambiguous.
  */
 long ts_find_cert(const ts_manifest *m, const char *key);
+/* ts_did_you_mean over the manifest's aliases. */
+const char *ts_suggest_alias(const ts_manifest *m, const char *key);
 /* Whether s is a (possibly ':'-separated) hex prefix of length >= 8; writes it lowercase without
  * ':' */
 bool ts_hex_prefix(const char *s, char *out, size_t size);

@@ -89,7 +89,15 @@ static int resolve(const char *key, const char *base_opt, ts_keystore *base, boo
             return TS_EXIT_OK;
         }
     }
-    ts_cli_error(key, "no certificate with this alias or fingerprint in the base trust store");
+    {
+        const char **aliases = calloc(base->count + 1, sizeof(char *));
+        for (size_t i = 0; aliases && (i < base->count); i++) {
+            aliases[i] = base->items[i].alias;
+        }
+        ts_cli_error(key, "no certificate with this alias or fingerprint in the base trust store%s",
+                     aliases ? ts_did_you_mean(key, aliases) : "");
+        free(aliases);
+    }
     return TS_EXIT_USAGE;
 }
 

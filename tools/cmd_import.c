@@ -427,7 +427,8 @@ static int read_cacerts(const char *old, const char *base_opt, const char *passw
         }
         out->v[out->n - 1].reason =
             shipped_alias(en->alias)
-                ? "not in the base trust store; shipped with the old JDK or distribution (--all)"
+                ? "not in the base trust store; shipped with the old JDK or distribution (added "
+                  "for --all)"
                 : "not in the base trust store, and its alias is not one a JDK ships: imported by "
                   "hand";
     }

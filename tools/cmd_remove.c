@@ -71,8 +71,8 @@ static int remove_main(int argc, char **argv)
             goto end;
         }
         if (k < 0) {
-            ts_cli_error(e.path, "no certificate with alias or SHA-256 '%s'; nothing removed",
-                         p.operands[i]);
+            ts_cli_error(e.path, "no certificate with alias or SHA-256 '%s'; nothing removed%s",
+                         p.operands[i], ts_suggest_alias(&e.m, p.operands[i]));
             goto end;
         }
         for (size_t j = 0; j < n; j++) {

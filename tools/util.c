@@ -179,13 +179,13 @@ char *ts_ask_password(const char *prompt)
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
-        echo_off = (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0);
+        echo_off = (tcsetattr(STDIN_FILENO, TCSADRAIN, &quiet) == 0);
     }
     if (!fgets(line, sizeof(line), stdin)) {
         line[0] = '\0';
     }
     if (echo_off) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &old);
     }
     nl = strchr(line, '\n');
     if (nl) {
@@ -312,6 +312,24 @@ const char *ts_did_you_mean(const char *word, const char *const *candidates)
     }
     snprintf(buf, sizeof(buf), "; did you mean '%s'?", best);
     return buf;
+}
+
+const char *ts_suggest_alias(const ts_manifest *m, const char *key)
+{
+    const char *r = "";
+    const char **aliases = calloc(m->n_certs + 1, sizeof(char *));
+    size_t n = 0;
+    if (!aliases) {
+        return r;
+    }
+    for (size_t i = 0; i < m->n_certs; i++) {
+        if (m->certs[i].alias) {
+            aliases[n++] = m->certs[i].alias;
+        }
+    }
+    r = ts_did_you_mean(key, aliases);
+    free(aliases);
+    return r;
 }
 
 bool ts_hex_prefix(const char *s, char *out, size_t size)
