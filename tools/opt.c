@@ -212,6 +212,12 @@ const char *ts_subcommand(const ts_optparse *p, const char *name, const char *co
         ts_cli_error(name, "%s: no PATH given", verb);
         return NULL;
     }
+    for (int i = 1; i < p->n_operands; i++) {
+        if (p->operands[i][0] == '\0') {
+            ts_cli_error(name, "%s: an empty PATH", verb);
+            return NULL;
+        }
+    }
     if ((strcmp(verb, "remove") == 0) && add_options) {
         ts_cli_error(name, "remove takes only PATHs: the options are for add");
         return NULL;

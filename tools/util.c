@@ -261,32 +261,36 @@ int ts_parse_manifest_or_report(const char *path, ts_manifest *m)
     return TS_EXIT_OK;
 }
 
-/* Edit distance of a and b (short words: commands, actions), capped at 9. */
+/* Edit distance of a and b, a swap of two neighbours counting one (typing "lsit"), capped at 9;
+ * for short words (commands, actions, aliases). */
 static size_t distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    size_t row[33];
-    if ((la > 32) || (lb > 32)) {
+    size_t d[65][65];
+    if ((la > 64) || (lb > 64)) {
         return 9;
     }
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
+    }
     for (size_t j = 0; j <= lb; j++) {
-        row[j] = j;
+        d[0][j] = j;
     }
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best =
-                diag +
-                ((tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])) ? 0 : 1);
-            best = (up + 1 < best) ? up + 1 : best;
-            best = (row[j - 1] + 1 < best) ? row[j - 1] + 1 : best;
-            diag = up;
-            row[j] = best;
+            size_t cost =
+                (tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])) ? 0 : 1;
+            size_t best = d[i - 1][j - 1] + cost;
+            best = (d[i - 1][j] + 1 < best) ? d[i - 1][j] + 1 : best;
+            best = (d[i][j - 1] + 1 < best) ? d[i][j - 1] + 1 : best;
+            if ((i > 1) && (j > 1) && (a[i - 1] == b[j - 2]) && (a[i - 2] == b[j - 1]) &&
+                (d[i - 2][j - 2] + 1 < best)) {
+                best = d[i - 2][j - 2] + 1;
+            }
+            d[i][j] = best;
         }
     }
-    return row[lb] < 9 ? row[lb] : 9;
+    return d[la][lb] < 9 ? d[la][lb] : 9;
 }
 
 const char *ts_did_you_mean(const char *word, const char *const *candidates)
