@@ -26,7 +26,7 @@ _trustshim() {
         cword=$COMP_CWORD
     fi
 
-    local commands="init add fetch list remove distrust undistrust render exec env check verify help"
+    local commands="init add import fetch list remove distrust undistrust target dir set render exec env check verify help"
     local global="--manifest --help --version"
 
     # The command is the first word after the global options.
@@ -90,6 +90,10 @@ _trustshim() {
     case $cmd in
         init) ;;
         add) opts+=" --alias --host" ;;
+        import) opts+=" --password --host --dry-run --cacerts --base --all" ;;
+        target) opts+=" --password --no-merge --merge --json" ;;
+        dir) opts+=" --password --trust --json" ;;
+        set) opts+=" --json" ;;
         fetch) opts+=" --add --sha256 --trust-on-first-use --alias --pick --replace --connect --servername --pem --out --json --timeout" ;;
         list) opts+=" --json" ;;
         remove) ;;
@@ -108,8 +112,28 @@ _trustshim() {
         *) return ;;
     esac
 
+    # target, dir, set: the action (or setting) first, then paths or a value
+    case $cmd in
+        target | dir | set)
+            if ((cword == cmd_at + 1)) && [[ $cur != -* ]]; then
+                local actions="add remove list"
+                [ "$cmd" = set ] && actions="password format"
+                mapfile -t COMPREPLY < <(compgen -W "$actions" -- "$cur")
+                return
+            fi
+            if [ "$cmd" = set ] && [ "$prev" = format ]; then
+                mapfile -t COMPREPLY < <(compgen -W "jks pkcs12 keep" -- "$cur")
+                return
+            fi
+            ;;
+    esac
+
     case $prev in
-        --manifest | --with | --base | -o | --output)
+        --trust)
+            mapfile -t COMPREPLY < <(compgen -W "full host" -- "$cur")
+            return
+            ;;
+        --manifest | --with | --base | --cacerts | -o | --output)
             _trustshim_files
             return
             ;;
@@ -154,7 +178,12 @@ _trustshim() {
         return
     fi
     case $cmd in
-        add) _trustshim_files ;;
+        add | import) _trustshim_files ;;
+        target | dir)
+            if [ "${words[cmd_at + 1]}" != list ]; then
+                _trustshim_files
+            fi
+            ;;
         remove) mapfile -t COMPREPLY < <(compgen -W "$(_trustshim_aliases "${words[0]}" "${manifest[@]}")" -- "$cur") ;;
         fetch | verify)
             mapfile -t COMPREPLY < <(compgen -W "https:// ldaps:// ldap:// smtps:// smtp:// submission:// imaps:// imap:// pop3s:// pop3://" -- "$cur")
