@@ -72,12 +72,19 @@ int ts_opt_exit(int r);
 /* Writes the command's help text (from its option table). */
 void ts_cmd_help(const ts_command *cmd, FILE *out);
 /*
- * The action of `NAME add|remove|list ...` (target, dir): operands[0], checked with what it
- * takes (list: --json only; add: one PATH and add_options; remove: PATHs).  NULL after an error
- * line.
+ * `NAME add PATH | remove PATH... | list` (target, dir): checks what the action (operands[0])
+ * takes (list: --json only; add: one PATH and the add options; remove: PATHs), then lists, or
+ * edits the manifest under its lock with each PATH made absolute.  Returns the exit status.
  */
-const char *ts_subcommand(const ts_optparse *p, const char *name, const char *const *verbs,
-                          bool json, bool add_options);
+struct ts_edit;
+typedef struct ts_path_actions {
+    int (*list)(bool json);
+    int (*add)(struct ts_edit *e, const char *path, const void *opts, bool *changed);
+    int (*remove)(struct ts_edit *e, const char *path, bool *changed);
+    const void *opts; /* the add options, passed to add */
+} ts_path_actions;
+int ts_path_command(const ts_optparse *p, const char *name, bool json, bool add_options,
+                    const ts_path_actions *a);
 /* Parses a count of seconds ("5", "0.5"); -1 when it is not a positive number. */
 double ts_parse_seconds(const char *s);
 

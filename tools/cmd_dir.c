@@ -165,32 +165,37 @@ static int remove_dir(ts_edit *e, const char *path, bool *changed)
     return TS_EXIT_OK;
 }
 
+typedef struct dir_opts {
+    const char *password;
+    int trust; /* -1: not said */
+} dir_opts;
+
+static int add_action(ts_edit *e, const char *path, const void *opts, bool *changed)
+{
+    const dir_opts *d = opts;
+    return add_dir(e, path, d->password, d->trust, changed);
+}
+
 static int dir_main(int argc, char **argv)
 {
-    static const char *const verbs[] = {"add", "remove", "list", NULL};
     ts_optparse p;
-    ts_edit e;
-    const char *password = NULL;
-    const char *verb;
-    int trust = -1;
+    dir_opts d = {NULL, -1};
+    ts_path_actions a = {list_dirs, add_action, remove_dir, &d};
     bool json = false;
-    bool changed = false;
     int o;
     int ret = TS_EXIT_USAGE;
 
-    memset(&e, 0, sizeof(e));
-    e.lock_fd = -1;
     if (ts_opt_init(&p, &ts_cmd_dir, argc, argv) != 0) {
         goto end;
     }
     while ((o = ts_opt_next(&p)) > 0) {
         if (o == OPT_PASSWORD) {
-            password = p.arg;
+            d.password = p.arg;
         } else if (o == OPT_TRUST) {
             if (strcmp(p.arg, "full") == 0) {
-                trust = TS_DIR_TRUST_FULL;
+                d.trust = TS_DIR_TRUST_FULL;
             } else if (strcmp(p.arg, "host") == 0) {
-                trust = TS_DIR_TRUST_HOST;
+                d.trust = TS_DIR_TRUST_HOST;
             } else {
                 ts_cli_error("--trust", "'%s': expected full or host", p.arg);
                 goto end;
@@ -199,38 +204,9 @@ static int dir_main(int argc, char **argv)
             json = true;
         }
     }
-    if (o < 0) {
-        ret = ts_opt_exit(o);
-        goto end;
-    }
-    verb = ts_subcommand(&p, "dir", verbs, json, (password != NULL) || (trust >= 0));
-    if (!verb) {
-        goto end;
-    }
-    if (strcmp(verb, "list") == 0) {
-        ret = list_dirs(json);
-        goto end;
-    }
-    ret = ts_edit_begin(&e, ts_manifest_path());
-    if (ret != TS_EXIT_OK) {
-        goto end;
-    }
-    for (int i = 1; i < p.n_operands; i++) {
-        char abs[4096];
-        if (ts_absolute_path(p.operands[i], abs, sizeof(abs)) != 0) {
-            ts_cli_error(p.operands[i], "path too long");
-            ret = TS_EXIT_USAGE;
-            goto end;
-        }
-        ret = (verb[0] == 'a') ? add_dir(&e, abs, password, trust, &changed)
-                               : remove_dir(&e, abs, &changed);
-        if (ret != TS_EXIT_OK) {
-            goto end;
-        }
-    }
-    ret = ts_edit_finish(&e, changed);
+    ret = (o < 0) ? ts_opt_exit(o)
+                  : ts_path_command(&p, "dir", json, (d.password != NULL) || (d.trust >= 0), &a);
 end:
-    ts_edit_end(&e);
     ts_opt_free(&p);
     return ret;
 }

@@ -160,34 +160,39 @@ static int remove_target(ts_edit *e, const char *path, bool *changed)
     return TS_EXIT_OK;
 }
 
+typedef struct target_opts {
+    const char *password;
+    int merge; /* -1: not said */
+} target_opts;
+
+static int add_action(ts_edit *e, const char *path, const void *opts, bool *changed)
+{
+    const target_opts *t = opts;
+    return add_target(e, path, t->password, t->merge, changed);
+}
+
 static int target_main(int argc, char **argv)
 {
-    static const char *const verbs[] = {"add", "remove", "list", NULL};
     ts_optparse p;
-    ts_edit e;
-    const char *password = NULL;
-    const char *verb;
-    int merge = -1; /* not said */
+    target_opts t = {NULL, -1};
+    ts_path_actions a = {list_targets, add_action, remove_target, &t};
     bool json = false;
-    bool changed = false;
     int o;
     int ret = TS_EXIT_USAGE;
 
-    memset(&e, 0, sizeof(e));
-    e.lock_fd = -1;
     if (ts_opt_init(&p, &ts_cmd_target, argc, argv) != 0) {
         goto end;
     }
     while ((o = ts_opt_next(&p)) > 0) {
         switch (o) {
         case OPT_PASSWORD:
-            password = p.arg;
+            t.password = p.arg;
             break;
         case OPT_NO_MERGE:
-            merge = 0;
+            t.merge = 0;
             break;
         case OPT_MERGE:
-            merge = 1;
+            t.merge = 1;
             break;
         case OPT_JSON:
             json = true;
@@ -196,38 +201,9 @@ static int target_main(int argc, char **argv)
             break;
         }
     }
-    if (o < 0) {
-        ret = ts_opt_exit(o);
-        goto end;
-    }
-    verb = ts_subcommand(&p, "target", verbs, json, (password != NULL) || (merge >= 0));
-    if (!verb) {
-        goto end;
-    }
-    if (strcmp(verb, "list") == 0) {
-        ret = list_targets(json);
-        goto end;
-    }
-    ret = ts_edit_begin(&e, ts_manifest_path());
-    if (ret != TS_EXIT_OK) {
-        goto end;
-    }
-    for (int i = 1; i < p.n_operands; i++) {
-        char abs[4096];
-        if (ts_absolute_path(p.operands[i], abs, sizeof(abs)) != 0) {
-            ts_cli_error(p.operands[i], "path too long");
-            ret = TS_EXIT_USAGE;
-            goto end;
-        }
-        ret = (verb[0] == 'a') ? add_target(&e, abs, password, merge, &changed)
-                               : remove_target(&e, abs, &changed);
-        if (ret != TS_EXIT_OK) {
-            goto end;
-        }
-    }
-    ret = ts_edit_finish(&e, changed);
+    ret = (o < 0) ? ts_opt_exit(o)
+                  : ts_path_command(&p, "target", json, (t.password != NULL) || (t.merge >= 0), &a);
 end:
-    ts_edit_end(&e);
     ts_opt_free(&p);
     return ret;
 }

@@ -179,8 +179,9 @@ double ts_parse_seconds(const char *s)
     return v;
 }
 
-const char *ts_subcommand(const ts_optparse *p, const char *name, const char *const *verbs,
-                          bool json, bool add_options)
+/* The action of `NAME add|remove|list ...`, checked with what it takes; NULL after an error. */
+static const char *subcommand(const ts_optparse *p, const char *name, const char *const *verbs,
+                              bool json, bool add_options)
 {
     const char *verb = (p->n_operands > 0) ? p->operands[0] : NULL;
     bool known = false;
@@ -227,4 +228,37 @@ const char *ts_subcommand(const ts_optparse *p, const char *name, const char *co
         return NULL;
     }
     return verb;
+}
+
+int ts_path_command(const ts_optparse *p, const char *name, bool json, bool add_options,
+                    const ts_path_actions *a)
+{
+    static const char *const verbs[] = {"add", "remove", "list", NULL};
+    const char *verb = subcommand(p, name, verbs, json, add_options);
+    ts_edit e;
+    bool changed = false;
+    int ret;
+
+    if (!verb) {
+        return TS_EXIT_USAGE;
+    }
+    if (strcmp(verb, "list") == 0) {
+        return a->list(json);
+    }
+    ret = ts_edit_begin(&e, ts_manifest_path());
+    for (int i = 1; (ret == TS_EXIT_OK) && (i < p->n_operands); i++) {
+        char abs[4096];
+        if (ts_absolute_path(p->operands[i], abs, sizeof(abs)) != 0) {
+            ts_cli_error(p->operands[i], "path too long");
+            ret = TS_EXIT_USAGE;
+        } else {
+            ret = (verb[0] == 'a') ? a->add(&e, abs, a->opts, &changed)
+                                   : a->remove(&e, abs, &changed);
+        }
+    }
+    if (ret == TS_EXIT_OK) {
+        ret = ts_edit_finish(&e, changed);
+    }
+    ts_edit_end(&e);
+    return ret;
 }
