@@ -81,7 +81,7 @@ error_is "MAC mismatch"
 
 # per host: only that host's certificates, no base
 expect 0 "$T" render -o "$TS_TMP/mail.example.test.ks" --host mail.example.test
-has "$OUT" "1 entries: base 0, added 1"
+has "$OUT" "(jks, 1 entry: base 0, added 1"
 [ "$(fps "$jh" "$TS_TMP/mail.example.test.ks")" = "$(sha a)" ] || ts_fail "per-host keystore content"
 expect 0 "$T" render -o "$TS_TMP/none.ks" --host other.example.test
 has "$ERR" "no certificate lists host 'other.example.test'"
