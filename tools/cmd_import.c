@@ -373,6 +373,20 @@ static bool shipped_alias(const char *alias)
     return alias && ((strstr(alias, " [jdk]") != NULL) || (strncmp(alias, "debian:", 7) == 0));
 }
 
+/* Whether some certificate of ks has that subject (RFC 2253 text). */
+static bool base_has_subject(const ts_keystore *ks, const char *subject)
+{
+    for (size_t i = 0; i < ks->count; i++) {
+        ts_cert_info info;
+        ts_error err;
+        if ((ts_cert_describe(&ks->items[i].cert, &info, &err) == 0) &&
+            (strcmp(info.subject, subject) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * --cacerts OLD: the entries of OLD missing from the base, each with why it is proposed.
  * Those a JDK or distribution shipped (and its newer release dropped, as a rule on purpose) are
@@ -385,6 +399,9 @@ static int read_cacerts(const char *old, const char *base_opt, const char *passw
     ts_error err;
     char base[4096];
     char date[32];
+    FILE *left = NULL; /* the left-out lines, printed after the count */
+    char *left_text = NULL;
+    size_t left_len = 0;
     int ret;
 
     memset(&old_ks, 0, sizeof(old_ks));
@@ -404,19 +421,30 @@ static int read_cacerts(const char *old, const char *base_opt, const char *passw
     if (ret != TS_EXIT_OK) {
         goto end;
     }
+    left = open_memstream(&left_text, &left_len);
+    if (!left) {
+        ts_cli_error(old, "out of memory");
+        ret = TS_EXIT_FAIL;
+        goto end;
+    }
     for (size_t i = 0; i < old_ks.count; i++) {
         const ts_entry *en = &old_ks.items[i];
+        ts_cert_info info;
+        bool shipped = shipped_alias(en->alias);
         if (ts_keystore_find_sha256(&base_ks, en->cert.sha256) >= 0) {
             continue;
         }
-        if (shipped_alias(en->alias) && !all) {
-            ts_cert_info info;
-            if (ts_cert_describe(&en->cert, &info, &err) == 0) {
-                ts_format_date(info.not_after, date, sizeof(date));
-                printf("left out %s: %s, expires %s: shipped with the old JDK or distribution "
-                       "and dropped since (--all to add it)\n",
-                       en->alias, info.subject, date);
-            }
+        if (ts_cert_describe(&en->cert, &info, &err) != 0) {
+            ts_cli_core_error(old, &err);
+            ret = TS_EXIT_USAGE;
+            goto end;
+        }
+        if (shipped && !all) {
+            ts_format_date(info.not_after, date, sizeof(date));
+            fprintf(left,
+                    "left out %s: %s, expires %s: shipped with the old JDK or distribution and "
+                    "dropped since (--all to add it)\n",
+                    en->alias, info.subject, date);
             (*left_out)++;
             continue;
         }
@@ -425,17 +453,30 @@ static int read_cacerts(const char *old, const char *base_opt, const char *passw
             ret = TS_EXIT_FAIL;
             goto end;
         }
-        out->v[out->n - 1].reason =
-            shipped_alias(en->alias)
-                ? "not in the base trust store; shipped with the old JDK or distribution (added "
-                  "for --all)"
-                : "not in the base trust store, and its alias is not one a JDK ships: imported by "
-                  "hand";
+        /* a CA renewed under the same name is in the base under another fingerprint */
+        if (base_has_subject(&base_ks, info.subject)) {
+            out->v[out->n - 1].reason =
+                "not in the base trust store, which has another certificate with this subject "
+                "(renewed? then this one is not needed)";
+        } else if (shipped) {
+            out->v[out->n - 1].reason = "not in the base trust store; shipped with the old JDK or "
+                                        "distribution (added for --all)";
+        } else {
+            out->v[out->n - 1].reason = "not in the base trust store, and its alias is not one a "
+                                        "JDK ships: imported by hand";
+        }
     }
+    fclose(left);
+    left = NULL;
     printf("%zu of the %zu %s in %s %s not in %s\n", out->n + *left_out, old_ks.count,
            ts_plural(old_ks.count, "certificate", "certificates"), old,
            (out->n + *left_out == 1) ? "is" : "are", base);
+    fputs(left_text ? left_text : "", stdout);
 end:
+    if (left) {
+        fclose(left);
+    }
+    free(left_text);
     ts_keystore_free(&old_ks);
     ts_keystore_free(&base_ks);
     return ret;

@@ -171,6 +171,8 @@ mkcert gone "Dropped JDK Root"
 total=$("$kt" -list -keystore "$TS_TMP/old-cacerts" -storepass changeit 2>/dev/null | grep -c trustedCertEntry)
 snapshot
 JAVA_HOME=$jh expect 0 "$T" import --cacerts "$TS_TMP/old-cacerts" --dry-run
+[ "$(sed -n 1p <<<"$OUT")" = "3 of the $total certificates in $TS_TMP/old-cacerts are not in $jh/lib/security/cacerts" ] ||
+    ts_fail "import --cacerts: the count is not first: $OUT"
 has "$OUT" "3 of the $total certificates in $TS_TMP/old-cacerts are not in $jh/lib/security/cacerts"
 has "$OUT" "left out droppedroot [jdk]: CN=Dropped JDK Root, expires "
 has "$OUT" "would add corp-root"
@@ -199,6 +201,18 @@ expect 0 "$T" render -o "$TS_TMP/served.jks" --base "$base"
 for c in hand1 hand2 gone; do
     grep -qx "$(sha $c)" "$TS_TMP/served.sha" || ts_fail "$c is not served after import --cacerts"
 done
+expect 0 "$T" import --cacerts "$TS_TMP/old-cacerts" --base "$base" --all
+# again: nothing new; a CA the base has under the same subject (renewed) is said to be so
+has "$OUT" "already in the manifest as corp-root: CN=Hand Imported Root"
+has "$OUT" "added 0 certificates; 3 already in the manifest"
+mkcert ren_old "Renewed CA"
+mkcert ren_new "Renewed CA"
+"$kt" -importcert -noprompt -alias renewed -file "$TS_TMP/ren_old.pem" -keystore "$TS_TMP/old2.jks" \
+    -storetype JKS -storepass changeit >/dev/null 2>&1 || ts_fail "keytool ren_old"
+"$kt" -importcert -noprompt -alias renewed -file "$TS_TMP/ren_new.pem" -keystore "$TS_TMP/base2.jks" \
+    -storetype JKS -storepass changeit >/dev/null 2>&1 || ts_fail "keytool ren_new"
+expect 0 "$T" import --cacerts "$TS_TMP/old2.jks" --base "$TS_TMP/base2.jks" --dry-run
+has "$OUT" "reason:   not in the base trust store, which has another certificate with this subject (renewed? then this one is not needed)"
 expect 2 "$T" import --cacerts "$TS_TMP/old-cacerts" "$TS_TMP/bundle.pem"
 error_is "--cacerts OLD takes no FILE"
 ts_log "ok"
