@@ -46,7 +46,8 @@ const ts_command ts_cmd_import = {
     "key entry's chain; every certificate of a PEM, DER or PKCS#7 file.  Aliases are kept\n"
     "where they are valid and free.  A file <host>.ks in a keystore directory (the manifest's\n"
     "keystore_dirs, $ALLEGRA_HOME/keystore, or any directory named keystore) lists its\n"
-    "certificates for that host.  A certificate already in the manifest gets the new hosts.\n"
+    "certificates for that host (trackplus.ks, the LDAP store of Allegra, names none).  A "
+    "certificate already in the manifest gets the new hosts.\n"
     "With --cacerts: the certificates of OLD that the base trust store lacks (what was\n"
     "keytool-imported into an old JRE), each with the reason it is proposed.",
     options,
@@ -253,7 +254,8 @@ static bool host_of_file(const ts_manifest *m, const char *path, char *host, siz
     }
     memcpy(host, base, n - 3);
     host[n - 3] = '\0';
-    return ts_host_valid(host);
+    /* Track+/Allegra's LDAP trust store has a fixed name: it names no host */
+    return ts_host_valid(host) && (strcmp(host, "trackplus") != 0);
 }
 
 typedef struct counts {

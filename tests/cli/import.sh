@@ -146,6 +146,13 @@ mkcert inDir "Listed Dir CA"
 mkdir -p "$TS_TMP/stores"
 "$kt" -importcert -noprompt -alias listed -file "$TS_TMP/inDir.pem" -keystore "$TS_TMP/stores/ldap.example.test.ks" \
     -storetype JKS -storepass changeit >/dev/null 2>&1 || ts_fail "keytool listed"
+# Allegra's LDAP store, trackplus.ks, has a fixed name: no host
+mkcert ldapstore "LDAP Store CA"
+"$kt" -importcert -noprompt -alias ldapstore -file "$TS_TMP/ldapstore.pem" -keystore "$KS/trackplus.ks" \
+    -storetype JKS -storepass changeit >/dev/null 2>&1 || ts_fail "keytool trackplus.ks"
+expect 0 "$T" import "$KS/trackplus.ks"
+has "$OUT" "added ldapstore"
+[ "$(manifest_field "$(sha ldapstore)" hosts)" = null ] || ts_fail "trackplus.ks gave a host"
 expect 0 "$T" dir add "$TS_TMP/stores"
 expect 0 "$T" import "$TS_TMP/stores/ldap.example.test.ks"
 [ "$(manifest_field "$(sha inDir)" hosts)" = '["ldap.example.test"]' ] || ts_fail "keystore_dirs host"
