@@ -803,7 +803,7 @@ static void first_san(X509 *x, char *out, size_t size)
     GENERAL_NAMES_free(names);
 }
 
-int ts_cert_name(const ts_cert *c, char *out, size_t size)
+int ts_cert_own_name(const ts_cert *c, char *out, size_t size)
 {
     const unsigned char *p;
     X509 *x;

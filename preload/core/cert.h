@@ -104,6 +104,6 @@ int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err);
  * first DNS name or IP address (text form) of its subject alternative names, else "".
  * 0, or -1 when c is not a certificate (out is "" then).
  */
-int ts_cert_name(const ts_cert *c, char *out, size_t size);
+int ts_cert_own_name(const ts_cert *c, char *out, size_t size);
 
 #endif

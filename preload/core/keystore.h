@@ -127,7 +127,8 @@ bool ts_alias_valid(const char *alias, bool allow_jdk);
  * lowercased, [a-z0-9.-_] kept, the Latin letters of U+00C0..U+017F spelled in
  * ASCII (é e, ü u, ß ss, Œ oe), runs of anything else become one '-', trimmed
  * of '-', at most 64 bytes; "cert" when nothing is left.  An IPv6 address
- * (brackets allowed) gives its canonical lowercase text ("2001:db8::1").  out has room for size bytes (>= 65).
+ * (brackets allowed) gives its canonical lowercase text ("2001:db8::1").  out has room for size
+ * bytes (>= 65).
  */
 void ts_alias_from_text(const char *text, char *out, size_t size);
 

@@ -1836,7 +1836,7 @@ int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
     } else {
         /* the certificate's own name: a CA fetched from a mail server is not that server */
         char name[256];
-        (void)ts_cert_name(cert, name, sizeof(name));
+        (void)ts_cert_own_name(cert, name, sizeof(name));
         ts_alias_from_text(name, base, sizeof(base));
     }
     unique_alias(m, base, final);

@@ -733,145 +733,142 @@ static void test_javasec(void **state)
     ts_javasec_free(&js);
     snprintf(path, sizeof(path), "rm -rf '%s'", dir);
     assert_int_equal(system(path), 0);
+}
 
-    static void test_did_you_mean(void **state)
-    {
-        static const char *const words[] = {"list",     "import",     "remove",
-                                            "distrust", "undistrust", NULL};
-        char out[300];
+static void test_did_you_mean(void **state)
+{
+    static const char *const words[] = {"list", "import", "remove", "distrust", "undistrust", NULL};
+    char out[300];
 
-        (void)state;
-        assert_string_equal(ts_did_you_mean("lsit", words), "; did you mean 'list'?"); /* a swap */
-        assert_string_equal(ts_did_you_mean("imprt", words), "; did you mean 'import'?");
-        assert_string_equal(ts_did_you_mean("REMOVE", words), "; did you mean 'remove'?");
-        assert_string_equal(ts_did_you_mean("dis", words),
-                            "; did you mean 'distrust'?");             /* a prefix */
-        assert_string_equal(ts_did_you_mean("lx", words), "");         /* short: one edit at most */
-        assert_string_equal(ts_did_you_mean("frobnicate", words), ""); /* too far */
-        assert_string_equal(ts_did_you_mean("list", NULL), "");
-        assert_true(ts_alias_option("Corp-Root", out, sizeof(out)));
-        assert_string_equal(out, "corp-root");
-        assert_false(ts_alias_option("Root [JDK]", out, sizeof(out)));
-        assert_false(ts_alias_option("", out, sizeof(out)));
-        assert_string_equal(ts_plural(1, "entry", "entries"), "entry");
-        assert_string_equal(ts_plural(0, "entry", "entries"), "entries");
+    (void)state;
+    assert_string_equal(ts_did_you_mean("lsit", words), "; did you mean 'list'?"); /* a swap */
+    assert_string_equal(ts_did_you_mean("imprt", words), "; did you mean 'import'?");
+    assert_string_equal(ts_did_you_mean("REMOVE", words), "; did you mean 'remove'?");
+    assert_string_equal(ts_did_you_mean("dis", words), "; did you mean 'distrust'?"); /* a prefix */
+    assert_string_equal(ts_did_you_mean("lx", words), "");         /* short: one edit at most */
+    assert_string_equal(ts_did_you_mean("frobnicate", words), ""); /* too far */
+    assert_string_equal(ts_did_you_mean("list", NULL), "");
+    assert_true(ts_alias_option("Corp-Root", out, sizeof(out)));
+    assert_string_equal(out, "corp-root");
+    assert_false(ts_alias_option("Root [JDK]", out, sizeof(out)));
+    assert_false(ts_alias_option("", out, sizeof(out)));
+    assert_string_equal(ts_plural(1, "entry", "entries"), "entry");
+    assert_string_equal(ts_plural(0, "entry", "entries"), "entries");
+}
+
+static void test_commands_usage(void **state)
+{
+    static const char *const names[] = {"init",   "add",      "fetch",      "list",
+                                        "remove", "distrust", "undistrust", "render",
+                                        "exec",   "env",      "check",      "verify"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_int_equal(run("trustshim", names[i], "--help", NULL), 0);
+        assert_int_equal(run("trustshim", names[i], "--no-such-option", NULL), 2);
     }
+    assert_int_equal(run("trustshim", "add", NULL), 2);
+    assert_int_equal(run("trustshim", "render", NULL), 2);
+    assert_int_equal(run("trustshim", "render", "-o", "/tmp/x", "--base", "b", "--no-base", NULL),
+                     2);
+    assert_int_equal(run("trustshim", "fetch", NULL), 2);
+    assert_int_equal(run("trustshim", "fetch", "https://a", "https://b", NULL), 2);
+    assert_int_equal(run("trustshim", "fetch", "https://a", "--pick", "first", NULL), 2);
+    assert_int_equal(run("trustshim", "verify", NULL), 2);
+    assert_int_equal(run("trustshim", "verify", "gopher://x", NULL), 2);
+    assert_int_equal(run("trustshim", "remove", NULL), 2);
+    assert_int_equal(run("trustshim", "distrust", NULL), 2);
+    assert_int_equal(run("trustshim", "undistrust", NULL), 2);
+    assert_int_equal(run("trustshim", "exec", NULL), 2);
+    assert_int_equal(run("trustshim", "env", "--format", "fish", NULL), 2);
+    assert_int_equal(run("trustshim", "list", "extra", NULL), 2);
+    assert_int_equal(run("trustshim", "check", "extra", NULL), 2);
+    assert_int_equal(run("trustshim", "init", "extra", NULL), 2);
+    assert_int_equal(run("trustshim", "--manifest", NULL), 2);
+}
 
-    static void test_commands_usage(void **state)
-    {
-        static const char *const names[] = {"init",   "add",      "fetch",      "list",
-                                            "remove", "distrust", "undistrust", "render",
-                                            "exec",   "env",      "check",      "verify"};
-        (void)state;
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-            assert_int_equal(run("trustshim", names[i], "--help", NULL), 0);
-            assert_int_equal(run("trustshim", names[i], "--no-such-option", NULL), 2);
-        }
-        assert_int_equal(run("trustshim", "add", NULL), 2);
-        assert_int_equal(run("trustshim", "render", NULL), 2);
-        assert_int_equal(
-            run("trustshim", "render", "-o", "/tmp/x", "--base", "b", "--no-base", NULL), 2);
-        assert_int_equal(run("trustshim", "fetch", NULL), 2);
-        assert_int_equal(run("trustshim", "fetch", "https://a", "https://b", NULL), 2);
-        assert_int_equal(run("trustshim", "fetch", "https://a", "--pick", "first", NULL), 2);
-        assert_int_equal(run("trustshim", "verify", NULL), 2);
-        assert_int_equal(run("trustshim", "verify", "gopher://x", NULL), 2);
-        assert_int_equal(run("trustshim", "remove", NULL), 2);
-        assert_int_equal(run("trustshim", "distrust", NULL), 2);
-        assert_int_equal(run("trustshim", "undistrust", NULL), 2);
-        assert_int_equal(run("trustshim", "exec", NULL), 2);
-        assert_int_equal(run("trustshim", "env", "--format", "fish", NULL), 2);
-        assert_int_equal(run("trustshim", "list", "extra", NULL), 2);
-        assert_int_equal(run("trustshim", "check", "extra", NULL), 2);
-        assert_int_equal(run("trustshim", "init", "extra", NULL), 2);
-        assert_int_equal(run("trustshim", "--manifest", NULL), 2);
-    }
+static void test_commands_flow(void **state)
+{
+    char dir[] = "/tmp/ts-cli-flow.XXXXXX";
+    char manifest[256];
+    char pem[256];
+    char out[256];
+    char cmd[1024];
+    static const char fp[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    struct stat st;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(manifest, sizeof(manifest), "%s/etc/manifest.json", dir);
+    snprintf(pem, sizeof(pem), "%s/ca.pem", dir);
+    snprintf(out, sizeof(out), "%s/out.jks", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 "
+             "-subj /CN=Flow\\ CA -keyout %s/ca.key -out %s 2>/dev/null",
+             dir, pem);
+    assert_int_equal(system(cmd), 0);
+    setenv("TRUSTSHIM_MANIFEST", manifest, 1);
+    assert_int_equal(run("trustshim", "list", NULL), 2); /* no manifest yet */
+    assert_int_equal(run("trustshim", "init", NULL), 0);
+    assert_int_equal(run("trustshim", "init", NULL), 1);
+    assert_int_equal(
+        run("trustshim", "add", pem, "--alias", "flow", "--host", "flow.example.test", NULL), 0);
+    assert_int_equal(run("trustshim", "add", pem, NULL), 0); /* already there */
+    /* already there, with a host it does not list: a warning, nothing changes */
+    assert_int_equal(run("trustshim", "add", pem, "--host", "other.example.test", NULL), 0);
+    /* a manifest reached through a symbolic link */
+    snprintf(cmd, sizeof(cmd), "%s/link.json", dir);
+    assert_int_equal(symlink(manifest, cmd), 0);
+    assert_int_equal(run("trustshim", "--manifest", cmd, "remove", "flow", NULL), 0);
+    assert_int_equal(run("trustshim", "--manifest", cmd, "add", pem, "--alias", "flow", "--host",
+                         "flow.example.test", NULL),
+                     0);
+    assert_int_equal(lstat(cmd, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* a library the loader would skip: refused before anything is executed */
+    setenv("TRUSTSHIM_LIBRARY", pem, 1);
+    assert_int_equal(run("trustshim", "exec", "--", "true", NULL), 1);
+    assert_int_equal(run("trustshim", "env", NULL), 1);
+    unsetenv("TRUSTSHIM_LIBRARY");
+    assert_int_equal(run("trustshim", "--manifest", "/tmp/a\nb.json", "env", NULL), 2);
+    assert_int_equal(run("trustshim", "--manifest", "/nonexistent/m.json", "exec", "true", NULL),
+                     2);
+    assert_int_equal(run("trustshim", "add", "/nonexistent.pem", NULL), 2);
+    assert_int_equal(run("trustshim", "list", NULL), 0);
+    assert_int_equal(run("trustshim", "list", "--json", NULL), 0);
+    assert_int_equal(run("trustshim", "render", "-o", out, "--no-base", NULL), 0);
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(run("trustshim", "render", "-o", out, "--host", "flow.example.test",
+                         "--format", "pkcs12", NULL),
+                     0);
+    assert_int_equal(run("trustshim", "distrust", fp, NULL), 0);
+    assert_int_equal(run("trustshim", "distrust", fp, NULL), 0);
+    assert_int_equal(run("trustshim", "undistrust", fp, NULL), 0);
+    assert_int_equal(run("trustshim", "undistrust", fp, NULL), 2);
+    assert_int_equal(run("trustshim", "check", NULL), 0);
+    assert_int_equal(run("trustshim", "remove", "flow", NULL), 0);
+    assert_int_equal(run("trustshim", "remove", "flow", NULL), 2);
+    assert_int_equal(
+        run("trustshim", "verify", "https://127.0.0.1:1", "--no-base", "--timeout", "2", NULL), 3);
+    assert_int_equal(run("trustshim", "fetch", "https://127.0.0.1:1", NULL), 1);
+    unsetenv("TRUSTSHIM_MANIFEST");
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
 
-    static void test_commands_flow(void **state)
-    {
-        char dir[] = "/tmp/ts-cli-flow.XXXXXX";
-        char manifest[256];
-        char pem[256];
-        char out[256];
-        char cmd[1024];
-        static const char fp[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-        struct stat st;
-        (void)state;
-        assert_non_null(mkdtemp(dir));
-        snprintf(manifest, sizeof(manifest), "%s/etc/manifest.json", dir);
-        snprintf(pem, sizeof(pem), "%s/ca.pem", dir);
-        snprintf(out, sizeof(out), "%s/out.jks", dir);
-        snprintf(cmd, sizeof(cmd),
-                 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 "
-                 "-subj /CN=Flow\\ CA -keyout %s/ca.key -out %s 2>/dev/null",
-                 dir, pem);
-        assert_int_equal(system(cmd), 0);
-        setenv("TRUSTSHIM_MANIFEST", manifest, 1);
-        assert_int_equal(run("trustshim", "list", NULL), 2); /* no manifest yet */
-        assert_int_equal(run("trustshim", "init", NULL), 0);
-        assert_int_equal(run("trustshim", "init", NULL), 1);
-        assert_int_equal(
-            run("trustshim", "add", pem, "--alias", "flow", "--host", "flow.example.test", NULL),
-            0);
-        assert_int_equal(run("trustshim", "add", pem, NULL), 0); /* already there */
-        /* already there, with a host it does not list: a warning, nothing changes */
-        assert_int_equal(run("trustshim", "add", pem, "--host", "other.example.test", NULL), 0);
-        /* a manifest reached through a symbolic link */
-        snprintf(cmd, sizeof(cmd), "%s/link.json", dir);
-        assert_int_equal(symlink(manifest, cmd), 0);
-        assert_int_equal(run("trustshim", "--manifest", cmd, "remove", "flow", NULL), 0);
-        assert_int_equal(run("trustshim", "--manifest", cmd, "add", pem, "--alias", "flow",
-                             "--host", "flow.example.test", NULL),
-                         0);
-        assert_int_equal(lstat(cmd, &st), 0);
-        assert_true(S_ISLNK(st.st_mode));
-        /* a library the loader would skip: refused before anything is executed */
-        setenv("TRUSTSHIM_LIBRARY", pem, 1);
-        assert_int_equal(run("trustshim", "exec", "--", "true", NULL), 1);
-        assert_int_equal(run("trustshim", "env", NULL), 1);
-        unsetenv("TRUSTSHIM_LIBRARY");
-        assert_int_equal(run("trustshim", "--manifest", "/tmp/a\nb.json", "env", NULL), 2);
-        assert_int_equal(
-            run("trustshim", "--manifest", "/nonexistent/m.json", "exec", "true", NULL), 2);
-        assert_int_equal(run("trustshim", "add", "/nonexistent.pem", NULL), 2);
-        assert_int_equal(run("trustshim", "list", NULL), 0);
-        assert_int_equal(run("trustshim", "list", "--json", NULL), 0);
-        assert_int_equal(run("trustshim", "render", "-o", out, "--no-base", NULL), 0);
-        assert_int_equal(stat(out, &st), 0);
-        assert_int_equal(run("trustshim", "render", "-o", out, "--host", "flow.example.test",
-                             "--format", "pkcs12", NULL),
-                         0);
-        assert_int_equal(run("trustshim", "distrust", fp, NULL), 0);
-        assert_int_equal(run("trustshim", "distrust", fp, NULL), 0);
-        assert_int_equal(run("trustshim", "undistrust", fp, NULL), 0);
-        assert_int_equal(run("trustshim", "undistrust", fp, NULL), 2);
-        assert_int_equal(run("trustshim", "check", NULL), 0);
-        assert_int_equal(run("trustshim", "remove", "flow", NULL), 0);
-        assert_int_equal(run("trustshim", "remove", "flow", NULL), 2);
-        assert_int_equal(
-            run("trustshim", "verify", "https://127.0.0.1:1", "--no-base", "--timeout", "2", NULL),
-            3);
-        assert_int_equal(run("trustshim", "fetch", "https://127.0.0.1:1", NULL), 1);
-        unsetenv("TRUSTSHIM_MANIFEST");
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
-    }
-
-    int main(void)
-    {
-        const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_opt_mixed),     cmocka_unit_test(test_did_you_mean),
-            cmocka_unit_test(test_opt_errors),    cmocka_unit_test(test_opt_stop_at_operand),
-            cmocka_unit_test(test_opt_manifest),  cmocka_unit_test(test_help_from_table),
-            cmocka_unit_test(test_parse_seconds), cmocka_unit_test(test_cli_main),
-            cmocka_unit_test(test_url),           cmocka_unit_test(test_javasec),
-            cmocka_unit_test(test_ldap_request),  cmocka_unit_test(test_ldap_response),
-            cmocka_unit_test(test_smtp_reply),    cmocka_unit_test(test_text_preview),
-            cmocka_unit_test(test_preload_value), cmocka_unit_test(test_library_and_jdk_paths),
-            cmocka_unit_test(test_write_atomic),  cmocka_unit_test(test_hex_and_find),
-            cmocka_unit_test(test_env_lines),     cmocka_unit_test(test_days_and_dates),
-            cmocka_unit_test(test_table),         cmocka_unit_test(test_commands_usage),
-            cmocka_unit_test(test_commands_flow),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-    }
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opt_mixed),     cmocka_unit_test(test_did_you_mean),
+        cmocka_unit_test(test_opt_errors),    cmocka_unit_test(test_opt_stop_at_operand),
+        cmocka_unit_test(test_opt_manifest),  cmocka_unit_test(test_help_from_table),
+        cmocka_unit_test(test_parse_seconds), cmocka_unit_test(test_cli_main),
+        cmocka_unit_test(test_url),           cmocka_unit_test(test_javasec),
+        cmocka_unit_test(test_ldap_request),  cmocka_unit_test(test_ldap_response),
+        cmocka_unit_test(test_smtp_reply),    cmocka_unit_test(test_text_preview),
+        cmocka_unit_test(test_preload_value), cmocka_unit_test(test_library_and_jdk_paths),
+        cmocka_unit_test(test_write_atomic),  cmocka_unit_test(test_hex_and_find),
+        cmocka_unit_test(test_env_lines),     cmocka_unit_test(test_days_and_dates),
+        cmocka_unit_test(test_table),         cmocka_unit_test(test_commands_usage),
+        cmocka_unit_test(test_commands_flow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
