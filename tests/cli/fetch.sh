@@ -308,7 +308,7 @@ expect 0 "$T" --manifest "$TS_TMP/sni.json" fetch "https://mail.example.invalid"
 expect 0 "$T" --manifest "$TS_TMP/sni.json" list --json
 python3 - "$TS_TMP/.out" "$(sha leaf)" <<'PY' || ts_fail "fetch --servername --add: $OUT"
 import json, sys
-e = json.load(open(sys.argv[1]))
+e = json.load(open(sys.argv[1]))["certificates"]
 assert len(e) == 1 and e[0]["sha256"] == sys.argv[2] and e[0]["hosts"] == ["localhost"], e
 PY
 expect 2 "$T" fetch "https://localhost" --connect nonsense
@@ -339,7 +339,7 @@ error_is "if the port expects TLS from the first byte: use ldaps://localhost:$P_
 expect 0 "$T" list --json
 python3 - "$TS_TMP/.out" "$SRV" <<'PY' || ts_fail "before renewal: $OUT"
 import json, sys
-e = [e for e in json.load(open(sys.argv[1])) if e["sha256"] == sys.argv[2]]
+e = [e for e in json.load(open(sys.argv[1]))["certificates"] if e["sha256"] == sys.argv[2]]
 assert len(e) == 1 and e[0]["alias"] == "localhost" and "localhost" in e[0]["hosts"], e
 PY
 ts_selfsigned "$TS_TMP" renewed localhost
@@ -357,7 +357,7 @@ has "$OUT" "added localhost"
 expect 0 "$T" list --json
 python3 - "$TS_TMP/.out" "$SRV" "$(sha renewed)" <<'PY' || ts_fail "after --replace: $OUT"
 import json, sys
-e = json.load(open(sys.argv[1]))
+e = json.load(open(sys.argv[1]))["certificates"]
 assert not [x for x in e if x["sha256"] == sys.argv[2]], e
 n = [x for x in e if x["sha256"] == sys.argv[3]]
 assert len(n) == 1 and n[0]["alias"] == "localhost" and n[0]["hosts"] == ["localhost"], n
