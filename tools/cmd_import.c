@@ -189,7 +189,8 @@ static int read_input(const char *path, size_t index, const char *password, item
         goto end;
     }
     for (size_t i = 0; i < ks.count; i++) {
-        if (items_push(out, &ks.items[i].cert, ks.items[i].alias, false, index) != 0) {
+        if (items_push(out, &ks.items[i].cert, ks.items[i].alias, ks.items[i].key_entry, index) !=
+            0) {
             ts_cli_error(path, "out of memory");
             ret = TS_EXIT_FAIL;
             goto end;
