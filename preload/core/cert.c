@@ -61,65 +61,113 @@ int ts_grow(void **items, size_t *cap, size_t count, size_t extra, size_t elem)
     return 0;
 }
 
-/*
- * Reads the DER header at der[0..avail): its tag, and the length of header +
- * content in *total.  Definite lengths only, at most 4 length bytes.  0 when
- * the header is malformed or the content does not fit in avail.
- */
-static size_t der_tlv(const unsigned char *der, size_t avail, unsigned char *tag, size_t *total)
-{
-    size_t hdr = 2, clen;
+/* How a TLV header reads: DER, valid BER that is not DER, or neither. */
+typedef enum { DER_OK, DER_BER, DER_BAD } der_form;
 
-    if (avail < 2) {
-        return 0;
+/* Nesting deeper than this is refused; a certificate's goes about six deep. */
+#define DER_MAX_DEPTH 24
+
+/*
+ * Reads the TLV header at der[0..avail): its tag, header length (*hdr) and
+ * header + content length (*total).  DER as the JDK reads it: one tag byte, a
+ * definite length in its shortest form on at most 4 bytes.  DER_BER for an
+ * indefinite length, a long form that could be shorter or more than 4 length
+ * bytes (OpenSSL's d2i accepts them, the JDK refuses or re-encodes them).
+ */
+static der_form der_tlv(const unsigned char *der, size_t avail, unsigned char *tag, size_t *hdr,
+                        size_t *total)
+{
+    size_t h = 2, clen;
+
+    if (avail < 2 || (der[0] & 0x1fu) == 0x1fu) {
+        return DER_BAD;
     }
     *tag = der[0];
     if ((der[1] & 0x80) == 0) {
         clen = der[1];
     } else {
         size_t nbytes = der[1] & 0x7fu;
-        if (nbytes == 0 || nbytes > 4 || avail < 2 + nbytes) {
-            return 0;
+
+        if (nbytes == 0 || nbytes > 4) {
+            return DER_BER;
+        }
+        if (avail < 2 + nbytes) {
+            return DER_BAD;
         }
         clen = 0;
         for (size_t i = 0; i < nbytes; i++) {
             clen = (clen << 8) | der[2 + i];
         }
-        hdr += nbytes;
+        if (der[2] == 0 || clen < 0x80) {
+            return DER_BER;
+        }
+        h += nbytes;
     }
-    if (clen > avail - hdr) {
-        return 0;
+    if (clen > avail - h) {
+        return DER_BAD;
     }
-    *total = hdr + clen;
-    return hdr;
+    *hdr = h;
+    *total = h + clen;
+    return DER_OK;
 }
 
 /*
- * Whether der starts with something shaped like an X.509 Certificate:
+ * Whether every TLV of der[0..len), and of the constructed ones' contents, is
+ * DER-framed and fills its parent exactly; *bad is the offset of the first
+ * header that is not.
+ */
+static der_form der_walk(const unsigned char *der, size_t len, unsigned depth, size_t *bad)
+{
+    size_t off = 0;
+
+    while (off < len) {
+        unsigned char tag = 0;
+        size_t hdr = 0, total = 0, sub = 0;
+        der_form f = der_tlv(der + off, len - off, &tag, &hdr, &total);
+
+        if (f != DER_OK) {
+            *bad = off;
+            return f;
+        }
+        if ((tag & 0x20u) != 0) {
+            if (depth == 0) {
+                *bad = off;
+                return DER_BAD;
+            }
+            f = der_walk(der + off + hdr, total - hdr, depth - 1, &sub);
+            if (f != DER_OK) {
+                *bad = off + hdr + sub;
+                return f;
+            }
+        }
+        off += total;
+    }
+    return DER_OK;
+}
+
+/*
+ * Whether der[0..len) is shaped like an X.509 Certificate:
  * SEQUENCE { TBSCertificate SEQUENCE { [0] version?, INTEGER serial,
  * SEQUENCE sigAlg, SEQUENCE issuer, SEQUENCE validity, SEQUENCE subject,
- * SEQUENCE subjectPublicKeyInfo, ... }, SEQUENCE sigAlg, BIT STRING }.
- * *used is the Certificate's length.  Much cheaper than d2i_X509, which in
+ * SEQUENCE subjectPublicKeyInfo, ... }, SEQUENCE sigAlg, BIT STRING }, the
+ * framing already checked by der_walk.  Much cheaper than d2i_X509, which in
  * OpenSSL 3 also decodes the public key through the provider machinery.
  */
-static bool der_cert_shape(const unsigned char *der, size_t len, size_t *used)
+static bool der_cert_shape(const unsigned char *der, size_t len)
 {
     static const unsigned char cert_tags[] = {0x30, 0x30, 0x03};
     static const unsigned char tbs_tags[] = {0x02, 0x30, 0x30, 0x30, 0x30, 0x30};
-    unsigned char tag;
-    size_t total, hdr, part, off;
+    unsigned char tag = 0;
+    size_t hdr = 0, total = 0, part = 0, off, h = 0;
     size_t tbs_off = 0, tbs_hdr = 0, tbs_total = 0;
 
-    hdr = der_tlv(der, len, &tag, &total);
-    if (hdr == 0 || tag != 0x30) {
+    if (der_tlv(der, len, &tag, &hdr, &total) != DER_OK || tag != 0x30 || total != len) {
         return false;
     }
-    *used = total;
     /* The Certificate's three members fill it exactly. */
     off = hdr;
     for (size_t i = 0; i < sizeof(cert_tags); i++) {
-        size_t h = der_tlv(der + off, total - off, &tag, &part);
-        if (h == 0 || tag != cert_tags[i]) {
+        if (der_tlv(der + off, total - off, &tag, &h, &part) != DER_OK || tag != cert_tags[i]) {
             return false;
         }
         if (i == 0) {
@@ -136,13 +184,13 @@ static bool der_cert_shape(const unsigned char *der, size_t len, size_t *used)
     off = tbs_off + tbs_hdr;
     size_t tbs_end = tbs_off + tbs_total;
     if (off < tbs_end && der[off] == 0xa0) {
-        if (der_tlv(der + off, tbs_end - off, &tag, &part) == 0) {
+        if (der_tlv(der + off, tbs_end - off, &tag, &h, &part) != DER_OK) {
             return false;
         }
         off += part;
     }
     for (size_t i = 0; i < sizeof(tbs_tags); i++) {
-        if (off >= tbs_end || der_tlv(der + off, tbs_end - off, &tag, &part) == 0 ||
+        if (off >= tbs_end || der_tlv(der + off, tbs_end - off, &tag, &h, &part) != DER_OK ||
             tag != tbs_tags[i]) {
             return false;
         }
@@ -151,22 +199,75 @@ static bool der_cert_shape(const unsigned char *der, size_t len, size_t *used)
     return true;
 }
 
-/* Whether der is exactly one X.509 certificate (nothing before or after it). */
-static bool der_is_one_x509(const unsigned char *der, size_t len)
+/* Whether d2i_X509 reads der[0..len) as one certificate; *used is how much it read. */
+static bool x509_parses(const unsigned char *der, size_t len, size_t *used)
 {
     const unsigned char *p = der;
     X509 *x;
-    bool ok;
 
     if (len == 0 || len > CERT_MAX_INPUT) {
         return false;
     }
     ERR_set_mark();
     x = d2i_X509(NULL, &p, (long)len);
-    ok = (x != NULL && p == der + len);
+    *used = (size_t)(p - der);
     X509_free(x);
-    ERR_pop_to_mark();
-    return ok;
+    ERR_clear_error();
+    return x != NULL;
+}
+
+/*
+ * The one definition of a certificate a manifest may hold, for every way in
+ * (add, fetch, the loader): the leading TLV of der[0..len) is an X.509
+ * certificate in DER, every length of it in DER's form, and (full) OpenSSL
+ * parses it.  *used is its length (a "TRUSTED CERTIFICATE" block goes on after
+ * it).  BER is refused rather than stored or re-encoded: the pin is the SHA-256
+ * of the bytes the JDK's getEncoded() returns, and for BER the JDK either
+ * refuses the certificate (more than 4 length bytes, or a BER length inside
+ * the TBSCertificate) or returns bytes other than the file's (an indefinite or
+ * over-long outer length).  NULL, or why not, in why[size].
+ */
+static const char *cert_check(const unsigned char *der, size_t len, bool full, size_t *used,
+                              char *why, size_t size)
+{
+    unsigned char tag = 0;
+    size_t hdr = 0, total = 0, bad = 0, ber_used = 0;
+    der_form f = der_tlv(der, len, &tag, &hdr, &total);
+
+    if (f == DER_OK) {
+        *used = total;
+        f = der_walk(der, total, DER_MAX_DEPTH, &bad);
+    }
+    if (f == DER_BER && x509_parses(der, len, &ber_used)) {
+        size_t tbs_hdr = 0, tbs_total = 0;
+        bool in_tbs = bad > 0 && bad == hdr; /* the TBSCertificate's own header */
+
+        if (bad > hdr && hdr > 0 &&
+            der_tlv(der + hdr, total - hdr, &tag, &tbs_hdr, &tbs_total) == DER_OK) {
+            in_tbs = bad < hdr + tbs_total;
+        }
+        *used = ber_used;
+        if (in_tbs) {
+            snprintf(why, size,
+                     "certificate is BER, not DER (length at byte %zu, inside the signed "
+                     "TBSCertificate): the JVM refuses it, and re-encoding it would break its "
+                     "signature; ask its issuer for a DER-encoded certificate",
+                     bad);
+        } else {
+            snprintf(why, size,
+                     "certificate is BER, not DER (length at byte %zu): the JVM reads DER; "
+                     "re-encode it with 'openssl x509 -in FILE -outform DER -out FILE.der'",
+                     bad);
+        }
+        return why;
+    }
+    if (f != DER_OK || tag != 0x30 || !der_cert_shape(der, total)) {
+        return "not a valid X.509 certificate";
+    }
+    if (full && (!x509_parses(der, total, &ber_used) || ber_used != total)) {
+        return "not a valid X.509 certificate";
+    }
+    return NULL;
 }
 
 static int list_reserve(ts_cert_list *l, size_t extra)
@@ -202,27 +303,43 @@ static int list_push_unchecked(ts_cert_list *l, const unsigned char *der, size_t
     return 0;
 }
 
-/* Appends the DER of x (as i2d_X509 writes it: the parsed bytes for DER input). */
-static int list_push_x509(ts_cert_list *l, X509 *x)
+/*
+ * Appends the DER of x, a certificate of the bundle der[0..len), when
+ * cert_check takes it; NULL, or why not in why[size].  i2d_X509 writes back
+ * the bytes d2i_X509 read when they were DER (OpenSSL keeps the
+ * TBSCertificate's as they came): not finding them in the bundle means the
+ * bundle holds the certificate in BER.
+ */
+static const char *list_push_x509(ts_cert_list *l, X509 *x, const unsigned char *der, size_t len,
+                                  char *why, size_t size)
 {
-    unsigned char *der = NULL;
-    int n;
-    int rc;
+    unsigned char *out = NULL;
+    int n = i2d_X509(x, &out);
+    const char *no = NULL;
+    size_t used = 0;
 
     ERR_set_mark();
     n = i2d_X509(x, &der);
     ERR_pop_to_mark();
     if (n <= 0) {
-        return -1;
+        ERR_clear_error();
+        return "certificate cannot be encoded";
     }
-    rc = list_push_unchecked(l, der, (size_t)n);
-    OPENSSL_free(der);
-    return rc;
+    no = cert_check(out, (size_t)n, false, &used, why, size);
+    if (no == NULL && memmem(der, len, out, (size_t)n) == NULL) {
+        no = "certificate is BER, not DER: the JVM reads DER; re-encode the bundle with "
+             "'openssl pkcs7 -in FILE -print_certs -out FILE.pem'";
+    }
+    if (no == NULL && list_push_unchecked(l, out, (size_t)n) != 0) {
+        no = "out of memory";
+    }
+    OPENSSL_free(out);
+    return no;
 }
 
 /* Appends every certificate of a DER PKCS#7 SignedData; the number appended, or -1. */
 static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, size_t *consumed,
-                      const char **why)
+                      const char **why, char *buf, size_t size)
 {
     const unsigned char *p = der;
     PKCS7 *p7;
@@ -246,8 +363,12 @@ static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, siz
     }
     n = 0;
     for (int i = 0; i < sk_X509_num(certs); i++) {
-        if (list_push_x509(l, sk_X509_value(certs, i)) != 0) {
-            *why = "out of memory";
+        char no[400];
+        const char *w = list_push_x509(l, sk_X509_value(certs, i), der, len, no, sizeof(no));
+
+        if (w != NULL) {
+            snprintf(buf, size, "certificate %d of the PKCS#7 structure: %s", i + 1, w);
+            *why = buf;
             n = -1;
             goto end;
         }
@@ -257,28 +378,6 @@ end:
     PKCS7_free(p7);
     ERR_pop_to_mark();
     return n;
-}
-
-/*
- * Whether data starts with one X.509 certificate; *used is its length.  full:
- * parsed by OpenSSL; else its DER structure only (see der_cert_shape).
- */
-static bool cert_at(const unsigned char *data, size_t len, bool full, size_t *used)
-{
-    if (!full) {
-        return der_cert_shape(data, len, used);
-    }
-    const unsigned char *p = data;
-    X509 *x;
-    bool ok;
-
-    ERR_set_mark();
-    x = d2i_X509(NULL, &p, (long)len);
-    ok = (x != NULL);
-    *used = (size_t)(p - data);
-    X509_free(x);
-    ERR_pop_to_mark();
-    return ok;
 }
 
 static bool pem_name_is_x509(const char *name)
@@ -301,9 +400,13 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
         /* "TRUSTED CERTIFICATE" is the certificate followed by OpenSSL's trust
          * settings: the certificate is the leading SEQUENCE only. */
         size_t used = 0;
-        bool ok = cert_at(data, len, full, &used);
+        char buf[400];
+        const char *why = cert_check(data, len, full, &used, buf, sizeof(buf));
 
-        if (!ok) {
+        if (why == buf) {
+            return ts_error_set(err, where, "%s", why);
+        }
+        if (why != NULL) {
             return ts_error_set(err, where, "%s block does not hold a valid X.509 certificate",
                                 name);
         }
@@ -318,9 +421,10 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
     }
     if (pem_name_is_pkcs7(name)) {
         const char *why = NULL;
+        char buf[512];
         size_t used = 0;
 
-        if (push_pkcs7(l, data, len, &used, &why) < 0) {
+        if (push_pkcs7(l, data, len, &used, &why, buf, sizeof(buf)) < 0) {
             return ts_error_set(err, where, "%s", why);
         }
         if (used != len) {
@@ -390,10 +494,14 @@ static int parse_der(const unsigned char *buf, size_t len, bool full, ts_cert_li
                      ts_error *err)
 {
     size_t used = 0;
-    const char *why = NULL;
+    char no[512];
+    const char *why = cert_check(buf, len, full, &used, no, sizeof(no));
     char where[48];
 
-    if (cert_at(buf, len, full, &used)) {
+    if (why == no) { /* a certificate, in BER */
+        return ts_error_set(err, "offset 0", "%s", why);
+    }
+    if (why == NULL) {
         if (used != len) {
             snprintf(where, sizeof(where), "offset %zu", used);
             return ts_error_set(err, where, "unexpected data after the DER certificate");
@@ -404,7 +512,7 @@ static int parse_der(const unsigned char *buf, size_t len, bool full, ts_cert_li
         return 0;
     }
     used = 0;
-    if (push_pkcs7(l, buf, len, &used, &why) >= 0) {
+    if (push_pkcs7(l, buf, len, &used, &why, no, sizeof(no)) >= 0) {
         if (used != len) {
             snprintf(where, sizeof(where), "offset %zu", used);
             return ts_error_set(err, where, "unexpected data after the PKCS#7 structure");
@@ -482,8 +590,16 @@ int ts_certs_parse_pinned(const unsigned char *buf, size_t len, ts_cert_list *ou
 
 int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err)
 {
-    if (der == NULL || !der_is_one_x509(der, len)) {
-        return ts_error_set(err, "", "not a DER X.509 certificate");
+    size_t used = 0;
+    char buf[400];
+    const char *why =
+        der == NULL ? "no certificate" : cert_check(der, len, true, &used, buf, sizeof(buf));
+
+    if (why == NULL && used != len) {
+        why = "unexpected data after the certificate";
+    }
+    if (why != NULL) {
+        return ts_error_set(err, "", "%s", why);
     }
     if (list_push_unchecked(l, der, len) != 0) {
         return ts_error_set(err, "", "out of memory");

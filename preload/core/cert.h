@@ -36,6 +36,11 @@ typedef struct ts_cert_list {
  * OpenSSL (d2i_X509: some tens of microseconds each with OpenSSL 3.0); the
  * DER kept is the bytes as given ("TRUSTED CERTIFICATE": without the trust
  * settings that follow the certificate).
+ * A certificate must be DER: every length definite, in its shortest form, on
+ * at most 4 bytes, as the JDK reads it.  BER that OpenSSL would read (an
+ * indefinite or over-long length) is refused with a message saying how to
+ * re-encode it; this one definition is shared by ts_certs_parse_pinned and
+ * ts_cert_list_push_der, so what add or fetch stores is what the loader takes.
  */
 int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err);
 
@@ -51,7 +56,7 @@ int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_e
 int ts_certs_parse_pinned(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err);
 
 /* Copies der into a new entry of l (computing its SHA-256).  The DER is checked to be one X.509
- * certificate. */
+ * certificate in DER, as ts_certs_parse checks it. */
 int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err);
 void ts_cert_list_free(ts_cert_list *l);
 

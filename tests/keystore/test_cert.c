@@ -340,6 +340,79 @@ static void test_pinned_parse(void **state)
     free(bad);
 }
 
+/* Every way in refuses the BER forms of a certificate that OpenSSL's d2i_X509 reads: a length
+ * in more bytes than it needs (outer, and the TBSCertificate's), an indefinite length. */
+static void test_ber_refused(void **state)
+{
+    fixture *f = *state;
+    const unsigned char *der = f->der[0];
+    size_t len = f->len[0];
+    size_t oh = 2u + (der[1] & 0x7fu), body = len - oh;
+    unsigned char *v = malloc(len + 8);
+    ts_cert_list l = {0};
+    ts_error err;
+
+    assert_non_null(v);
+    assert_true(der[1] == 0x82 && body >= 256); /* the variants below assume it */
+    /* The outer length in 3 bytes, with a leading zero. */
+    v[0] = 0x30;
+    v[1] = 0x83;
+    v[2] = 0;
+    memcpy(v + 3, der + 2, len - 2);
+    /* The outer length indefinite. */
+    unsigned char *w = malloc(len + 4);
+    assert_non_null(w);
+    w[0] = 0x30;
+    w[1] = 0x80;
+    memcpy(w + 2, der + oh, body);
+    w[2 + body] = 0;
+    w[3 + body] = 0;
+    const struct {
+        const unsigned char *buf;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        {v, len + 1, "certificate is BER, not DER (length at byte 0)"},
+        {w, body + 4, "certificate is BER, not DER (length at byte 0)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ts_error_clear(&err);
+        assert_int_equal(ts_certs_parse(cases[i].buf, cases[i].len, &l, &err), -1);
+        assert_non_null(strstr(err.what, cases[i].want));
+        ts_error_clear(&err);
+        assert_int_equal(ts_certs_parse_pinned(cases[i].buf, cases[i].len, &l, &err), -1);
+        assert_non_null(strstr(err.what, cases[i].want));
+        ts_error_clear(&err);
+        assert_int_equal(ts_cert_list_push_der(&l, cases[i].buf, cases[i].len, &err), -1);
+        assert_non_null(strstr(err.what, cases[i].want));
+        assert_int_equal(l.count, 0);
+    }
+    /* The TBSCertificate's length with a leading zero byte (outer grows by one). */
+    memcpy(v, der, len);
+    size_t tl = ((size_t)der[oh + 2] << 8) | der[oh + 3];
+    assert_true(der[oh] == 0x30 && der[oh + 1] == 0x82);
+    v[2] = (unsigned char)((body + 1) >> 8);
+    v[3] = (unsigned char)((body + 1) & 0xff);
+    v[oh] = 0x30;
+    v[oh + 1] = 0x83;
+    v[oh + 2] = 0;
+    v[oh + 3] = (unsigned char)(tl >> 8);
+    v[oh + 4] = (unsigned char)(tl & 0xff);
+    memcpy(v + oh + 5, der + oh + 4, len - oh - 4);
+    ts_error_clear(&err);
+    assert_int_equal(ts_certs_parse(v, len + 1, &l, &err), -1);
+    assert_non_null(strstr(err.what, "inside the signed TBSCertificate"));
+    ts_error_clear(&err);
+    assert_int_equal(ts_certs_parse_pinned(v, len + 1, &l, &err), -1);
+    assert_non_null(strstr(err.what, "inside the signed TBSCertificate"));
+    assert_int_equal(l.count, 0);
+    /* A long form for a length under 128, anywhere in the certificate, is BER too. */
+    static const unsigned char short_long[] = {0x30, 0x81, 0x03, 0x02, 0x01, 0x01};
+    assert_int_equal(ts_certs_parse_pinned(short_long, sizeof(short_long), &l, NULL), -1);
+    free(v);
+    free(w);
+}
+
 static void test_hex(void **state)
 {
     unsigned char sha[TS_SHA256_LEN], got[TS_SHA256_LEN];
@@ -491,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_append_is_all_or_nothing),
         cmocka_unit_test(test_copy_and_pem),
         cmocka_unit_test(test_pinned_parse),
+        cmocka_unit_test(test_ber_refused),
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_describe_rsa_sha1_not_self_signed),

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# One definition of a manifest certificate: DER.  The BER variants OpenSSL reads
+# (an outer length in 5 bytes, an indefinite outer length, a TBSCertificate length
+# in 5 bytes), in a DER file, a PEM file and a PKCS#7 bundle, are refused by add
+# with a line saying what to do, and nothing changes: check, render and a JVM
+# still see the manifest whole.  The JDK is the judge of what DER is: it refuses
+# the 5-byte lengths and re-encodes the indefinite one, so pinning the file's
+# bytes could never match what the JVM sees.  The loader uses the same
+# definition: a hand-edited BER entry is named by check.
+. "$TS_SOURCE_DIR/tests/lib/common.sh"
+. "$TS_SOURCE_DIR/tests/cli/lib.sh"
+ts_require_jdk
+
+expect 0 "$T" init
+mkcert good "Good DER"
+mkcert ber "BER Variant"
+expect 0 "$T" add "$TS_TMP/good.pem"
+openssl x509 -in "$TS_TMP/ber.pem" -outform DER -out "$TS_TMP/ber.der"
+
+# The variants, made from the DER certificate; each in DER, PEM and PKCS#7.
+python3 - "$TS_TMP" <<'PY'
+import base64, sys
+d = sys.argv[1]
+der = open(d + "/ber.der", "rb").read()
+
+def head(b, o):
+    n = b[o + 1]
+    if n < 0x80:
+        return o + 2, n
+    k = n & 0x7F
+    return o + 2 + k, int.from_bytes(b[o + 2:o + 2 + k], "big")
+
+def tlv(tag, body):
+    n = len(body)
+    ln = bytes([n]) if n < 128 else (b"\x81" + bytes([n]) if n < 256 else b"\x82" + n.to_bytes(2, "big"))
+    return bytes([tag]) + ln + body
+
+o, n = head(der, 0)
+body = der[o:o + n]
+to, tn = head(body, 0)
+tbs5 = b"\x30\x85" + tn.to_bytes(5, "big") + body[to:]
+variants = {
+    "outer5": b"\x30\x85" + n.to_bytes(5, "big") + body,
+    "indef": b"\x30\x80" + body + b"\x00\x00",
+    "tbs5": b"\x30\x82" + len(tbs5).to_bytes(2, "big") + tbs5,
+}
+signed, data = bytes.fromhex("06092a864886f70d010702"), bytes.fromhex("06092a864886f70d010701")
+for name, c in variants.items():
+    open(f"{d}/{name}.der", "wb").write(c)
+    b64 = base64.b64encode(c).decode()
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    open(f"{d}/{name}.pem", "w").write("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n")
+    sd = tlv(0x30, bytes.fromhex("020101") + tlv(0x31, b"") + tlv(0x30, data) + tlv(0xA0, c) + tlv(0x31, b""))
+    open(f"{d}/{name}.p7b", "wb").write(tlv(0x30, signed + tlv(0xA0, sd)))
+PY
+# OpenSSL reads every one of them (which is how add used to store them).
+for v in outer5 indef tbs5; do
+    openssl x509 -inform DER -in "$TS_TMP/$v.der" -noout || ts_fail "openssl does not read $v.der"
+    openssl pkcs7 -inform DER -in "$TS_TMP/$v.p7b" -print_certs -noout || ts_fail "openssl does not read $v.p7b"
+done
+
+snapshot
+for v in outer5 indef tbs5; do
+    for f in der pem p7b; do
+        expect 2 "$T" add "$TS_TMP/$v.$f"
+        error_is "$v.$f: "
+        has "$ERR" "certificate is BER, not DER"
+        case "$v.$f" in
+        tbs5.*) has "$ERR" "inside the signed TBSCertificate): the JVM refuses it" ;;
+        *.p7b) has "$ERR" "re-encode the bundle with 'openssl pkcs7 -in FILE -print_certs -out FILE.pem'" ;;
+        *) has "$ERR" "re-encode it with 'openssl x509 -in FILE -outform DER -out FILE.der'" ;;
+        esac
+        unchanged "add $v.$f"
+    done
+done
+
+# The manifest is whole for check, render and a JVM reading cacerts through the library.
+expect 0 "$T" check
+expect 0 "$T" render -o "$TS_TMP/out.jks" --no-base
+has "$OUT" "1 entries"
+
+# The advice works for the outer variants, and the pin is the JDK's getEncoded().
+for v in outer5 indef; do
+    openssl x509 -inform DER -in "$TS_TMP/$v.der" -outform DER -out "$TS_TMP/$v.fixed.der"
+    cmp -s "$TS_TMP/$v.fixed.der" "$TS_TMP/ber.der" || ts_fail "openssl x509 did not give the DER back for $v"
+done
+expect 0 "$T" add "$TS_TMP/indef.fixed.der"
+expect 0 "$T" check
+for jh in $(ts_jdks); do
+    cls="$TS_TMP/classes-$(basename "$jh")"
+    ts_javac "$jh" "$cls" "$TS_SOURCE_DIR/tests/cli/java/Encoded.java" "$TS_SOURCE_DIR/tests/keystore/TrustedSet.java"
+    [ "$("$jh/bin/java" -cp "$cls" Encoded "$TS_TMP/outer5.der")" = refused ] || ts_fail "$jh reads a 5-byte outer length"
+    [ "$("$jh/bin/java" -cp "$cls" Encoded "$TS_TMP/tbs5.der")" = refused ] || ts_fail "$jh reads a 5-byte TBSCertificate length"
+    [ "$("$jh/bin/java" -cp "$cls" Encoded "$TS_TMP/indef.der")" = "$(sha ber)" ] ||
+        ts_fail "$jh: getEncoded() of the indefinite-length file is not the DER's"
+    cacerts=$(readlink -f "$jh/lib/security/cacerts")
+    seen=$(ts_with_preload "$jh/bin/java" -cp "$cls" TrustedSet "$cacerts" JKS -) || ts_fail "$jh: TrustedSet under the library"
+    grep -qx "$(sha good)" <<<"$seen" || ts_fail "$jh: the JVM lost the manifest's first certificate"
+    grep -qx "$(sha ber)" <<<"$seen" || ts_fail "$jh: the JVM does not see the re-encoded certificate under its pin"
+    expect 0 "$T" render -o "$TS_TMP/r.jks" --no-base
+    [ "$("$jh/bin/java" -cp "$cls" TrustedSet "$TS_TMP/r.jks" JKS - | sort)" = "$(printf '%s\n' "$(sha good)" "$(sha ber)" | sort)" ] ||
+        ts_fail "$jh: rendered keystore"
+done
+
+# The loader: an entry hand-edited into BER (pin updated too) is named, not served.
+python3 - "$TRUSTSHIM_MANIFEST" "$TS_TMP/indef.pem" "$TS_TMP/indef.der" <<'PY'
+import hashlib, json, sys
+m = json.load(open(sys.argv[1]))
+m["certificates"][1]["pem"] = open(sys.argv[2]).read()
+m["certificates"][1]["sha256"] = hashlib.sha256(open(sys.argv[3], "rb").read()).hexdigest()
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+expect 2 "$T" check
+has "$ERR" "certificates[1].pem: PEM block 1: certificate is BER, not DER (length at byte 0)"
+ts_log "ok"
