@@ -89,7 +89,7 @@ static char **make_pems(size_t n)
         X509_NAME *name = X509_NAME_new();
         char cn[64];
         unsigned char *der = NULL;
-        int len;
+        int len = 0;
         ts_cert c;
 
         snprintf(cn, sizeof(cn), "bench-%zu.example.test", i);

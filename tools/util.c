@@ -38,8 +38,9 @@ static void put_one_line(FILE *out, const char *s)
     }
 }
 
-static void vmessage(FILE *out, const char *kind, const char *color, const char *subject,
-                     const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void vmessage(FILE *out, const char *kind,
+                                                           const char *color, const char *subject,
+                                                           const char *fmt, va_list ap)
 {
     bool c = ts_cli_color(STDERR_FILENO);
     char text[4096];

@@ -23,7 +23,7 @@ awk '/^```sh run$/ {on = 1; next} /^```$/ {on = 0} on' "$doc" | sed "s/8443/$por
 mkdir "$TS_TMP/session"
 if [ "$TS_SANITIZE" = 1 ]; then
     # the sanitized library enters keytool's JVM and the shells: libasan first, JVM-friendly options
-    export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+    export LD_PRELOAD="$TS_ASAN_RUNTIME"
     export ASAN_OPTIONS="handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:verify_asan_link_order=0"
 fi
 (

@@ -10,7 +10,7 @@ lib=$(readlink -f "$TS_LIB")
 # sanitizer runtime already in LD_PRELOAD in front of the library.
 X=()
 if [ "$TS_SANITIZE" = 1 ]; then
-    asan=$(gcc -print-file-name=libasan.so)
+    asan=$TS_ASAN_RUNTIME
     X=(env "LD_PRELOAD=$asan" "ASAN_OPTIONS=handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:verify_asan_link_order=0")
 fi
 ex() { "${X[@]}" "$T" "$@"; }

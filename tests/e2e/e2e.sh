@@ -26,7 +26,7 @@ E2E_ASAN_OPTIONS="handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:verify_
 # shellcheck disable=SC2034 # used by the scripts that source this file
 E2E_ASAN_ENV=() # NAME=VALUE words for env(1); empty unless sanitized
 if [ "$TS_SANITIZE" = 1 ]; then
-    E2E_ASAN_ENV=("LD_PRELOAD=$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=$E2E_ASAN_OPTIONS")
+    E2E_ASAN_ENV=("LD_PRELOAD=$TS_ASAN_RUNTIME" "ASAN_OPTIONS=$E2E_ASAN_OPTIONS")
 fi
 
 # e2e_exec CMD...: runs CMD (a JVM) under `trustshim exec --`, the way a user does.

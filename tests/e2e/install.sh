@@ -46,7 +46,7 @@ case ":$preload:" in *":$lib:"*) ;; *) ts_fail "exec set LD_PRELOAD=$preload, no
 # to change): it must do nothing (docs/tomcat.md, security.md).  One JDK is enough.
 preload_only=("LD_PRELOAD=$lib")
 if [ "$TS_SANITIZE" = 1 ]; then
-    preload_only=("LD_PRELOAD=$(gcc -print-file-name=libasan.so):$lib" "ASAN_OPTIONS=$E2E_ASAN_OPTIONS")
+    preload_only=("LD_PRELOAD=$TS_ASAN_RUNTIME:$lib" "ASAN_OPTIONS=$E2E_ASAN_OPTIONS")
 fi
 jdk=$(ts_jdks | sed -n 1p)
 major=$(e2e_jdk_major "$jdk")

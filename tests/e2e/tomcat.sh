@@ -72,7 +72,7 @@ XML
         # Test-only: the ASan-built library needs libasan first and ASan options for the JVM.
         # shellcheck disable=SC2016 # $LD_PRELOAD is for setenv.sh to expand
         printf 'export LD_PRELOAD="%s:$LD_PRELOAD"\nexport ASAN_OPTIONS="%s"\n' \
-            "$(gcc -print-file-name=libasan.so)" "$E2E_ASAN_OPTIONS" >>"$base/bin/setenv.sh"
+            "$TS_ASAN_RUNTIME" "$E2E_ASAN_OPTIONS" >>"$base/bin/setenv.sh"
     fi
 }
 

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Shared helpers for trustshim's script tests.  Source it first thing:
 #   . "$TS_SOURCE_DIR/tests/lib/common.sh"
-# ctest sets TS_BUILD_DIR, TS_SOURCE_DIR and TS_SANITIZE.  A test that cannot run
+# ctest sets TS_BUILD_DIR, TS_SOURCE_DIR, TS_SANITIZE and TS_ASAN_RUNTIME (the
+# ASan runtime of the compiler that built a sanitized tree: gcc's libasan.so or
+# clang's libclang_rt.asan-*.so, to preload first).  A test that cannot run
 # here calls ts_skip (exit 77: ctest shows it as skipped); with
 # TRUSTSHIM_NO_SKIP=1 (CI) a skip is a failure instead.
 
@@ -10,6 +12,7 @@ set -euo pipefail
 : "${TS_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${TS_BUILD_DIR:=$TS_SOURCE_DIR/build}"
 : "${TS_SANITIZE:=0}"
+: "${TS_ASAN_RUNTIME:=$(gcc -print-file-name=libasan.so)}"
 TS_CLI="$TS_BUILD_DIR/bin/trustshim"
 TS_LIB="$TS_BUILD_DIR/lib/libtrustshim.so"
 TS_TEST_NAME="$(basename "$0" .sh)"
@@ -98,7 +101,7 @@ ts_require_cmd() {
 # JVM's SIGSEGV handling alone (see shared docs, jvm-facts.md).
 ts_preload_value() {
     if [ "$TS_SANITIZE" = 1 ]; then
-        printf '%s:%s' "$(gcc -print-file-name=libasan.so)" "$TS_LIB"
+        printf '%s:%s' "$TS_ASAN_RUNTIME" "$TS_LIB"
     else
         printf '%s' "$TS_LIB"
     fi
