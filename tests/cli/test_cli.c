@@ -298,6 +298,71 @@ static void test_ldap_request(void **state)
     assert_int_equal(ts_ldap_starttls_request(buf, 30), 0);
 }
 
+/* The STARTTLS replies, as conn.c reads them from a server. */
+static void test_starttls_replies(void **state)
+{
+    static const char smtp[] = "250-mail.example.test\r\n250-SIZE 100\r\n250 STARTTLS\r\n";
+    static const unsigned char ldap_ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07,
+                                            0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00};
+    static const unsigned char ldap_no[] = {0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07,
+                                            0x0a, 0x01, 0x34, 0x04, 0x00, 0x04, 0x00};
+    const unsigned char *p = (const unsigned char *)smtp;
+    size_t len = strlen(smtp), used = 0;
+    ts_smtp_reply r;
+    char line[16], why[256];
+    int rc = 0;
+
+    (void)state;
+    /* Lines: CRLF or LF, cut to the buffer, more bytes needed, none within the limit. */
+    assert_int_equal(ts_reply_line((const unsigned char *)"+OK\n", 4, 100, line, 16, &used), 1);
+    assert_string_equal(line, "+OK");
+    assert_int_equal(used, 4);
+    assert_int_equal(ts_reply_line((const unsigned char *)"+OK", 3, 100, line, 16, &used), 0);
+    assert_int_equal(ts_reply_line((const unsigned char *)"+OKAY", 5, 4, line, 16, &used), -1);
+    assert_int_equal(ts_reply_line(p, len, 100, line, 8, &used), 1);
+    assert_string_equal(line, "250-mai");
+    /* A multi-line SMTP reply offering STARTTLS. */
+    memset(&r, 0, sizeof(r));
+    while (rc == 0) {
+        char l[1024];
+        assert_int_equal(ts_reply_line(p, len, 4096, l, sizeof(l), &used), 1);
+        rc = ts_smtp_reply_feed(&r, l, "EHLO", why, sizeof(why));
+        p += used;
+        len -= used;
+    }
+    assert_int_equal(rc, 1);
+    assert_int_equal(len, 0);
+    assert_true(r.starttls);
+    assert_int_equal(ts_smtp_reply_expect(&r, 250, "refused", why, sizeof(why)), 0);
+    assert_int_equal(ts_smtp_reply_expect(&r, 220, "server refused STARTTLS", why, sizeof(why)),
+                     -1);
+    assert_string_equal(why, "server refused STARTTLS: 250-mail.example.test");
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(ts_smtp_reply_feed(&r, "+OK POP3", "the greeting", why, sizeof(why)), -1);
+    assert_string_equal(why, "not an SMTP server (got '+OK POP3' while waiting for the greeting)");
+    /* IMAP: untagged lines, then the tagged answer. */
+    assert_int_equal(ts_imap_greeting("* OK ready", why, sizeof(why)), 0);
+    assert_int_equal(ts_imap_greeting("* BYE go away", why, sizeof(why)), -1);
+    assert_int_equal(ts_imap_starttls_reply("* CAPABILITY IMAP4rev1", why, sizeof(why)), 0);
+    assert_int_equal(ts_imap_starttls_reply("ts1 OK go", why, sizeof(why)), 1);
+    assert_int_equal(ts_imap_starttls_reply("ts1 NO \x01", why, sizeof(why)), -1);
+    assert_string_equal(why, "server refused STARTTLS: NO ?");
+    /* POP3. */
+    assert_int_equal(ts_pop3_greeting("+OK hello", why, sizeof(why)), 0);
+    assert_int_equal(ts_pop3_greeting("220 smtp", why, sizeof(why)), -1);
+    assert_int_equal(ts_pop3_stls_reply("-ERR no", why, sizeof(why)), -1);
+    /* LDAP: more bytes, complete, refused, plain text, larger than the buffer. */
+    assert_int_equal(ts_ldap_starttls_reply(ldap_ok, 5, 100, why, sizeof(why)), 0);
+    assert_int_equal(ts_ldap_starttls_reply(ldap_ok, sizeof(ldap_ok), 100, why, sizeof(why)),
+                     (long)sizeof(ldap_ok));
+    assert_int_equal(ts_ldap_starttls_reply(ldap_no, sizeof(ldap_no), 100, why, sizeof(why)), -1);
+    assert_string_equal(why, "server refused StartTLS: result 52 (unavailable)");
+    assert_int_equal(
+        ts_ldap_starttls_reply((const unsigned char *)"220 hi\r\n", 8, 100, why, sizeof(why)), -1);
+    assert_string_equal(why, "not an LDAP server (got plain text: '220 hi')");
+    assert_int_equal(ts_ldap_starttls_reply(ldap_ok, 5, 10, why, sizeof(why)), -1);
+}
+
 static void test_ldap_response(void **state)
 {
     /* success, with responseName */
@@ -857,17 +922,29 @@ static void test_commands_flow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_opt_mixed),     cmocka_unit_test(test_did_you_mean),
-        cmocka_unit_test(test_opt_errors),    cmocka_unit_test(test_opt_stop_at_operand),
-        cmocka_unit_test(test_opt_manifest),  cmocka_unit_test(test_help_from_table),
-        cmocka_unit_test(test_parse_seconds), cmocka_unit_test(test_cli_main),
-        cmocka_unit_test(test_url),           cmocka_unit_test(test_javasec),
-        cmocka_unit_test(test_ldap_request),  cmocka_unit_test(test_ldap_response),
-        cmocka_unit_test(test_smtp_reply),    cmocka_unit_test(test_text_preview),
-        cmocka_unit_test(test_preload_value), cmocka_unit_test(test_library_and_jdk_paths),
-        cmocka_unit_test(test_write_atomic),  cmocka_unit_test(test_hex_and_find),
-        cmocka_unit_test(test_env_lines),     cmocka_unit_test(test_days_and_dates),
-        cmocka_unit_test(test_table),         cmocka_unit_test(test_commands_usage),
+        cmocka_unit_test(test_opt_mixed),
+        cmocka_unit_test(test_did_you_mean),
+        cmocka_unit_test(test_opt_errors),
+        cmocka_unit_test(test_opt_stop_at_operand),
+        cmocka_unit_test(test_opt_manifest),
+        cmocka_unit_test(test_help_from_table),
+        cmocka_unit_test(test_parse_seconds),
+        cmocka_unit_test(test_cli_main),
+        cmocka_unit_test(test_url),
+        cmocka_unit_test(test_javasec),
+        cmocka_unit_test(test_ldap_request),
+        cmocka_unit_test(test_ldap_response),
+        cmocka_unit_test(test_starttls_replies),
+        cmocka_unit_test(test_smtp_reply),
+        cmocka_unit_test(test_text_preview),
+        cmocka_unit_test(test_preload_value),
+        cmocka_unit_test(test_library_and_jdk_paths),
+        cmocka_unit_test(test_write_atomic),
+        cmocka_unit_test(test_hex_and_find),
+        cmocka_unit_test(test_env_lines),
+        cmocka_unit_test(test_days_and_dates),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_commands_usage),
         cmocka_unit_test(test_commands_flow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,23 +140,15 @@ static int send_all(conn *c, const void *data, size_t len, const char *what)
 static int read_line(conn *c, char *line, size_t size, const char *what)
 {
     for (;;) {
-        unsigned char *nl = memchr(c->buf, '\n', c->len);
-        if (nl) {
-            size_t n = (size_t)(nl - c->buf);
-            size_t keep = n;
-            if ((keep > 0) && (c->buf[keep - 1] == '\r')) {
-                keep--;
-            }
-            if (keep >= size) {
-                keep = size - 1;
-            }
-            memcpy(line, c->buf, keep);
-            line[keep] = '\0';
-            memmove(c->buf, nl + 1, c->len - n - 1);
-            c->len -= n + 1;
+        size_t used = 0;
+        int r = ts_reply_line(c->buf, c->len, 4096, line, size, &used);
+
+        if (r > 0) {
+            memmove(c->buf, c->buf + used, c->len - used);
+            c->len -= used;
             return 0;
         }
-        if (c->len >= 4096) {
+        if (r < 0) {
             return fail(c, "line too long while waiting for %s", what);
         }
         if (read_more(c, what) != 0) {
@@ -165,60 +157,33 @@ static int read_line(conn *c, char *line, size_t size, const char *what)
     }
 }
 
-/* The first line of what the server sent, quoted for a message. */
-static const char *quote_line(const char *line, char *out, size_t size)
-{
-    size_t n = 0;
-    for (const char *p = line; *p && (n + 4 < size) && (n < 80); p++) {
-        out[n++] = ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) ? *p : '?';
-    }
-    out[n] = '\0';
-    return out;
-}
-
-/* Reads an SMTP reply (all its lines); code of the last line, the first line in first. */
-static int smtp_reply(conn *c, const char *what, char *first, size_t fsize, bool *has_starttls)
+/* Reads an SMTP reply (all its lines) into r. */
+static int smtp_reply(conn *c, const char *what, ts_smtp_reply *r)
 {
     char line[1024];
-    char q[128];
-    bool last = false;
-    int code = -1;
-    bool firstline = true;
-    while (!last) {
+    int done = 0;
+
+    memset(r, 0, sizeof(*r));
+    while (done == 0) {
         if (read_line(c, line, sizeof(line), what) != 0) {
             return -1;
         }
-        code = ts_smtp_reply_code(line, &last);
-        if (code < 0) {
-            return fail(c, "not an SMTP server (got '%s' while waiting for %s)",
-                        quote_line(line, q, sizeof(q)), what);
-        }
-        if (firstline) {
-            snprintf(first, fsize, "%s", line);
-            firstline = false;
-        }
-        if (has_starttls && (strlen(line) >= 12) && (strncasecmp(line + 4, "STARTTLS", 8) == 0)) {
-            *has_starttls = true;
-        }
+        done = ts_smtp_reply_feed(r, line, what, c->why, c->why_size);
     }
-    return code;
+    return done > 0 ? 0 : -1;
 }
 
 static int starttls_smtp(conn *c)
 {
-    char first[1024];
-    char q[128];
+    ts_smtp_reply r;
     char ehlo[128];
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     char addr[64] = "127.0.0.1";
-    bool has_starttls = false;
-    int code = smtp_reply(c, "the SMTP greeting", first, sizeof(first), NULL);
-    if (code < 0) {
+    if ((smtp_reply(c, "the SMTP greeting", &r) != 0) ||
+        (ts_smtp_reply_expect(&r, 220, "server refused the connection", c->why, c->why_size) !=
+         0)) {
         return -1;
-    }
-    if (code != 220) {
-        return fail(c, "server refused the connection: %s", quote_line(first, q, sizeof(q)));
     }
     /* EHLO wants our name; an address literal is always acceptable */
     if ((getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0) &&
@@ -232,25 +197,19 @@ static int starttls_smtp(conn *c)
     if (send_all(c, ehlo, strlen(ehlo), "sending EHLO") != 0) {
         return -1;
     }
-    code = smtp_reply(c, "the reply to EHLO", first, sizeof(first), &has_starttls);
-    if (code < 0) {
+    if ((smtp_reply(c, "the reply to EHLO", &r) != 0) ||
+        (ts_smtp_reply_expect(&r, 250, "server refused EHLO", c->why, c->why_size) != 0)) {
         return -1;
     }
-    if (code != 250) {
-        return fail(c, "server refused EHLO: %s", quote_line(first, q, sizeof(q)));
-    }
-    if (!has_starttls) {
+    if (!r.starttls) {
         return fail(c, "server does not offer STARTTLS (not in its reply to EHLO)");
     }
     if (send_all(c, "STARTTLS\r\n", 10, "sending STARTTLS") != 0) {
         return -1;
     }
-    code = smtp_reply(c, "the reply to STARTTLS", first, sizeof(first), NULL);
-    if (code < 0) {
+    if ((smtp_reply(c, "the reply to STARTTLS", &r) != 0) ||
+        (ts_smtp_reply_expect(&r, 220, "server refused STARTTLS", c->why, c->why_size) != 0)) {
         return -1;
-    }
-    if (code != 220) {
-        return fail(c, "server refused STARTTLS: %s", quote_line(first, q, sizeof(q)));
     }
     return 0;
 }
@@ -258,57 +217,36 @@ static int starttls_smtp(conn *c)
 static int starttls_imap(conn *c)
 {
     char line[1024];
-    char q[128];
-    if (read_line(c, line, sizeof(line), "the IMAP greeting") != 0) {
+    int r = 0;
+    if ((read_line(c, line, sizeof(line), "the IMAP greeting") != 0) ||
+        (ts_imap_greeting(line, c->why, c->why_size) != 0)) {
         return -1;
-    }
-    if (strncasecmp(line, "* BYE", 5) == 0) {
-        return fail(c, "server refused the connection: %s", quote_line(line, q, sizeof(q)));
-    }
-    if ((strncasecmp(line, "* OK", 4) != 0) && (strncasecmp(line, "* PREAUTH", 9) != 0)) {
-        return fail(c, "not an IMAP server (got '%s')", quote_line(line, q, sizeof(q)));
     }
     if (send_all(c, "ts1 STARTTLS\r\n", 14, "sending STARTTLS") != 0) {
         return -1;
     }
-    for (;;) {
+    while (r == 0) {
         if (read_line(c, line, sizeof(line), "the reply to STARTTLS") != 0) {
             return -1;
         }
-        if (strncmp(line, "ts1 ", 4) == 0) {
-            break;
-        }
-        if (strncmp(line, "* ", 2) != 0) {
-            return fail(c, "not an IMAP server (got '%s')", quote_line(line, q, sizeof(q)));
-        }
+        r = ts_imap_starttls_reply(line, c->why, c->why_size);
     }
-    if (strncasecmp(line + 4, "OK", 2) != 0) {
-        return fail(c, "server refused STARTTLS: %s", quote_line(line + 4, q, sizeof(q)));
-    }
-    return 0;
+    return r > 0 ? 0 : -1;
 }
 
 static int starttls_pop3(conn *c)
 {
     char line[1024];
-    char q[128];
-    if (read_line(c, line, sizeof(line), "the POP3 greeting") != 0) {
+    if ((read_line(c, line, sizeof(line), "the POP3 greeting") != 0) ||
+        (ts_pop3_greeting(line, c->why, c->why_size) != 0)) {
         return -1;
-    }
-    if (strncmp(line, "-ERR", 4) == 0) {
-        return fail(c, "server refused the connection: %s", quote_line(line, q, sizeof(q)));
-    }
-    if (strncmp(line, "+OK", 3) != 0) {
-        return fail(c, "not a POP3 server (got '%s')", quote_line(line, q, sizeof(q)));
     }
     if (send_all(c, "STLS\r\n", 6, "sending STLS") != 0) {
         return -1;
     }
-    if (read_line(c, line, sizeof(line), "the reply to STLS") != 0) {
+    if ((read_line(c, line, sizeof(line), "the reply to STLS") != 0) ||
+        (ts_pop3_stls_reply(line, c->why, c->why_size) != 0)) {
         return -1;
-    }
-    if (strncmp(line, "+OK", 3) != 0) {
-        return fail(c, "server refused STLS: %s", quote_line(line, q, sizeof(q)));
     }
     return 0;
 }
@@ -317,41 +255,21 @@ static int starttls_ldap(conn *c)
 {
     unsigned char req[64];
     size_t n = ts_ldap_starttls_request(req, sizeof(req));
-    const char *what = "the LDAP StartTLS response";
     long size;
-    int code = 0;
-    char diag[256];
-    char q[128];
     if (send_all(c, req, n, "sending the StartTLS request") != 0) {
         return -1;
     }
-    for (;;) {
-        size = ts_ber_element_size(c->buf, c->len);
-        if ((size < 0) || ((c->len > 0) && (c->buf[0] != 0x30))) {
-            if (ts_text_preview(c->buf, c->len, q, sizeof(q))) {
-                return fail(c, "not an LDAP server (got plain text: '%s')", q);
-            }
-            return fail(c, "not an LDAP server (malformed reply to StartTLS)");
-        }
-        if ((size > 0) && ((size_t)size <= c->len)) {
-            break;
-        }
-        if ((size > 0) && ((size_t)size > sizeof(c->buf))) {
-            return fail(c, "LDAP response too large");
-        }
-        if (read_more(c, what) != 0) {
+    while ((size = ts_ldap_starttls_reply(c->buf, c->len, sizeof(c->buf), c->why, c->why_size)) ==
+           0) {
+        if (read_more(c, "the LDAP StartTLS response") != 0) {
             return -1;
         }
     }
-    if (ts_ldap_parse_extended_response(c->buf, (size_t)size, &code, diag, sizeof(diag)) != 0) {
-        return fail(c, "not an LDAP server (unexpected reply to StartTLS)");
+    if (size < 0) {
+        return -1;
     }
     memmove(c->buf, c->buf + size, c->len - (size_t)size);
     c->len -= (size_t)size;
-    if (code != 0) {
-        return fail(c, "server refused StartTLS: result %d (%s)%s%s", code,
-                    ts_ldap_result_name(code), diag[0] ? ": " : "", diag);
-    }
     return 0;
 }
 

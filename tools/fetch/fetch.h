@@ -86,4 +86,39 @@ bool ts_text_preview(const unsigned char *buf, size_t len, char *out, size_t siz
  * not one. */
 int ts_smtp_reply_code(const char *line, bool *last);
 
+/* ---- the servers' replies (reply.c): pure functions over what was received ---- */
+/*
+ * One LF- or CRLF-terminated line at the start of buf[0..len), without its
+ * terminator, into line (cut to size - 1 characters): 1 with *used the bytes it
+ * took; 0 when more bytes are needed; -1 when no line ends within max bytes.
+ */
+int ts_reply_line(const unsigned char *buf, size_t len, size_t max, char *line, size_t size,
+                  size_t *used);
+/* An SMTP reply, fed line by line; zeroed before the first line. */
+typedef struct ts_smtp_reply {
+    int code;      /* the last line's */
+    bool starttls; /* a line offered STARTTLS (EHLO's reply) */
+    size_t lines;
+    char first[1024];
+} ts_smtp_reply;
+/* 1 when line completed the reply, 0 when more lines follow, -1 when it is not SMTP (why). */
+int ts_smtp_reply_feed(ts_smtp_reply *r, const char *line, const char *what, char *why,
+                       size_t why_size);
+/* 0 when the reply's code is want, else -1 with "<refused>: <first line>" in why. */
+int ts_smtp_reply_expect(const ts_smtp_reply *r, int want, const char *refused, char *why,
+                         size_t why_size);
+/* The IMAP greeting, the POP3 greeting and its reply to STLS: 0 when it goes on, -1 (why). */
+int ts_imap_greeting(const char *line, char *why, size_t why_size);
+int ts_pop3_greeting(const char *line, char *why, size_t why_size);
+int ts_pop3_stls_reply(const char *line, char *why, size_t why_size);
+/* One line of the reply to "ts1 STARTTLS": 1 its OK, 0 an untagged line (read on), -1 (why). */
+int ts_imap_starttls_reply(const char *line, char *why, size_t why_size);
+/*
+ * The LDAP StartTLS response at the start of buf[0..len), for a buffer of cap
+ * bytes: its size when complete and successful, 0 when more bytes are needed,
+ * -1 when it is not one, too large or a refusal (why).
+ */
+long ts_ldap_starttls_reply(const unsigned char *buf, size_t len, size_t cap, char *why,
+                            size_t why_size);
+
 #endif
