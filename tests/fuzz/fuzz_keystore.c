@@ -4,13 +4,14 @@
  * ts_keystore_decode (JKS, JCEKS, PKCS12), ts_store_build and ts_certs_parse
  * (PEM, DER, PKCS#7).
  * A keystore that decodes must merge and encode (JKS and PKCS12) without error.
- * A store that builds must decode, with every entry of the input (alias,
- * certificate, kind) and the added certificate in it.
- * The first byte picks the entry point and password (selector % 6: 0, 1
- * decode; 2, 3 certificates; 4, 5 ts_store_build without / with "changeit").  Built with clang
- * only: CC=clang cmake -S . -B build-fuzz && cmake --build build-fuzz --target fuzz_keystore
+ * Merged, no certificate appears twice (a base may hold one twice).
+ * The first byte picks the entry point and password: none, "changeit", or a
+ * non-ASCII one ("p\u00e4sswort-\u65e5", as UTF-8), or certificate input.  Built with clang only:
+ *   CC=clang cmake -S . -B build-fuzz && cmake --build build-fuzz --target fuzz_keystore
  *   build-fuzz/bin/fuzz_keystore -max_total_time=60 CORPUS_DIR
- * A corpus: any keystores and certificate files with one selector byte in front.
+ * Seeds: tests/fuzz/seeds.sh keystore (small keystores with a selector byte in
+ * front: JKS, PKCS12, non-ASCII passwords, nested SafeContents, a certificate
+ * twice).  See docs/fuzzing.md.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -140,13 +141,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_store(data + 1, size - 1, data[0] % 6 == 4 ? NULL : "changeit");
         break;
     case 0:
-    case 1: {
+    case 1:
+    case 2: {
+        static const char *const passwords[] = {NULL, "changeit", "p\xc3\xa4sswort-\xe6\x97\xa5"};
         ts_keystore ks = {0};
         unsigned char *out = NULL;
         size_t out_len = 0;
 
-        if (ts_keystore_decode(data + 1, size - 1, data[0] % 6 == 0 ? NULL : "changeit", &ks,
-                               &err) == 0) {
+        if (ts_keystore_decode(data + 1, size - 1, passwords[data[0] % 4], &ks, &err) == 0) {
             ts_keystore merged = {0};
             ts_merge_opts opts = {NULL, TS_DEFAULT_TIMESTAMP_MS};
 
@@ -157,6 +159,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* And once merged (aliases made valid and unique), always, in both formats. */
             if (ts_merge(&ks, NULL, &opts, &merged, NULL, &err) != 0) {
                 abort();
+            }
+            for (size_t i = 0; i < merged.count; i++) {
+                if (ts_keystore_find_sha256(&merged, merged.items[i].cert.sha256) != (long)i) {
+                    abort();
+                }
             }
             for (int f = TS_FORMAT_JKS; f <= TS_FORMAT_PKCS12; f++) {
                 if (ts_keystore_encode(&merged, (ts_format)f, NULL, &out, &out_len, &err) != 0) {

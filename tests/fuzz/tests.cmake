@@ -1,19 +1,33 @@
-# libFuzzer targets for the core's untrusted-input parsers; clang only, not
-# ctests (run them by hand: see the comment at the top of each source).  The
-# core's sources are compiled into them with coverage instrumentation.
+# libFuzzer targets for the parsers of untrusted input (docs/fuzzing.md): clang
+# only, not ctests (tests/fuzz/campaign.sh runs them; CI for a minute each).
+# The core, the CLI's sources and the preload's pure target.c are compiled once
+# more, with coverage instrumentation, into one library all targets link.
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
-  set(fuzz_core ${CMAKE_SOURCE_DIR}/preload/core)
-  set(fuzz_common ${fuzz_core}/ts_error.c ${fuzz_core}/cert.c ${fuzz_core}/keystore.c
-    ${fuzz_core}/jks.c ${fuzz_core}/p12.c ${fuzz_core}/manifest.c ${fuzz_core}/fileio.c
-    ${fuzz_core}/merge.c ${fuzz_core}/jserial.c ${fuzz_core}/ossl_legacy.c ${fuzz_core}/store.c)
-  add_executable(fuzz_keystore ${CMAKE_CURRENT_LIST_DIR}/fuzz_keystore.c ${fuzz_common})
-  add_executable(fuzz_manifest ${CMAKE_CURRENT_LIST_DIR}/fuzz_manifest.c ${fuzz_common})
-  foreach(t fuzz_keystore fuzz_manifest)
-    target_link_libraries(${t} PRIVATE PkgConfig::CJSON)
-    target_include_directories(${t} PRIVATE ${fuzz_core})
-    target_compile_definitions(${t} PRIVATE _GNU_SOURCE)
-    target_compile_options(${t} PRIVATE -g -fsanitize=fuzzer,address,undefined)
-    target_link_options(${t} PRIVATE -fsanitize=fuzzer,address,undefined)
-    target_link_libraries(${t} PRIVATE OpenSSL::Crypto)
+  set(fuzz_flags -g -O1 -fno-omit-frame-pointer)
+  set(fuzz_src ${CMAKE_SOURCE_DIR}/preload/target.c)
+  foreach(lib trustshim_core trustshim_cli_lib)
+    get_target_property(src ${lib} SOURCES)
+    get_target_property(dir ${lib} SOURCE_DIR)
+    list(TRANSFORM src PREPEND ${dir}/)
+    list(APPEND fuzz_src ${src})
+  endforeach()
+  add_library(ts_fuzz_support STATIC EXCLUDE_FROM_ALL ${fuzz_src})
+  target_include_directories(ts_fuzz_support PUBLIC ${CMAKE_SOURCE_DIR}/preload/core
+    ${CMAKE_SOURCE_DIR}/preload ${CMAKE_SOURCE_DIR}/tools ${CMAKE_SOURCE_DIR}/tools/fetch)
+  target_compile_definitions(ts_fuzz_support PUBLIC _GNU_SOURCE
+    PRIVATE TRUSTSHIM_VERSION="${PROJECT_VERSION}")
+  target_compile_options(ts_fuzz_support PUBLIC ${fuzz_flags}
+    -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(ts_fuzz_support PUBLIC -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(ts_fuzz_support PUBLIC PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto m)
+
+  # One executable per tests/fuzz/fuzz_<name>.c; `make fuzz` builds them all.
+  file(GLOB fuzz_harnesses CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/fuzz_*.c)
+  add_custom_target(fuzz)
+  foreach(h IN LISTS fuzz_harnesses)
+    get_filename_component(t ${h} NAME_WE)
+    add_executable(${t} ${h})
+    target_link_libraries(${t} PRIVATE ts_fuzz_support)
+    add_dependencies(fuzz ${t})
   endforeach()
 endif()
