@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,10 +38,7 @@ static void setup(void)
         abort();
     }
     /* tree/safe/m.json (0644), tree/open/m.json in a 0777 directory, tree/link -> safe/m.json */
-    snprintf(tree, sizeof(tree), "/tmp/ts-fuzz-fileio.XXXXXX");
-    if (mkdtemp(tree) == NULL) {
-        abort();
-    }
+    fuzz_temp_dir("ts-fuzz-fileio", tree, sizeof(tree));
     snprintf(p, sizeof(p), "%s/safe", tree);
     mkdir(p, 0755);
     snprintf(p, sizeof(p), "%s/open", tree);

@@ -45,10 +45,7 @@ static void setup(void)
     size_t blen = 0;
     char p[160];
 
-    snprintf(dir, sizeof(dir), "/tmp/ts-fuzz-files.XXXXXX");
-    if (mkdtemp(dir) == NULL) {
-        abort();
-    }
+    fuzz_temp_dir("ts-fuzz-files", dir, sizeof(dir));
     snprintf(manifest_path, sizeof(manifest_path), "%s/manifest.json", dir);
     for (int i = 0; i < 4; i++) {
         char cn[16];

@@ -3,6 +3,8 @@
 #ifndef TS_FUZZ_UTIL_H
 #define TS_FUZZ_UTIL_H
 
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <openssl/evp.h>
@@ -58,6 +60,34 @@ static inline void fuzz_make_manifest(ts_manifest *m, const char *const *cns, si
         }
         ts_cert_free(&c);
     }
+}
+
+static inline int fuzz_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static char fuzz_tree[64];
+
+static inline void fuzz_rm_tree(void)
+{
+    if (fuzz_tree[0] != '\0') {
+        (void)nftw(fuzz_tree, fuzz_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+/* A new directory /tmp/<name>.XXXXXX into dir[size], removed when the fuzzer exits. */
+static inline void fuzz_temp_dir(const char *name, char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/%s.XXXXXX", name);
+    if (mkdtemp(dir) == NULL) {
+        abort();
+    }
+    snprintf(fuzz_tree, sizeof(fuzz_tree), "%s", dir);
+    atexit(fuzz_rm_tree);
 }
 
 #endif
