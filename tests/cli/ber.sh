@@ -18,41 +18,7 @@ expect 0 "$T" add "$TS_TMP/good.pem"
 openssl x509 -in "$TS_TMP/ber.pem" -outform DER -out "$TS_TMP/ber.der"
 
 # The variants, made from the DER certificate; each in DER, PEM and PKCS#7.
-python3 - "$TS_TMP" <<'PY'
-import base64, sys
-d = sys.argv[1]
-der = open(d + "/ber.der", "rb").read()
-
-def head(b, o):
-    n = b[o + 1]
-    if n < 0x80:
-        return o + 2, n
-    k = n & 0x7F
-    return o + 2 + k, int.from_bytes(b[o + 2:o + 2 + k], "big")
-
-def tlv(tag, body):
-    n = len(body)
-    ln = bytes([n]) if n < 128 else (b"\x81" + bytes([n]) if n < 256 else b"\x82" + n.to_bytes(2, "big"))
-    return bytes([tag]) + ln + body
-
-o, n = head(der, 0)
-body = der[o:o + n]
-to, tn = head(body, 0)
-tbs5 = b"\x30\x85" + tn.to_bytes(5, "big") + body[to:]
-variants = {
-    "outer5": b"\x30\x85" + n.to_bytes(5, "big") + body,
-    "indef": b"\x30\x80" + body + b"\x00\x00",
-    "tbs5": b"\x30\x82" + len(tbs5).to_bytes(2, "big") + tbs5,
-}
-signed, data = bytes.fromhex("06092a864886f70d010702"), bytes.fromhex("06092a864886f70d010701")
-for name, c in variants.items():
-    open(f"{d}/{name}.der", "wb").write(c)
-    b64 = base64.b64encode(c).decode()
-    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
-    open(f"{d}/{name}.pem", "w").write("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n")
-    sd = tlv(0x30, bytes.fromhex("020101") + tlv(0x31, b"") + tlv(0x30, data) + tlv(0xA0, c) + tlv(0x31, b""))
-    open(f"{d}/{name}.p7b", "wb").write(tlv(0x30, signed + tlv(0xA0, sd)))
-PY
+python3 "$TS_SOURCE_DIR/tests/lib/ber_variants.py" "$TS_TMP/ber.der" "$TS_TMP"
 # OpenSSL reads every one of them (which is how add used to store them).
 for v in outer5 indef tbs5; do
     openssl x509 -inform DER -in "$TS_TMP/$v.der" -noout || ts_fail "openssl does not read $v.der"

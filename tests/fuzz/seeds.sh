@@ -36,24 +36,9 @@ cp r.pem "$d/rsa-sha1.pem"
 openssl crl2pkcs7 -nocrl -certfile a.pem -certfile b.pem -outform DER -out "$d/chain.p7b"
 openssl crl2pkcs7 -nocrl -certfile a.pem -out "$d/chain.p7b.pem"
 openssl x509 -in a.pem -addtrust serverAuth -out "$d/trusted.pem"
-python3 - "$d" <<'PY'
-import sys
-d = sys.argv[1]
-der = open(d + "/a.der", "rb").read()
-def head(b, o):
-    n = b[o + 1]
-    if n < 0x80:
-        return o + 2, n
-    k = n & 0x7F
-    return o + 2 + k, int.from_bytes(b[o + 2:o + 2 + k], "big")
-o, n = head(der, 0)
-body = der[o:o + n]
-to, tn = head(body, 0)
-tbs5 = b"\x30\x85" + tn.to_bytes(5, "big") + body[to:]
-open(d + "/ber-outer5.der", "wb").write(b"\x30\x85" + n.to_bytes(5, "big") + body)
-open(d + "/ber-indefinite.der", "wb").write(b"\x30\x80" + body + b"\x00\x00")
-open(d + "/ber-tbs5.der", "wb").write(b"\x30\x82" + len(tbs5).to_bytes(2, "big") + tbs5)
-PY
+mkdir -p ber
+python3 "$src/tests/lib/ber_variants.py" a.der ber
+for v in outer5 indef tbs5; do cp "ber/$v.der" "$d/ber-$v.der"; cp "ber/$v.p7b" "$d/ber-$v.p7b"; done
 
 # Keystores (fuzz_keystore: selector 0 no password, 1 changeit, 2 non-ASCII; fuzz_render alike).
 d=$out/keystore
