@@ -231,7 +231,7 @@ static const char *cert_check(const unsigned char *der, size_t len, bool full, s
                               char *why, size_t size)
 {
     unsigned char tag = 0;
-    size_t hdr = 0, total = 0, bad = 0, ber_used = 0;
+    size_t hdr = 0, total = 0, bad = 0, ber_used = 0; /* bad: a TLV's tag; its length follows */
     der_form f = der_tlv(der, len, &tag, &hdr, &total);
 
     if (f == DER_OK) {
@@ -252,12 +252,12 @@ static const char *cert_check(const unsigned char *der, size_t len, bool full, s
                      "certificate is BER, not DER (length at byte %zu, inside the signed "
                      "TBSCertificate): the JVM refuses it, and re-encoding it would break its "
                      "signature; ask its issuer for a DER-encoded certificate",
-                     bad);
+                     bad + 1);
         } else {
             snprintf(why, size,
                      "certificate is BER, not DER (length at byte %zu): the JVM reads DER; "
                      "re-encode it with 'openssl x509 -in FILE -outform DER -out FILE.der'",
-                     bad);
+                     bad + 1);
         }
         return why;
     }

@@ -77,5 +77,5 @@ m["certificates"][1]["sha256"] = hashlib.sha256(open(sys.argv[3], "rb").read()).
 json.dump(m, open(sys.argv[1], "w"), indent=2)
 PY
 expect 2 "$T" check
-has "$ERR" "certificates[1].pem: PEM block 1: certificate is BER, not DER (length at byte 0)"
+has "$ERR" "certificates[1].pem: PEM block 1: certificate is BER, not DER (length at byte 1)"
 ts_log "ok"

@@ -372,8 +372,8 @@ static void test_ber_refused(void **state)
         size_t len;
         const char *want;
     } cases[] = {
-        {v, len + 1, "certificate is BER, not DER (length at byte 0)"},
-        {w, body + 4, "certificate is BER, not DER (length at byte 0)"},
+        {v, len + 1, "certificate is BER, not DER (length at byte 1)"},
+        {w, body + 4, "certificate is BER, not DER (length at byte 1)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ts_error_clear(&err);
