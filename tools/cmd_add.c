@@ -29,7 +29,8 @@ const ts_command ts_cmd_add = {
     "FILE... [--alias A] [--host H]...",
     "Every certificate in each FILE becomes a manifest entry pinned by its SHA-256.\n"
     "A certificate already in the manifest is reported and left as it is, except that the\n"
-    "--host names it does not list yet are added to its hosts.  FILE '-' is standard input.",
+    "--host names it does not list yet are added to its hosts.  FILE '-' is standard input.\n"
+    "A certificate must be DER, as the JDK reads it: BER is refused with how to re-encode it.",
     options,
     false,
 };
