@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer target for ts_file_check_safe (preload/core/fileio.c) and its
- * /proc/self/fd/N parser.  The first byte picks the prefix the rest follows:
- * "/proc/self/fd/" (this process has one sealed and one unsealed memfd open),
- * or a fixed directory tree made at start (safe and unsafe modes, symlinks).
+ * libFuzzer target for ts_file_check_safe and ts_dir_check_safe
+ * (preload/core/fileio.c) and the /proc/self/fd/N and /proc/PID/fd/N parser.
+ * The first byte picks the function and the prefix the rest follows:
+ * "/proc/self/fd/" or "/proc/<our pid>/fd/" (this process has one sealed and
+ * one unsealed memfd open), or a fixed directory tree made at start (safe and
+ * unsafe modes, symlinks).
  * Invariant: /proc/self/fd/<digits> is accepted only when it names the
  * sealed memfd (other suffixes are ordinary paths: /proc/self/fd/ itself is
  * root's and safe for root).  See docs/fuzzing.md.
@@ -67,18 +69,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (data[0] & 1) {
-        n = snprintf(path, sizeof(path), "/proc/self/fd/%.*s", (int)(size - 1),
-                     (const char *)data + 1);
+        /* /proc/self/fd/ or this process's /proc/PID/fd/: the same descriptors */
+        char proc[32];
+
+        snprintf(proc, sizeof(proc), (data[0] & 2) ? "/proc/%d/fd/" : "/proc/self/fd/",
+                 (int)getpid());
+        n = snprintf(path, sizeof(path), "%s%.*s", proc, (int)(size - 1), (const char *)data + 1);
     } else {
         n = snprintf(path, sizeof(path), "%s/%.*s", tree, (int)(size - 1), (const char *)data + 1);
     }
     if (n < 0 || (size_t)n >= sizeof(path)) {
         return 0;
     }
+    if ((data[0] & 4) != 0) {
+        (void)ts_dir_check_safe(path, getuid(), &err);
+        return 0;
+    }
     if (ts_file_check_safe(path, getuid(), &err) == 0 && (data[0] & 1) && size > 1 &&
-        strspn((const char *)path + 14, "0123456789") == size - 1) {
+        strspn(path + (size_t)n - (size - 1), "0123456789") == size - 1) {
         char want[32];
-        const char *digits = path + strlen("/proc/self/fd/");
+        const char *digits = path + (size_t)n - (size - 1);
 
         while (digits[0] == '0' && digits[1] != '\0') {
             digits++; /* the parser reads leading zeros as the kernel would not: harmless */
