@@ -75,11 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 2: {
         /* The property name is the buffer's first argument; the command line all of it. */
-        const char *v = ts_cmdline_property(s, size - 1, "ALLEGRA_HOME");
-        const char *w = ts_cmdline_property(s, size - 1, s);
+        const char *found[2] = {ts_cmdline_property(s, size - 1, "ALLEGRA_HOME"),
+                                ts_cmdline_property(s, size - 1, s)};
 
-        for (const char *r = v; r != NULL; r = (r == v) ? w : NULL) {
-            if (r < s || r > s + size - 1 || memchr(r, '\0', (size_t)(s + size - r)) == NULL) {
+        for (size_t i = 0; i < 2; i++) {
+            const char *r = found[i];
+
+            if (r != NULL &&
+                (r < s || r > s + size - 1 || memchr(r, '\0', (size_t)(s + size - r)) == NULL)) {
                 abort();
             }
         }
