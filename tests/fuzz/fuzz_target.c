@@ -2,15 +2,17 @@
 /*
  * libFuzzer target for the preload's path and command-line parsing
  * (preload/target.c), which runs in every preloaded process: the first byte
- * picks ts_path_normalize, ts_ks_split, ts_cmdline_property over a
- * /proc/self/cmdline-like buffer, or the TRUSTSHIM_LOG level parser.
+ * picks ts_path_normalize, ts_ks_split, ts_jvm_props_read over a
+ * /proc/self/cmdline-like buffer (with JAVA_TOOL_OPTIONS & co. and
+ * @argfiles), or the TRUSTSHIM_LOG level parser.
  * Invariants: a normalized path is absolute, has no empty, "." or ".."
  * component and normalizes to itself; ts_ks_split gives back the path's own
- * directory and "<host>.ks"; a property's value lies inside the buffer and
- * ends with its NUL.  See docs/fuzzing.md.
+ * directory and "<host>.ks"; without @argfiles a property's value is no
+ * longer than the input; recursive @argfiles end.  See docs/fuzzing.md.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,18 @@ static void check_ks_split(const char *path)
     }
 }
 
+/* An @argfile: one option, then the same file again. */
+static char *read_argfile(const char *path, void *ctx)
+{
+    char *out = NULL;
+
+    (void)ctx;
+    if (asprintf(&out, "-DALLEGRA_HOME=/from/%s @%s", path, path) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s;
@@ -74,18 +88,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_ks_split(s);
         break;
     case 2: {
-        /* The property name is the buffer's first argument; the command line all of it. */
-        const char *found[2] = {ts_cmdline_property(s, size - 1, "ALLEGRA_HOME"),
-                                ts_cmdline_property(s, size - 1, s)};
+        /* The input is the command line; the first byte's bits say which launcher and which
+         * environment variables hold the buffer's first string too; every @argfile holds one
+         * option and names itself again (a loop the reader must not follow forever). */
+        ts_jvm_props props;
+        ts_jvm_sources src = {0};
 
-        for (size_t i = 0; i < 2; i++) {
-            const char *r = found[i];
+        src.cmdline = s;
+        src.cmdline_len = size - 1;
+        src.java_launcher = (data[0] & 4) != 0;
+        src.java_tool_options = (data[0] & 8) != 0 ? s : NULL;
+        src.jdk_java_options = (data[0] & 16) != 0 ? s : NULL;
+        src.java_options = (data[0] & 32) != 0 ? s : NULL;
+        src.read_argfile = (data[0] & 64) != 0 ? read_argfile : NULL;
+        (void)ts_jvm_props_read(&src, &props);
+        for (size_t i = 0; i < 4; i++) {
+            const char *v = (&props.trust_store)[i];
 
-            if (r != NULL &&
-                (r < s || r > s + size - 1 || memchr(r, '\0', (size_t)(s + size - r)) == NULL)) {
-                abort();
+            if (v != NULL && src.read_argfile == NULL && strlen(v) > size) {
+                abort(); /* a value longer than everything it could come from */
             }
         }
+        ts_jvm_props_free(&props);
         break;
     }
     default: {
