@@ -57,7 +57,7 @@ has "$OUT" "\"$(readlink -f "$T")\" --manifest \"$good\" check >/dev/null || exi
 printf '%s\n' "$OUT" >"$TS_TMP/setenv.sh"
 if [ "$TS_SANITIZE" = 1 ]; then
     # test-only: the sanitized library needs libasan first in every process, check included
-    sed -i "/^export TRUSTSHIM_MANIFEST=/a export LD_PRELOAD=\"$(gcc -print-file-name=libasan.so):\$LD_PRELOAD\"\nexport ASAN_OPTIONS=detect_leaks=0" \
+    sed -i "/^export TRUSTSHIM_MANIFEST=/a export LD_PRELOAD=\"$TS_ASAN_RUNTIME:\$LD_PRELOAD\"\nexport ASAN_OPTIONS=detect_leaks=0" \
         "$TS_TMP/setenv.sh"
 fi
 printf '#!/bin/sh\n. "%s"\necho "catalina would start"\n' "$TS_TMP/setenv.sh" >"$TS_TMP/catalina.sh"

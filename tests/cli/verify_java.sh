@@ -14,7 +14,7 @@ mailjar=/usr/share/java/jakarta-mail.jar
 
 X=()
 if [ "$TS_SANITIZE" = 1 ]; then
-    X=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:verify_asan_link_order=0")
+    X=(env "LD_PRELOAD=$TS_ASAN_RUNTIME" "ASAN_OPTIONS=handle_segv=0:detect_leaks=0:allow_user_segv_handler=1:verify_asan_link_order=0")
 fi
 
 expect 0 "$T" init

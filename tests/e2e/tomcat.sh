@@ -159,7 +159,7 @@ make_base "$base" "$(ts_free_port)" "$(ts_free_port)"
 printf '%s\n' "$setenv_strict" >"$base/bin/setenv.sh"
 if [ "$TS_SANITIZE" = 1 ]; then
     # Test-only, as make_base does, but before the check line: libasan first in every process.
-    sed -i "/^export TRUSTSHIM_MANIFEST=/a export LD_PRELOAD=\"$(gcc -print-file-name=libasan.so):\$LD_PRELOAD\"\nexport ASAN_OPTIONS=\"$E2E_ASAN_OPTIONS\"" \
+    sed -i "/^export TRUSTSHIM_MANIFEST=/a export LD_PRELOAD=\"$TS_ASAN_RUNTIME:\$LD_PRELOAD\"\nexport ASAN_OPTIONS=\"$E2E_ASAN_OPTIONS\"" \
         "$base/bin/setenv.sh"
 fi
 set +e
