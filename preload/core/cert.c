@@ -212,7 +212,7 @@ static bool x509_parses(const unsigned char *der, size_t len, size_t *used)
     x = d2i_X509(NULL, &p, (long)len);
     *used = (size_t)(p - der);
     X509_free(x);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return x != NULL;
 }
 
@@ -314,15 +314,14 @@ static const char *list_push_x509(ts_cert_list *l, X509 *x, const unsigned char 
                                   char *why, size_t size)
 {
     unsigned char *out = NULL;
-    int n = i2d_X509(x, &out);
     const char *no = NULL;
     size_t used = 0;
+    int n;
 
     ERR_set_mark();
-    n = i2d_X509(x, &der);
+    n = i2d_X509(x, &out);
     ERR_pop_to_mark();
     if (n <= 0) {
-        ERR_clear_error();
         return "certificate cannot be encoded";
     }
     no = cert_check(out, (size_t)n, false, &used, why, size);
