@@ -62,8 +62,8 @@ for t in "${targets[@]}"; do
     log=$work/$t.log
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
+    ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
     n=$(find "$work/corpus/$t" -type f | wc -l)
     result=ok
     if grep -qE '^==[0-9]+==ERROR|^SUMMARY: |deadly signal|Timeout|out-of-memory' "$log"; then

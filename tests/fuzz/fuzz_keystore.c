@@ -5,8 +5,12 @@
  * (PEM, DER, PKCS#7).
  * A keystore that decodes must merge and encode (JKS and PKCS12) without error.
  * Merged, no certificate appears twice (a base may hold one twice).
- * The first byte picks the entry point and password: none, "changeit", or a
- * non-ASCII one ("p\u00e4sswort-\u65e5", as UTF-8), or certificate input.  Built with clang only:
+ * A store that builds must decode, with every entry of the input (alias,
+ * certificate, kind) and the added certificate in it.
+ * The first byte picks the entry point and password (selector % 7: 0, 1, 6
+ * decode without password, with "changeit", with a non-ASCII one
+ * ("p\u00e4sswort-\u65e5" as UTF-8); 2, 3 certificates; 4, 5 ts_store_build
+ * without / with "changeit").  Built with clang only:
  *   CC=clang cmake -S . -B build-fuzz && cmake --build build-fuzz --target fuzz_keystore
  *   build-fuzz/bin/fuzz_keystore -max_total_time=60 CORPUS_DIR
  * Seeds: tests/fuzz/seeds.sh keystore (small keystores with a selector byte in
@@ -135,20 +139,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     ts_error_clear(&err);
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 4:
     case 5:
-        fuzz_store(data + 1, size - 1, data[0] % 6 == 4 ? NULL : "changeit");
+        fuzz_store(data + 1, size - 1, data[0] % 7 == 4 ? NULL : "changeit");
         break;
     case 0:
     case 1:
-    case 2: {
+    case 6: {
         static const char *const passwords[] = {NULL, "changeit", "p\xc3\xa4sswort-\xe6\x97\xa5"};
         ts_keystore ks = {0};
         unsigned char *out = NULL;
         size_t out_len = 0;
 
-        if (ts_keystore_decode(data + 1, size - 1, passwords[data[0] % 4], &ks, &err) == 0) {
+        if (ts_keystore_decode(data + 1, size - 1, passwords[data[0] % 7 == 6 ? 2 : data[0] % 7],
+                               &ks, &err) == 0) {
             ts_keystore merged = {0};
             ts_merge_opts opts = {NULL, TS_DEFAULT_TIMESTAMP_MS};
 

@@ -74,9 +74,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ts_keystore_decode(bytes, len, "changeit", &out, &err) != 0) {
             abort();
         }
-        /* every trusted base entry, unless distrusted */
+        /* every trusted-certificate entry of the base, unless distrusted (ts_render, the old
+         * path, serves no private-key entry: ts_store_build keeps them) */
         for (size_t i = 0; i < base.count; i++) {
             bool gone = ts_manifest_is_distrusted(&fixed, base.items[i].cert.sha256);
+
+            if (base.items[i].key_entry) {
+                continue;
+            }
             if (has(&out, base.items[i].cert.sha256) == gone) {
                 abort();
             }

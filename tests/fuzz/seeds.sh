@@ -40,7 +40,8 @@ mkdir -p ber
 python3 "$src/tests/lib/ber_variants.py" a.der ber
 for v in outer5 indef tbs5; do cp "ber/$v.der" "$d/ber-$v.der"; cp "ber/$v.p7b" "$d/ber-$v.p7b"; done
 
-# Keystores (fuzz_keystore: selector 0 no password, 1 changeit, 2 non-ASCII; fuzz_render alike).
+# Keystores (fuzz_keystore: selector 0 no password, 1 changeit, 6 non-ASCII, 5 ts_store_build;
+# fuzz_render: 0 none, 1 changeit, 2 non-ASCII).
 d=$out/keystore
 mkdir -p "$d"
 sel() { { printf "\\x$(printf %02x "$1")"; cat "$2"; } >"$d/$3"; }
@@ -55,13 +56,13 @@ if [ -n "$keytool" ]; then
     kt -alias a -file a.pem -keystore na.jks -storepass "$nonascii" -storetype JKS
     # (keytool refuses a non-ASCII PKCS12 password: "getSecretKey failed: Password is not ASCII")
     sel 0 one.jks jks-nopass; sel 1 one.jks jks; sel 1 twice.jks jks-twice
-    sel 0 one.p12 p12-nopass; sel 1 one.p12 p12; sel 2 na.jks jks-nonascii
+    sel 0 one.p12 p12-nopass; sel 1 one.p12 p12; sel 6 na.jks jks-nonascii
 else
     echo "seeds.sh: no keytool: JKS seeds left out" >&2
 fi
 openssl pkcs12 -export -nokeys -in a.pem -passout "pass:$nonascii" -out na-openssl.p12 2>/dev/null
 openssl pkcs12 -export -inkey a.key -in a.pem -passout pass:changeit -out key.p12 2>/dev/null
-sel 2 na-openssl.p12 p12-openssl-nonascii; sel 1 key.p12 p12-private-key
+sel 6 na-openssl.p12 p12-openssl-nonascii; sel 1 key.p12 p12-private-key
 # PKCS12 with nested SafeContents (a safeContentsBag holding the cert bag), no MAC.
 python3 - a.der b.der nested.p12 <<'PY'
 import sys
@@ -95,8 +96,12 @@ open(sys.argv[3], "wb").write(seq(tlv(0x02, b"\x03"), seq(data, tlv(0xA0, tlv(0x
 PY
 sel 0 nested.p12 p12-nested
 mkdir -p "$out/render"
-cp "$d"/* "$out/render/"
+for f in "$d"/*; do # render's selector: 0 none, 1 changeit, 2 non-ASCII
+    b=$(head -c1 "$f" | od -An -tu1 | tr -d ' ')
+    { printf "\\x$(printf %02x $((b == 6 ? 2 : b)))"; tail -c +2 "$f"; } >"$out/render/$(basename "$f")"
+done
 printf '\x00' >"$out/render/no-base"
+for f in jks p12; do [ -f "$d/$f" ] && { printf '\x05'; tail -c +2 "$d/$f"; } >"$d/store-$f"; done
 for f in "$out/certs"/*; do sel 3 "$f" "cert-$(basename "$f")"; done
 
 # Manifests (fuzz_manifest) and manifests naming files (fuzz_manifest_files: @1..@4 are pins).
