@@ -43,7 +43,7 @@ done
 # The manifest is whole for check, render and a JVM reading cacerts through the library.
 expect 0 "$T" check
 expect 0 "$T" render -o "$TS_TMP/out.jks" --no-base
-has "$OUT" "1 entries"
+has "$OUT" "1 entry: base 0, added 1"
 
 # The advice works for the outer variants, and the pin is the JDK's getEncoded().
 for v in outer5 indef; do
