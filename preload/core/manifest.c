@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The manifest: JSON in, validated structs out, and back.  The only file that
- * knows cJSON.  Validation is strict on purpose: a typo in a field name must
- * not silently drop trust, so everything unexpected is an error naming the
- * JSON path and what was expected.
+ * The manifest: JSON in, validated structs out, certificates loaded.  The only
+ * file that knows cJSON (manifest_scan.c checks the text before it, and
+ * manifest_write.c writes JSON itself).  Validation is strict on purpose: a typo
+ * in a field name must not silently drop trust, so everything unexpected is an
+ * error naming the JSON path and what was expected.
  */
-#include "manifest.h"
+#include "manifest_internal.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -19,9 +20,6 @@
 
 #include "fileio.h"
 
-/* Deepest nesting the format uses: root { certificates [ { hosts [ */
-#define MAX_DEPTH 4
-#define WHERE_MAX 256
 /* Largest certificate file a manifest may name. */
 #define CERT_FILE_MAX (16u * 1024u * 1024u)
 
@@ -40,34 +38,6 @@ static const char *const dir_fields[] = {"path", "password", "trust"};
 enum { D_PATH, D_PASSWORD, D_TRUST, D_N };
 
 /* ---------------------------------------------------------------- helpers */
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-
-    if (d != NULL) {
-        memcpy(d, s, n);
-    }
-    return d;
-}
-
-/* snprintf that may truncate on purpose (error text, paths checked elsewhere). */
-static void fmt(char *out, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static void fmt(char *out, size_t size, const char *format, ...)
-{
-    va_list ap;
-
-    va_start(ap, format);
-    vsnprintf(out, size, format, ap);
-    va_end(ap);
-}
-
-static int oom(ts_error *err, const char *where)
-{
-    return ts_error_set(err, where, "out of memory");
-}
 
 #define SHA_EXPECTED                                                                               \
     "expected 64 hexadecimal digits (the certificate's SHA-256, ':' separators allowed)"
@@ -105,358 +75,12 @@ static void path_index(char *out, const char *parent, size_t i)
     fmt(out, WHERE_MAX, "%s[%zu]", parent, i);
 }
 
-/* ------------------------------------------------------- raw text checks */
-
-/* Length of the UTF-8 sequence at p (at most n bytes available), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    size_t need;
-    uint32_t cp;
-
-    if (p[0] < 0x80) {
-        return 1;
-    }
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        need = 2;
-        cp = p[0] & 0x1fu;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        need = 3;
-        cp = p[0] & 0x0fu;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        need = 4;
-        cp = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < need) {
-        return 0;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = cp << 6 | (p[i] & 0x3fu);
-    }
-    if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return need;
-}
-
-static void line_col(const char *text, size_t off, char *out, size_t size)
-{
-    size_t line = 1, col = 1;
-
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-            col++;
-        }
-    }
-    snprintf(out, size, "line %zu, column %zu", line, col);
-}
-
-static int text_error(ts_error *err, const char *text, size_t off, const char *what)
-{
-    char where[64];
-
-    line_col(text, off, where, sizeof(where));
-    return ts_error_set(err, where, "%s", what);
-}
-
-static bool is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/*
- * A strict JSON syntax check before cJSON builds the tree.  cJSON accepts NUL
- * bytes, raw control characters, invalid UTF-8 and \u0000 (which would cut a
- * string short), and its error position is only approximate: this scanner
- * rejects all of those and says exactly where and what was expected.  Nesting
- * is limited to what the format uses, which also bounds the recursion.
- */
-typedef struct scanner {
-    const char *text;
-    const unsigned char *t;
-    size_t len;
-    size_t i;
-    ts_error *err;
-} scanner;
-
-static int scan_fail(scanner *s, size_t at, const char *what)
-{
-    return text_error(s->err, s->text, at, what);
-}
-
-/* The character at s->i is not what the grammar wants there. */
-static int unexpected(scanner *s, const char *expected)
-{
-    char what[160];
-
-    if (s->i >= s->len) {
-        fmt(what, sizeof(what), "unexpected end of the text: expected %s", expected);
-    } else if (s->t[s->i] == 0) {
-        fmt(what, sizeof(what), "NUL byte: expected JSON text");
-    } else if (s->t[s->i] > 0x20 && s->t[s->i] < 0x7f) {
-        fmt(what, sizeof(what), "unexpected '%c': expected %s", s->t[s->i], expected);
-    } else if (utf8_seq(s->t + s->i, s->len - s->i) == 0) {
-        fmt(what, sizeof(what), "invalid UTF-8: expected JSON text in UTF-8");
-    } else {
-        fmt(what, sizeof(what), "unexpected character: expected %s", expected);
-    }
-    return scan_fail(s, s->i, what);
-}
-
-static void skip_ws(scanner *s)
-{
-    while (s->i < s->len && is_json_space((char)s->t[s->i])) {
-        s->i++;
-    }
-}
-
-static int hex4(const unsigned char *p, unsigned *v)
-{
-    *v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = ts_hex_digit(p[k]);
-        if (h < 0) {
-            return -1;
-        }
-        *v = *v << 4 | (unsigned)h;
-    }
-    return 0;
-}
-
-static int scan_string(scanner *s)
-{
-    s->i++; /* the opening quote */
-    for (;;) {
-        unsigned char c;
-        size_t n;
-
-        if (s->i >= s->len) {
-            return unexpected(s, "'\"' to close the string");
-        }
-        c = s->t[s->i];
-        if (c == '"') {
-            s->i++;
-            return 0;
-        }
-        if (c == 0) {
-            return scan_fail(s, s->i, "NUL byte: expected JSON text");
-        }
-        if (c < 0x20) {
-            return scan_fail(s, s->i,
-                             "control character in a string: expected it escaped (\\n, \\t, ...)");
-        }
-        if (c == '\\') {
-            unsigned cp, lo;
-            if (s->i + 1 >= s->len) {
-                s->i++;
-                return unexpected(s, "an escape sequence");
-            }
-            if (strchr("\"\\/bfnrt", s->t[s->i + 1]) != NULL && s->t[s->i + 1] != 0) {
-                s->i += 2;
-                continue;
-            }
-            if (s->t[s->i + 1] != 'u') {
-                return scan_fail(
-                    s, s->i,
-                    "invalid escape: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
-            }
-            if (s->len - s->i < 6 || hex4(s->t + s->i + 2, &cp) != 0) {
-                return scan_fail(s, s->i, "invalid \\u escape: expected 4 hexadecimal digits");
-            }
-            if (cp == 0) {
-                return scan_fail(s, s->i, "\\u0000 in a string: NUL is not allowed");
-            }
-            if (cp >= 0xdc00 && cp <= 0xdfff) {
-                return scan_fail(s, s->i, "invalid \\u escape: unpaired surrogate");
-            }
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                if (s->len - s->i < 12 || s->t[s->i + 6] != '\\' || s->t[s->i + 7] != 'u' ||
-                    hex4(s->t + s->i + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff) {
-                    return scan_fail(s, s->i, "invalid \\u escape: unpaired surrogate");
-                }
-                s->i += 6;
-            }
-            s->i += 6;
-            continue;
-        }
-        n = utf8_seq(s->t + s->i, s->len - s->i);
-        if (n == 0) {
-            return scan_fail(s, s->i, "invalid UTF-8: expected JSON text in UTF-8");
-        }
-        s->i += n;
-    }
-}
-
-static bool at_digit(const scanner *s)
-{
-    return s->i < s->len && s->t[s->i] >= '0' && s->t[s->i] <= '9';
-}
-
-static int scan_number(scanner *s)
-{
-    size_t start = s->i;
-
-    if (s->t[s->i] == '-') {
-        s->i++;
-    }
-    if (!at_digit(s)) {
-        return scan_fail(s, start, "invalid number");
-    }
-    if (s->t[s->i] == '0') {
-        s->i++;
-    } else {
-        while (at_digit(s)) {
-            s->i++;
-        }
-    }
-    if (s->i < s->len && s->t[s->i] == '.') {
-        s->i++;
-        if (!at_digit(s)) {
-            return scan_fail(s, start, "invalid number");
-        }
-        while (at_digit(s)) {
-            s->i++;
-        }
-    }
-    if (s->i < s->len && (s->t[s->i] == 'e' || s->t[s->i] == 'E')) {
-        s->i++;
-        if (s->i < s->len && (s->t[s->i] == '+' || s->t[s->i] == '-')) {
-            s->i++;
-        }
-        if (!at_digit(s)) {
-            return scan_fail(s, start, "invalid number");
-        }
-        while (at_digit(s)) {
-            s->i++;
-        }
-    }
-    return 0;
-}
-
-#define VALUE_EXPECTED "a value (object, array, string, number, true, false or null)"
-
-static int scan_value(scanner *s, int depth);
-
-/* An object or array at s->i. */
-static int scan_container(scanner *s, int depth)
-{
-    bool object = s->t[s->i] == '{';
-    char close = object ? '}' : ']';
-
-    if (depth + 1 > MAX_DEPTH) {
-        char what[128];
-        fmt(what, sizeof(what),
-            "nested deeper than the manifest format allows (%d levels of objects and arrays)",
-            MAX_DEPTH);
-        return scan_fail(s, s->i, what);
-    }
-    s->i++;
-    skip_ws(s);
-    if (s->i < s->len && s->t[s->i] == close) {
-        s->i++;
-        return 0;
-    }
-    for (;;) {
-        if (object) {
-            if (s->i >= s->len || s->t[s->i] != '"') {
-                return unexpected(s, "a field name in double quotes");
-            }
-            if (scan_string(s) != 0) {
-                return -1;
-            }
-            skip_ws(s);
-            if (s->i >= s->len || s->t[s->i] != ':') {
-                return unexpected(s, "':'");
-            }
-            s->i++;
-        }
-        if (scan_value(s, depth + 1) != 0) {
-            return -1;
-        }
-        skip_ws(s);
-        if (s->i < s->len && s->t[s->i] == ',') {
-            s->i++;
-            skip_ws(s);
-            continue;
-        }
-        if (s->i < s->len && s->t[s->i] == close) {
-            s->i++;
-            return 0;
-        }
-        return unexpected(s, object ? "',' or '}'" : "',' or ']'");
-    }
-}
-
-static int scan_value(scanner *s, int depth)
-{
-    static const char *const literals[] = {"true", "false", "null"};
-    unsigned char c;
-
-    skip_ws(s);
-    if (s->i >= s->len) {
-        return unexpected(s, VALUE_EXPECTED);
-    }
-    c = s->t[s->i];
-    if (c == '{' || c == '[') {
-        return scan_container(s, depth);
-    }
-    if (c == '"') {
-        return scan_string(s);
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-        return scan_number(s);
-    }
-    for (size_t k = 0; k < 3; k++) {
-        size_t n = strlen(literals[k]);
-        if (s->len - s->i >= n && memcmp(s->t + s->i, literals[k], n) == 0) {
-            s->i += n;
-            return 0;
-        }
-    }
-    return unexpected(s, VALUE_EXPECTED);
-}
-
-static int check_syntax(const char *text, size_t len, ts_error *err)
-{
-    scanner s = {text, (const unsigned char *)text, len, 0, err};
-
-    skip_ws(&s);
-    if (s.i == len) {
-        return ts_error_set(err, "", "empty: expected a JSON object");
-    }
-    if (len - s.i >= 3 && memcmp(s.t + s.i, "\xef\xbb\xbf", 3) == 0) {
-        /* What some editors put first; JSON (RFC 8259) has none. */
-        return scan_fail(&s, s.i,
-                         "a UTF-8 byte order mark: expected the JSON object (save the "
-                         "file as UTF-8 without BOM)");
-    }
-    if (s.t[s.i] != '{') {
-        return scan_fail(&s, s.i, "expected a JSON object at the top level");
-    }
-    if (scan_value(&s, 0) != 0) {
-        return -1;
-    }
-    skip_ws(&s);
-    if (s.i < len) {
-        return scan_fail(&s, s.i, "unexpected text after the JSON object");
-    }
-    return 0;
-}
-
 static cJSON *parse_json(const char *text, size_t len, ts_error *err)
 {
     const char *end = NULL;
     cJSON *root;
 
-    if (check_syntax(text, len, err) != 0) {
+    if (ts_manifest_check_syntax(text, len, err) != 0) {
         return NULL;
     }
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -593,7 +217,7 @@ static const char *alias_problem(const char *a, char *buf, size_t size)
 }
 
 /* A DNS name (LDH labels, '_' tolerated) or an IPv4/IPv6 address. */
-static bool host_valid(const char *h)
+bool ts_manifest_host_valid(const char *h)
 {
     unsigned char addr[16];
     size_t len = strlen(h), label = 0;
@@ -620,9 +244,6 @@ static bool host_valid(const char *h)
     }
     return true;
 }
-
-#define HOST_EXPECTED                                                                              \
-    "expected a host name (letters, digits, '-', '_', dot-separated labels) or an IP address"
 
 static bool is_leap(int y)
 {
@@ -808,7 +429,7 @@ static int parse_hosts(const cJSON *v, const char *where, ts_manifest_cert *mc, 
             return -1;
         }
         mc->n_hosts++;
-        if (!host_valid(mc->hosts[mc->n_hosts - 1])) {
+        if (!ts_manifest_host_valid(mc->hosts[mc->n_hosts - 1])) {
             return ts_error_set(err, w, HOST_EXPECTED);
         }
     }
@@ -1191,7 +812,7 @@ int ts_manifest_init(ts_manifest *m)
     return m->password != NULL ? 0 : -1;
 }
 
-static void cert_entry_free(ts_manifest_cert *c)
+void ts_manifest_cert_free(ts_manifest_cert *c)
 {
     free(c->alias);
     free(c->pem);
@@ -1214,7 +835,7 @@ void ts_manifest_free(ts_manifest *m)
         return;
     }
     for (size_t i = 0; i < m->n_certs; i++) {
-        cert_entry_free(&m->certs[i]);
+        ts_manifest_cert_free(&m->certs[i]);
     }
     free(m->certs);
     free(m->distrust);
@@ -1477,247 +1098,6 @@ int ts_manifest_load(const char *path, ts_manifest *m, ts_error *err)
     return rc;
 }
 
-/* ------------------------------------------------------------- printing */
-
-typedef struct out_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool failed;
-} out_buf;
-
-static void put_n(out_buf *o, const char *s, size_t n)
-{
-    if (o->failed) {
-        return;
-    }
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap > 0 ? o->cap : 1024;
-        while (o->len + n + 1 > cap) {
-            cap *= 2;
-        }
-        char *p = realloc(o->p, cap);
-        if (p == NULL) {
-            o->failed = true;
-            return;
-        }
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
-}
-
-static void put(out_buf *o, const char *s)
-{
-    put_n(o, s, strlen(s));
-}
-
-static void put_indent(out_buf *o, int level)
-{
-    static const char spaces[] = "        ";
-
-    put_n(o, spaces, (size_t)level * 2);
-}
-
-/* A JSON string; invalid UTF-8 becomes U+FFFD so that the output always parses. */
-static void put_string(out_buf *o, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s);
-    char esc[8];
-
-    put(o, "\"");
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0) {
-            put(o, "\xef\xbf\xbd");
-            i++;
-            continue;
-        }
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            put_n(o, esc, 2);
-        } else if (c == '\n') {
-            put(o, "\\n");
-        } else if (c == '\r') {
-            put(o, "\\r");
-        } else if (c == '\t') {
-            put(o, "\\t");
-        } else if (c < 0x20 || c == 0x7f) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            put(o, esc);
-        } else {
-            put_n(o, (const char *)p + i, n);
-        }
-        i += n;
-    }
-    put(o, "\"");
-}
-
-/* Writes `"key": ` at level, after a comma when *first is false. */
-static void put_key(out_buf *o, int level, bool *first, const char *key)
-{
-    put(o, *first ? "\n" : ",\n");
-    *first = false;
-    put_indent(o, level);
-    put_string(o, key);
-    put(o, ": ");
-}
-
-static void put_string_field(out_buf *o, int level, bool *first, const char *key, const char *v)
-{
-    if (v != NULL) {
-        put_key(o, level, first, key);
-        put_string(o, v);
-    }
-}
-
-static void put_string_array(out_buf *o, int level, char *const *items, size_t n)
-{
-    if (n == 0) {
-        put(o, "[]");
-        return;
-    }
-    put(o, "[");
-    for (size_t i = 0; i < n; i++) {
-        put(o, i == 0 ? "\n" : ",\n");
-        put_indent(o, level + 1);
-        put_string(o, items[i]);
-    }
-    put(o, "\n");
-    put_indent(o, level);
-    put(o, "]");
-}
-
-/* keystore_dirs: a plain string for a directory with no settings, else an object. */
-static void put_dirs(out_buf *o, const ts_keystore_dir *dirs, size_t n)
-{
-    put(o, "[");
-    for (size_t i = 0; i < n; i++) {
-        const ts_keystore_dir *d = &dirs[i];
-        bool first = true;
-
-        put(o, i == 0 ? "\n" : ",\n");
-        put_indent(o, 2);
-        if (d->password == NULL && d->trust == TS_DIR_TRUST_FULL) {
-            put_string(o, d->path);
-            continue;
-        }
-        put(o, "{");
-        put_string_field(o, 3, &first, "path", d->path);
-        put_string_field(o, 3, &first, "password", d->password);
-        if (d->trust == TS_DIR_TRUST_HOST) {
-            put_string_field(o, 3, &first, "trust", "host");
-        }
-        put(o, "\n");
-        put_indent(o, 2);
-        put(o, "}");
-    }
-    put(o, "\n  ]");
-}
-
-static void put_cert(out_buf *o, const ts_manifest_cert *c)
-{
-    char hex[TS_SHA256_HEX_LEN + 1];
-    bool first = true;
-
-    put_indent(o, 2);
-    put(o, "{");
-    put_string_field(o, 3, &first, "alias", c->alias);
-    ts_sha256_to_hex(c->sha256, hex);
-    put_string_field(o, 3, &first, "sha256", hex);
-    if (c->n_hosts > 0) {
-        put_key(o, 3, &first, "hosts");
-        put_string_array(o, 3, c->hosts, c->n_hosts);
-    }
-    put_string_field(o, 3, &first, "source", c->source);
-    put_string_field(o, 3, &first, "added", c->added);
-    if (c->file != NULL) {
-        put_string_field(o, 3, &first, "file", c->file);
-    } else {
-        put_string_field(o, 3, &first, "pem", c->pem);
-    }
-    put(o, "\n");
-    put_indent(o, 2);
-    put(o, "}");
-}
-
-char *ts_manifest_to_json(const ts_manifest *m)
-{
-    out_buf o = {0};
-    bool first = true;
-    char num[32];
-
-    put(&o, "{");
-    put_key(&o, 1, &first, "version");
-    snprintf(num, sizeof(num), "%d", m->version);
-    put(&o, num);
-    if (m->password != NULL && strcmp(m->password, TS_DEFAULT_PASSWORD) != 0) {
-        put_string_field(&o, 1, &first, "password", m->password);
-    }
-    if (m->format == TS_FORMAT_JKS || m->format == TS_FORMAT_PKCS12) {
-        put_string_field(&o, 1, &first, "format", m->format == TS_FORMAT_JKS ? "jks" : "pkcs12");
-    }
-    put_key(&o, 1, &first, "certificates");
-    if (m->n_certs == 0) {
-        put(&o, "[]");
-    } else {
-        put(&o, "[");
-        for (size_t i = 0; i < m->n_certs; i++) {
-            put(&o, i == 0 ? "\n" : ",\n");
-            put_cert(&o, &m->certs[i]);
-        }
-        put(&o, "\n  ]");
-    }
-    if (m->n_distrust > 0) {
-        put_key(&o, 1, &first, "distrust");
-        put(&o, "[");
-        for (size_t i = 0; i < m->n_distrust; i++) {
-            char hex[TS_SHA256_HEX_LEN + 1];
-            ts_sha256_to_hex(m->distrust[i], hex);
-            put(&o, i == 0 ? "\n" : ",\n");
-            put_indent(&o, 2);
-            put_string(&o, hex);
-        }
-        put(&o, "\n  ]");
-    }
-    if (m->n_keystore_dirs > 0) {
-        put_key(&o, 1, &first, "keystore_dirs");
-        put_dirs(&o, m->keystore_dirs, m->n_keystore_dirs);
-    }
-    if (m->n_targets > 0) {
-        put_key(&o, 1, &first, "targets");
-        put(&o, "[");
-        for (size_t i = 0; i < m->n_targets; i++) {
-            const ts_target *t = &m->targets[i];
-            bool tfirst = true;
-            put(&o, i == 0 ? "\n" : ",\n");
-            put_indent(&o, 2);
-            put(&o, "{");
-            put_string_field(&o, 3, &tfirst, "path", t->path);
-            put_string_field(&o, 3, &tfirst, "password", t->password);
-            if (!t->merge) {
-                put_key(&o, 3, &tfirst, "merge");
-                put(&o, "false");
-            }
-            put(&o, "\n");
-            put_indent(&o, 2);
-            put(&o, "}");
-        }
-        put(&o, "\n  ]");
-    }
-    put(&o, "\n}\n");
-    if (o.failed) {
-        free(o.p);
-        return NULL;
-    }
-    return o.p;
-}
-
 /* --------------------------------------------------------------- lookups */
 
 long ts_manifest_find_sha256(const ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
@@ -1762,21 +1142,8 @@ bool ts_manifest_has_host(const ts_manifest *m, const char *host)
     return false;
 }
 
-/* ------------------------------------------------------------- editing */
-
-/* alias unless taken, else alias-2, alias-3 ... (out has room for 256 bytes). */
-static void unique_alias(const ts_manifest *m, const char *base, char out[256])
-{
-    snprintf(out, 256, "%s", base);
-    for (unsigned n = 2; ts_manifest_find_alias(m, out) >= 0; n++) {
-        char suffix[16];
-        int sl = snprintf(suffix, sizeof(suffix), "-%u", n);
-        snprintf(out, 256, "%.*s%s", 255 - sl, base, suffix);
-    }
-}
-
-static int check_new_entry(const char *alias, const char *const *hosts, size_t n_hosts,
-                           const char *source, const char *added, ts_error *err)
+int ts_manifest_check_entry(const char *alias, const char *const *hosts, size_t n_hosts,
+                            const char *source, const char *added, ts_error *err)
 {
     char buf[160], w[WHERE_MAX];
     const char *problem;
@@ -1786,7 +1153,7 @@ static int check_new_entry(const char *alias, const char *const *hosts, size_t n
     }
     for (size_t i = 0; i < n_hosts; i++) {
         path_index(w, "hosts", i);
-        if (!host_valid(hosts[i])) {
+        if (!ts_manifest_host_valid(hosts[i])) {
             return ts_error_set(err, w, HOST_EXPECTED);
         }
         for (size_t k = 0; k < i; k++) {
@@ -1809,133 +1176,4 @@ static int check_new_entry(const char *alias, const char *const *hosts, size_t n
         return ts_error_set(err, "added", ADDED_EXPECTED);
     }
     return 0;
-}
-
-int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
-                         const char *const *hosts, size_t n_hosts, const char *source,
-                         const char *added, size_t *index, ts_error *err)
-{
-    char base[256], final[256], hex[TS_SHA256_HEX_LEN + 1];
-    ts_manifest_cert mc;
-    long dup;
-
-    memset(&mc, 0, sizeof(mc));
-    if (check_new_entry(alias, hosts, n_hosts, source, added, err) != 0) {
-        return -1;
-    }
-    dup = ts_manifest_find_sha256(m, cert->sha256);
-    if (dup >= 0) {
-        ts_sha256_to_hex(cert->sha256, hex);
-        return ts_error_set(err, "",
-                            "certificate %s is already in the manifest (certificates[%ld]%s%s)",
-                            hex, dup, m->certs[dup].alias != NULL ? ", alias " : "",
-                            m->certs[dup].alias != NULL ? m->certs[dup].alias : "");
-    }
-    if (alias != NULL) {
-        snprintf(base, sizeof(base), "%s", alias);
-    } else {
-        /* the certificate's own name: a CA fetched from a mail server is not that server */
-        char name[256];
-        (void)ts_cert_own_name(cert, name, sizeof(name));
-        ts_alias_from_text(name, base, sizeof(base));
-    }
-    unique_alias(m, base, final);
-
-    mc.alias = xstrdup(final);
-    memcpy(mc.sha256, cert->sha256, TS_SHA256_LEN);
-    mc.pem = ts_cert_to_pem(cert);
-    mc.source = source != NULL ? xstrdup(source) : NULL;
-    mc.added = added != NULL ? xstrdup(added) : NULL;
-    mc.hosts = n_hosts > 0 ? calloc(n_hosts, sizeof(*mc.hosts)) : NULL;
-    bool failed = mc.alias == NULL || mc.pem == NULL || (source != NULL && mc.source == NULL) ||
-                  (added != NULL && mc.added == NULL) || (n_hosts > 0 && mc.hosts == NULL);
-    for (size_t i = 0; !failed && i < n_hosts; i++) {
-        mc.hosts[i] = xstrdup(hosts[i]);
-        failed = mc.hosts[i] == NULL;
-        mc.n_hosts = i + 1;
-    }
-    if (!failed) {
-        failed = ts_cert_copy(&mc.cert, cert) != 0;
-    }
-    ts_manifest_cert *grown =
-        failed ? NULL : realloc(m->certs, (m->n_certs + 1) * sizeof(*m->certs));
-    if (grown == NULL) {
-        cert_entry_free(&mc);
-        return oom(err, "");
-    }
-    m->certs = grown;
-    m->certs[m->n_certs] = mc;
-    if (index != NULL) {
-        *index = m->n_certs;
-    }
-    m->n_certs++;
-    return 0;
-}
-
-void ts_manifest_remove_cert(ts_manifest *m, size_t i)
-{
-    if (i >= m->n_certs) {
-        return;
-    }
-    cert_entry_free(&m->certs[i]);
-    memmove(&m->certs[i], &m->certs[i + 1], (m->n_certs - i - 1) * sizeof(*m->certs));
-    m->n_certs--;
-}
-
-int ts_manifest_add_host(ts_manifest *m, size_t i, const char *host, ts_error *err)
-{
-    ts_manifest_cert *c;
-    char **grown;
-    char *copy;
-
-    if (i >= m->n_certs) {
-        return ts_error_set(err, "", "no certificate %zu", i);
-    }
-    c = &m->certs[i];
-    if (host == NULL || !host_valid(host)) {
-        return ts_error_set(err, "hosts", HOST_EXPECTED);
-    }
-    for (size_t k = 0; k < c->n_hosts; k++) {
-        if (strcasecmp(c->hosts[k], host) == 0) {
-            return 0;
-        }
-    }
-    copy = strdup(host);
-    grown = (copy != NULL) ? realloc(c->hosts, (c->n_hosts + 1) * sizeof(*c->hosts)) : NULL;
-    if (grown == NULL) {
-        free(copy);
-        return ts_error_set(err, "hosts", "out of memory");
-    }
-    c->hosts = grown;
-    c->hosts[c->n_hosts++] = copy;
-    return 1;
-}
-
-int ts_manifest_distrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
-{
-    unsigned char(*grown)[TS_SHA256_LEN];
-
-    if (ts_manifest_is_distrusted(m, sha)) {
-        return 0;
-    }
-    grown = realloc(m->distrust, (m->n_distrust + 1) * sizeof(*m->distrust));
-    if (grown == NULL) {
-        return -1;
-    }
-    m->distrust = grown;
-    memcpy(m->distrust[m->n_distrust++], sha, TS_SHA256_LEN);
-    return 0;
-}
-
-int ts_manifest_undistrust(ts_manifest *m, const unsigned char sha[TS_SHA256_LEN])
-{
-    for (size_t i = 0; i < m->n_distrust; i++) {
-        if (memcmp(m->distrust[i], sha, TS_SHA256_LEN) == 0) {
-            memmove(&m->distrust[i], &m->distrust[i + 1],
-                    (m->n_distrust - i - 1) * sizeof(*m->distrust));
-            m->n_distrust--;
-            return 0;
-        }
-    }
-    return -1;
 }

@@ -1,4 +1,4 @@
-# The manifest, merge and file I/O (preload/core/manifest.c, merge.c, fileio.c).
+# The manifest, merge and file I/O (preload/core/manifest*.c, merge.c, fileio.c).
 set(mf_dir ${CMAKE_CURRENT_LIST_DIR})
 
 # Certificates made at test time with OpenSSL.
