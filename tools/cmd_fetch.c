@@ -36,7 +36,8 @@ static const ts_option options[] = {
     {"trust-on-first-use", 0, TS_OPT_FLAG, OPT_TOFU, NULL,
      "with --add and no --sha256: add without asking (needed when not on a terminal)"},
     {"alias", 0, TS_OPT_VALUE, OPT_ALIAS, "A",
-     "alias of the added certificate (default: from the host)"},
+     "alias of the added certificate, lowercased as keytool does (default: from the "
+     "subject's CN, else its first subject alternative name)"},
     {"pick", 0, TS_OPT_VALUE, OPT_PICK, "last|leaf|all",
      "which certificates to add: the last presented (default: the self-signed one or the "
      "topmost issuer sent), the server's own, or all"},
@@ -365,6 +366,7 @@ static int fetch_main(int argc, char **argv)
     bool pick_given = false;
     bool progress_shown = false;
     const char *alias = NULL;
+    char alias_buf[256];
     const char *out_file = NULL;
     const char *servername = NULL;
     const char *pin_host;
@@ -467,10 +469,11 @@ static int fetch_main(int argc, char **argv)
         ts_cli_error(url, "%s", why);
         goto end;
     }
-    if (alias && !ts_alias_valid(alias, false)) {
-        ts_cli_error("--alias", "'%s' is not a valid alias: printable ASCII, no uppercase letter",
-                     alias);
-        goto end;
+    if (alias) {
+        if (!ts_alias_option(alias, alias_buf, sizeof(alias_buf))) {
+            goto end;
+        }
+        alias = alias_buf;
     }
     if ((pem || json) && add) {
         ts_cli_error("fetch", "--%s only shows; add with a separate --add", pem ? "pem" : "json");

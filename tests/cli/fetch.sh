@@ -60,6 +60,25 @@ has "$OUT" "[0] (to add)"
 expect 0 "$T" --manifest "$TS_TMP/pick.json" list --json
 has "$OUT" "$(sha leaf)"
 hasnt "$OUT" "$(sha root)"
+# --alias is lowercased as keytool does (and as add does); without it the alias is the
+# certificate's CN, not the URL's host
+expect 0 "$T" --manifest "$TS_TMP/alias.json" init
+expect 0 "$T" --manifest "$TS_TMP/alias.json" fetch "localhost:$P_CHAIN" --pick leaf --add \
+    --trust-on-first-use --alias Corp-Leaf
+has "$OUT" "added corp-leaf"
+expect 0 "$T" --manifest "$TS_TMP/alias.json" fetch "127.0.0.1:$P_CHAIN" --add --trust-on-first-use
+hasnt "$OUT" "added 127.0.0.1"
+expect 0 "$T" --manifest "$TS_TMP/alias.json" list --json
+python3 - "$TS_TMP/.out" "$(sha leaf)" "$(sha root)" <<'PY' || ts_fail "fetch --alias: $OUT"
+import json, sys
+a = {e["sha256"]: e["alias"] for e in json.load(open(sys.argv[1]))["certificates"]}
+assert a[sys.argv[2]] == "corp-leaf", a
+assert a[sys.argv[3]] == "test-root-ca", a
+PY
+snapshot
+expect 2 "$T" fetch "localhost:$P_CHAIN" --add --trust-on-first-use --alias "x [jdk]"
+error_is "trustshim: error: --alias: 'x [jdk]' is not a valid alias"
+unchanged "fetch with an invalid --alias"
 
 # --- pinning: a mismatch refuses and changes nothing
 expect 1 "$T" fetch "https://localhost:$P_TLS" --add --sha256 "$(sha root)"
