@@ -28,6 +28,7 @@ as trusted entries; nothing else changes; the JDK's trusted set follows.  In MOD
 unknown the original may be served unchanged instead, with exactly one line of
 the library on stderr naming the file.
 """
+import copy
 import hashlib
 import json
 import os
@@ -55,6 +56,8 @@ def corpus(cdir):
 
 
 def selected(rows, mode):
+    if mode == "selftest":
+        return [r for r in rows if r["haspw"]]
     if mode == "unknown":
         return [r for r in rows if r["haspw"] and r["pw"] != DEFAULT_PASSWORD]
     return rows
@@ -196,6 +199,100 @@ def contract(p, s, added, distrusted, loads_elsewhere=False):
     return why
 
 
+def served_as_is(p, s, path, log):
+    """Contract 4 (unknown password): why serving the original is not right here, or []."""
+    if s is None or s["lines"] != p["lines"]:
+        return None
+    named = re.compile(re.escape(path) + r"(?![\w.-])")
+    lines = [l for l in log if named.search(l)]
+    if len(lines) != 1:
+        return ["original served, but %d lines of the library name it (expected 1)" % len(lines)]
+    if "password" not in lines[0]:
+        return ["original served, but the line does not say the password is missing: %s" % lines[0]]
+    return []
+
+
+def selftest(cdir, plain_path, ideal_path):
+    """The judge judged: JdkView's view of what the contract asks (JdkView ideal, made by
+    the JDK's KeyStore) must pass, and every mutant of it must fail."""
+    rows = selected(corpus(cdir), "selftest")
+    certs = os.path.join(cdir, "certs")
+    added = {sha_of_pem(os.path.join(certs, a + ".pem")) for a in ("add1", "add2")}
+    distrusted = {sha_of_pem(os.path.join(certs, "old.pem"))}
+    plain = views(plain_path)
+    ideal = views(ideal_path)
+    bad = []
+    n = 0
+
+    def expect(name, what, p, s, ok):
+        nonlocal n
+        n += 1
+        why = contract(p, s, added, distrusted)
+        if bool(why) == ok:
+            bad.append("%s: %s: %s" % (name, what, "rejected: %s" % why if why else "accepted"))
+
+    for r in rows:
+        name = r["name"]
+        p = plain[name]
+        if p["load"] != "ok":
+            expect(name, "same failure", p, copy.deepcopy(p), True)
+            m = copy.deepcopy(p)
+            m["load"] = "ok"
+            expect(name, "loads where the JDK fails", p, m, False)
+            m = copy.deepcopy(p)
+            m["load"] = "fail java.io.IOException " + ("format" if p["load"].endswith("password") else "password")
+            expect(name, "another kind of failure", p, m, False)
+            continue
+        s = ideal.get(name)
+        if s is None:
+            bad.append("%s: the JDK loads it but JdkView ideal wrote nothing" % name)
+            continue
+        expect(name, "the ideal", p, s, True)
+        m = copy.deepcopy(s)
+        m["load"] = "fail java.io.IOException password"
+        expect(name, "fails", p, m, False)
+        m = copy.deepcopy(s)
+        m["entries"]["intruder"] = ("trusted", "00" * 32)
+        m["trust"].add("00" * 32)
+        expect(name, "an entry added", p, m, False)
+        m = copy.deepcopy(s)
+        del m["entries"]["add1"]
+        expect(name, "a manifest certificate missing", p, m, False)
+        m = copy.deepcopy(s)
+        m["trust"].discard(next(iter(added)))
+        expect(name, "the JDK's trusted set short", p, m, False)
+        for alias, (kind, content) in p["entries"].items():
+            if kind == "trusted" and content in distrusted:
+                m = copy.deepcopy(s)
+                m["entries"][alias] = (kind, content)
+                m["trust"].add(content)
+                expect(name, "distrusted entry kept", p, m, False)
+                continue
+            m = copy.deepcopy(s)
+            del m["entries"][alias]
+            expect(name, "entry %r dropped" % alias, p, m, False)
+            m = copy.deepcopy(s)
+            m["entries"][alias] = (kind, content + "x")
+            expect(name, "entry %r changed" % alias, p, m, False)
+            if kind != "trusted":
+                m = copy.deepcopy(s)
+                m["entries"][alias] = ("trusted", content)
+                expect(name, "entry %r of another kind" % alias, p, m, False)
+        # Contract 4: the original with one line saying "password", else not.
+        line = "trustshim[1]: error: %s: set targets[0].password" % r["path"]
+        n += 3
+        if served_as_is(p, copy.deepcopy(p), r["path"], [line]) != []:
+            bad.append("%s: original with one line refused" % name)
+        if not served_as_is(p, copy.deepcopy(p), r["path"], []):
+            bad.append("%s: original without a line accepted" % name)
+        if not served_as_is(p, copy.deepcopy(p), r["path"], [line, line]):
+            bad.append("%s: original with two lines accepted" % name)
+    for b in bad:
+        print("FAIL " + b)
+    print("%d of %d judgements right on %d stores" % (n - len(bad), n, len(rows)))
+    return 1 if bad else 0
+
+
 def check(cdir, tmp, mode, plain_path, served_path, stderr_path, *other_plain):
     rows = selected(corpus(cdir), mode)
     certs = os.path.join(cdir, "certs")
@@ -223,15 +320,8 @@ def check(cdir, tmp, mode, plain_path, served_path, stderr_path, *other_plain):
         # (JDK 17 and a non-ASCII PBES2 password) is no reason for the copy to fail.
         elsewhere = mode == "render" and any(o.get(r["name"], {}).get("load") == "ok" for o in others)
         why = contract(p, s, added, distrusted, elsewhere)
-        if mode == "unknown" and why and s is not None and s["lines"] == p["lines"]:
-            named = re.compile(re.escape(r["path"]) + r"(?![\w.-])")
-            lines = [l for l in log if named.search(l)]
-            if len(lines) != 1:
-                why = ["original served, but %d lines of the library name it (expected 1)" % len(lines)]
-            elif "password" not in lines[0]:
-                why = ["original served, but the line does not say the password is missing: %s" % lines[0]]
-            else:
-                why = []
+        if mode == "unknown" and why:
+            why = served_as_is(p, s, r["path"], log) or why
         if why:
             failed += 1
             print("FAIL %s [%s]: %s" % (r["name"], p["load"], "; ".join(why)))
@@ -245,6 +335,8 @@ def main(argv):
     if len(argv) == 5 and argv[1] == "prepare":
         prepare(argv[2], argv[3], argv[4])
         return 0
+    if len(argv) == 5 and argv[1] == "selftest":
+        return selftest(*argv[2:])
     if len(argv) >= 8 and argv[1] == "check":
         return check(*argv[2:])
     sys.stderr.write(__doc__)
