@@ -8,6 +8,9 @@
       to trust, "old" distrusted, each store a targets[] entry) and TMP/GROUP.tsv;
       prints the group names.  Stores with an empty password get a group and a
       manifest of their own, so that a manifest refusing "" fails only them.
+  corpus.py manifest CORPUS OUT
+      Writes OUT: one manifest with every store a targets[] entry with its password
+      (for trying the corpus by hand).
   corpus.py check CORPUS TMP MODE PLAIN SERVED STDERR [OTHER_PLAIN...]
       PLAIN: JdkView's views without the library; SERVED and STDERR: with it (all
       groups); OTHER_PLAIN: the other JDKs' views (used by MODE render).  Prints one line per store (ok / FAIL and why) and exits 1 on a FAIL.
@@ -80,32 +83,39 @@ def list_line(row, mode):
     return "\t".join([row["name"], row["path"], row["type"], m, pw]) + "\n"
 
 
+def manifest_for(cdir, members, mode):
+    certs = os.path.join(cdir, "certs")
+    targets = []
+    for r in members:
+        t = {"path": r["path"]}
+        if r["haspw"] and mode != "unknown":
+            t["password"] = r["pw"]
+        targets.append(t)
+    return {
+        "version": 1,
+        "certificates": [
+            {"alias": a, "sha256": sha_of_pem(os.path.join(certs, a + ".pem")),
+             "pem": open(os.path.join(certs, a + ".pem"), encoding="ascii").read()}
+            for a in ("add1", "add2")],
+        "distrust": [sha_of_pem(os.path.join(certs, "old.pem"))],
+        "targets": targets,
+    }
+
+
+def write_manifest(path, manifest):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, ensure_ascii=False, indent=1)
+
+
 def prepare(cdir, tmp, mode):
     rows = selected(corpus(cdir), mode)
-    certs = os.path.join(cdir, "certs")
     with open(os.path.join(tmp, "list.tsv"), "w", encoding="utf-8") as f:
         f.writelines(list_line(r, mode) for r in rows)
     groups = {}
     for r in rows:
         groups.setdefault(group_of(r), []).append(r)
     for g, members in sorted(groups.items()):
-        targets = []
-        for r in members:
-            t = {"path": r["path"]}
-            if r["haspw"] and mode != "unknown":
-                t["password"] = r["pw"]
-            targets.append(t)
-        manifest = {
-            "version": 1,
-            "certificates": [
-                {"alias": a, "sha256": sha_of_pem(os.path.join(certs, a + ".pem")),
-                 "pem": open(os.path.join(certs, a + ".pem"), encoding="ascii").read()}
-                for a in ("add1", "add2")],
-            "distrust": [sha_of_pem(os.path.join(certs, "old.pem"))],
-            "targets": targets,
-        }
-        with open(os.path.join(tmp, g + ".json"), "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=1)
+        write_manifest(os.path.join(tmp, g + ".json"), manifest_for(cdir, members, mode))
         with open(os.path.join(tmp, g + ".tsv"), "w", encoding="utf-8") as f:
             f.writelines(list_line(r, mode) for r in members)
         print(g)
@@ -334,6 +344,9 @@ def check(cdir, tmp, mode, plain_path, served_path, stderr_path, *other_plain):
 def main(argv):
     if len(argv) == 5 and argv[1] == "prepare":
         prepare(argv[2], argv[3], argv[4])
+        return 0
+    if len(argv) == 4 and argv[1] == "manifest":
+        write_manifest(argv[3], manifest_for(argv[2], corpus(argv[2]), "right"))
         return 0
     if len(argv) == 5 and argv[1] == "selftest":
         return selftest(*argv[2:])

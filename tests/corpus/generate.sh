@@ -5,6 +5,8 @@
 # python3-cryptography-vectors.  Writes there:
 #   stores/NAME         the keystores
 #   corpus.tsv          NAME, type to load it as, "pw" or "none", its password
+#   manifest.json       every store a targets[] entry with its password, add1/add2
+#                       trusted, old distrusted (the tests write their own, per mode)
 #   certs/*.pem         the certificates inside (and add1/add2/old for the manifest)
 #   classes/            JdkView compiled (release 11: every JDK found runs it)
 # Reuses an existing corpus made by the same script with the same JDKs.
@@ -180,6 +182,7 @@ for f in "$vectors"/*.p12; do
     esac
 done
 
+python3 "$TS_SOURCE_DIR/tests/corpus/corpus.py" manifest "$out" "$out/manifest.json" || ts_fail "corpus.py manifest failed"
 n=$(wc -l <"$out/corpus.tsv")
 [ "$n" -ge 40 ] || ts_fail "only $n stores made"
 echo "$stamp" >"$out/stamp"
