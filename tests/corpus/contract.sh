@@ -11,7 +11,7 @@ mode=${1:?usage: contract.sh right|wrong|none|unknown|render}
 corpus="$TS_BUILD_DIR/tests/corpus"
 [ -f "$TS_LIB" ] || ts_fail "$TS_LIB not built"
 ts_require_jdk
-[ -f "$corpus/stamp" ] || ts_fail "no corpus in $corpus: run the corpus_generate test first (ctest -R corpus)"
+[ -f "$corpus/stamp" ] || ts_fail "no corpus in $corpus: run the corpus_generate test first (ctest -L corpus)"
 export LC_ALL=C.UTF-8
 ts_tmpdir
 chmod 700 "$TS_TMP"
