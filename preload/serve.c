@@ -943,6 +943,8 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
                       .timestamp_ms = ts_env_values.timestamp_ms,
                       .format = c->m.format};
     in.password = password_for(c, spec, path, (ver != NULL) ? &ver->id : NULL, fix, sizeof(fix));
+    /* The manifest's password is the one for every store: a guess for this one. */
+    in.password_guessed = in.password == c->m.password;
     switch (spec->kind) {
     case KIND_TARGET:
         in.merge = c->m.targets[spec->index].merge;

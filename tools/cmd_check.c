@@ -83,6 +83,7 @@ static int try_serve(const char *path, const ts_manifest *m, const char *passwor
     in.base = base;
     in.base_len = base_len;
     in.password = password;
+    in.password_guessed = password == m->password; /* as the library: one for every store */
     in.m = m;
     in.merge = merge;
     in.timestamp_ms = ts_timestamp_ms();

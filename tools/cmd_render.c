@@ -159,6 +159,7 @@ static int render_main(int argc, char **argv)
     in.base = base;
     in.base_len = base_len;
     in.password = password ? password : base_password ? base_password : m.password;
+    in.password_guessed = in.password == m.password;
     in.m = &m;
     in.host = host;
     in.merge = true;

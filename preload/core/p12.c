@@ -1173,7 +1173,8 @@ int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *passw
 
             put_kept_bags(&b, s);
             db_wrap_data(&b, at);
-        } else if (pw == NULL || put_reencrypted(&b, s, pw) != 0) {
+        } else if ((!f->pw_set && password == NULL) || put_reencrypted(&b, s, pw) != 0) {
+            /* f->pw NULL with pw_set: the zero-length password verified (OpenSSL's NULL). */
             ts_error_set(err, "", "cannot re-encrypt safe %zu", i);
             goto end;
         }

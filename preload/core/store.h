@@ -38,7 +38,11 @@ typedef enum ts_store_fail {
 typedef struct ts_store_in {
     const unsigned char *base; /* the file's bytes; NULL/0: none (a synthesized store) */
     size_t base_len;
-    const char *password;          /* store password; NULL: none known; "" is a password */
+    const char *password;  /* store password; NULL: none known; "" is a password */
+    bool password_guessed; /* password is a default, not one set for this store: when it does
+                              not verify the file and the empty password does (a store made
+                              "without a password", pyca's and OpenSSL's -passout pass:), the
+                              file's own empty password is used, so every verdict stays */
     const ts_keystore *also_trust; /* more certificates to add as trusted entries (the JRE's
                                       trust store, for keystore directories); may be NULL */
     const ts_manifest *m;          /* certificates and distrust; may be NULL */

@@ -115,6 +115,8 @@ typedef struct p12_opts {
     int cert_nid;      /* encryption of the trusted safe: -1 none, else a PBE or cipher NID */
     const EVP_MD *mac; /* NULL: no MAC */
     bool with_key;     /* a shrouded key and its certificate (localKeyId) in a data safe */
+    const char *pw;    /* NULL: PW */
+    bool null_pw;      /* keyed with the zero-length password, OpenSSL's NULL (pyca's None) */
 } p12_opts;
 
 /* A PKCS12 file: [trusted t0, t1] (maybe encrypted), [key + its certificate]. */
@@ -126,13 +128,14 @@ static void make_p12(const fixture *f, const p12_opts *o, unsigned char **out, s
     PKCS12 *p12;
     unsigned char *der = NULL;
     int n;
+    const char *pw = o->null_pw ? NULL : o->pw != NULL ? o->pw : PW;
 
     sk_PKCS12_SAFEBAG_push(trusted, trusted_bag(&f->t0, "Trusted Zero"));
     sk_PKCS12_SAFEBAG_push(trusted, trusted_bag(&f->t1, "trusted one"));
     if (o->cert_nid == -1) {
         p7 = PKCS12_pack_p7data(trusted);
     } else {
-        p7 = PKCS12_pack_p7encdata_ex(o->cert_nid, PW, -1, NULL, 0, 2048, trusted, f->legacy, NULL);
+        p7 = PKCS12_pack_p7encdata_ex(o->cert_nid, pw, -1, NULL, 0, 2048, trusted, f->legacy, NULL);
     }
     assert_non_null(p7);
     sk_PKCS7_push(safes, p7);
@@ -143,7 +146,7 @@ static void make_p12(const fixture *f, const p12_opts *o, unsigned char **out, s
         unsigned char id[] = {1, 2, 3, 4};
         PKCS12_SAFEBAG *cb = PKCS12_add_cert(&bags, x);
         PKCS12_SAFEBAG *kb =
-            PKCS12_add_key_ex(&bags, f->key, 0, 2048, NID_aes_256_cbc, PW, NULL, NULL);
+            PKCS12_add_key_ex(&bags, f->key, 0, 2048, NID_aes_256_cbc, pw, NULL, NULL);
 
         assert_non_null(cb);
         assert_non_null(kb);
@@ -160,7 +163,7 @@ static void make_p12(const fixture *f, const p12_opts *o, unsigned char **out, s
     assert_non_null(p12);
     sk_PKCS7_pop_free(safes, PKCS7_free);
     if (o->mac != NULL) {
-        assert_int_equal(PKCS12_set_mac(p12, PW, -1, NULL, 0, 2048, o->mac), 1);
+        assert_int_equal(PKCS12_set_mac(p12, pw, -1, NULL, 0, 2048, o->mac), 1);
     }
     n = i2d_PKCS12(p12, &der);
     assert_true(n > 0);
@@ -234,7 +237,7 @@ static void test_p12_matrix(void **state)
 
     for (size_t i = 0; i < sizeof(nids) / sizeof(nids[0]); i++) {
         for (size_t k = 0; k < sizeof(macs) / sizeof(macs[0]); k++) {
-            p12_opts o = {nids[i], macs[k], true};
+            p12_opts o = {nids[i], macs[k], true, NULL, false};
             unsigned char *in_bytes, *out = NULL;
             size_t in_len, out_len;
             ts_store_in in = {0};
@@ -315,7 +318,8 @@ static void test_p12_matrix(void **state)
 static void test_p12_without_password(void **state)
 {
     fixture *f = *state;
-    p12_opts plain = {-1, NULL, true}, closed = {NID_aes_256_cbc, NULL, false};
+    p12_opts plain = {-1, NULL, true, NULL, false},
+             closed = {NID_aes_256_cbc, NULL, false, NULL, false};
     unsigned char *in_bytes, *out = NULL;
     size_t in_len, out_len;
     ts_store_in in = {0};
@@ -351,6 +355,47 @@ static void test_p12_without_password(void **state)
     free(in_bytes);
 }
 
+/*
+ * A store made "without a password" (MAC and encryption keyed with the empty password, as pyca
+ * and `openssl pkcs12 -passout pass:` write it) while the password is the manifest's default:
+ * served with its own empty password, so a null or "" reader keeps reading it and the default
+ * one keeps failing.  A password set for the store is never second-guessed.
+ */
+static void test_p12_empty_password_guessed(void **state)
+{
+    fixture *f = *state;
+
+    for (int variant = 0; variant < 2; variant++) {
+        p12_opts o = {NID_aes_256_cbc, EVP_sha256(), true, "", variant == 1};
+        unsigned char *in_bytes, *out = NULL;
+        size_t in_len, out_len;
+        ts_merge_summary s;
+        ts_store_fail why;
+        ts_error err;
+        ts_keystore back = {0};
+        ts_store_in in;
+
+        make_p12(f, &o, &in_bytes, &in_len);
+        in = store_in(in_bytes, in_len, "changeit", &f->m);
+        assert_int_equal(build(&in, &out, &out_len, &s, &why, &err), -1);
+        assert_int_equal(why, TS_STORE_INTEGRITY);
+        in.password_guessed = true;
+        assert_int_equal(build(&in, &out, &out_len, &s, &why, &err), 0);
+        assert_int_equal(why, TS_STORE_OK);
+        assert_invariant(&s);
+        assert_int_not_equal(ts_keystore_decode(out, out_len, "changeit", &back, &err), 0);
+        ts_keystore_free(&back);
+        memset(&back, 0, sizeof(back));
+        assert_int_equal(ts_keystore_decode(out, out_len, "", &back, &err), 0);
+        assert_null(find_cert(&back, &f->t0));
+        assert_non_null(find_cert(&back, &f->t1));
+        assert_non_null(find_cert(&back, &f->add));
+        ts_keystore_free(&back);
+        free(out);
+        free(in_bytes);
+    }
+}
+
 static void test_p12_pbmac1(void **state)
 {
     fixture *f = *state;
@@ -359,7 +404,7 @@ static void test_p12_pbmac1(void **state)
                                                0x65, 0x03, 0x04, 0x02, 0x01};
     static const unsigned char pbmac1_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
                                                0xf7, 0x0d, 0x01, 0x05, 0x0e};
-    p12_opts o = {-1, EVP_sha256(), false};
+    p12_opts o = {-1, EVP_sha256(), false, NULL, false};
     unsigned char *in_bytes, *out = NULL, *at;
     size_t in_len, out_len;
     ts_store_in in = {0};
@@ -427,7 +472,7 @@ static void test_jks_and_conversion(void **state)
 static void test_p12_with_key_not_converted(void **state)
 {
     fixture *f = *state;
-    p12_opts o = {-1, EVP_sha256(), true};
+    p12_opts o = {-1, EVP_sha256(), true, NULL, false};
     unsigned char *in_bytes, *out = NULL;
     size_t in_len, out_len;
     ts_store_in in = {0};
@@ -476,7 +521,7 @@ static void test_synthesized(void **state)
     free(out);
     /* A base with merge false: its entries are not kept, its format is. */
     {
-        p12_opts o = {-1, NULL, true};
+        p12_opts o = {-1, NULL, true, NULL, false};
         unsigned char *p12;
         size_t p12_len;
 
@@ -623,6 +668,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_p12_matrix),
         cmocka_unit_test(test_p12_without_password),
+        cmocka_unit_test(test_p12_empty_password_guessed),
         cmocka_unit_test(test_p12_pbmac1),
         cmocka_unit_test(test_jks_and_conversion),
         cmocka_unit_test(test_p12_with_key_not_converted),
