@@ -964,7 +964,17 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
         break;
     }
     ts_store_fail why = TS_STORE_OK;
-    if (ts_store_build(&in, &s->blob, &s->len, &s->summary, &why, &err) != 0) {
+    int built = ts_store_build(&in, &s->blob, &s->len, &s->summary, &why, &err);
+    if (built != 0 && why == TS_STORE_CONVERT) {
+        /* Keys are never converted: the file in its own format still carries the manifest,
+         * where the original would carry nothing of it. */
+        ts_log(TS_LOG_WARN, "%s: served as %s, not as the manifest's \"format\": it holds keys",
+               path, ts_format_name(ts_keystore_detect(base, base_len)));
+        in.format = TS_FORMAT_UNKNOWN;
+        ts_error_clear(&err);
+        built = ts_store_build(&in, &s->blob, &s->len, &s->summary, &why, &err);
+    }
+    if (built != 0) {
         char line[1024];
         ts_error e = err;
         if (e.file[0] == '\0') {
