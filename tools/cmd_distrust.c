@@ -25,7 +25,8 @@ const ts_command ts_cmd_distrust = {
     "hide a CA of the base trust store (the JDK's cacerts) from processes under the library",
     "ALIAS|SHA256... [--base FILE]",
     "ALIAS is the base's alias (as 'keytool -list -cacerts' shows it); SHA256 is the\n"
-    "certificate's fingerprint (hex, ':' allowed), or a unique prefix of 8 or more digits.",
+    "certificate's fingerprint (hex, ':' allowed), or a unique prefix of 8 or more digits.\n"
+    "Only trusted-certificate entries are distrusted: a private-key entry's alias is refused.",
     options,
     false,
 };
@@ -68,6 +69,13 @@ static int resolve(const char *key, const char *base_opt, ts_keystore *base, boo
     }
     for (size_t i = 0; i < base->count; i++) {
         if (strcasecmp(base->items[i].alias, key) == 0) {
+            if (base->items[i].key_entry) {
+                ts_cli_error(key,
+                             "is a private-key entry of %s: distrust removes trusted-certificate "
+                             "entries only; nothing changed",
+                             path);
+                return TS_EXIT_USAGE;
+            }
             memcpy(sha, base->items[i].cert.sha256, TS_SHA256_LEN);
             return TS_EXIT_OK;
         }

@@ -184,6 +184,13 @@ warning_is "$zeros: not in the base trust store $TS_TMP/base.jks; distrusted any
 expect 0 "$T" undistrust "$zeros"
 expect 0 "$T" undistrust basecert --base "$TS_TMP/base.jks"
 has "$OUT" "restored $(sha new)"
+# a key entry's alias: refused in one line (distrust removes trusted-certificate entries only)
+keytool -genkeypair -keyalg EC -alias mykey -dname CN=mykey -validity 30 -keystore "$TS_TMP/base.jks" \
+    -storepass changeit -keypass changeit -storetype JKS >/dev/null 2>&1 || ts_fail "keytool could not add a key"
+snapshot
+expect 2 "$T" distrust MyKey --base "$TS_TMP/base.jks"
+error_is "MyKey: is a private-key entry of $TS_TMP/base.jks: distrust removes trusted-certificate entries only"
+unchanged "distrust of a key entry's alias"
 expect 0 "$T" list
 hasnt "$OUT" "distrusted:"
 # the JDK's own cacerts is the default base (an alias keytool shows)
