@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* trustshim check: is the manifest sound, and what would each JDK be served? */
+#include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,8 +33,10 @@ const ts_command ts_cmd_check = {
     "the files it names, as the library enforces them for this user; warns about\n"
     "certificates that expire within 30 days; lists the JDKs found (/usr/lib/jvm,\n"
     "JAVA_HOME, PATH) with what each would be served, and warns about each of them and each\n"
-    "existing target that the library could not serve (it would serve the file unchanged),\n"
-    "with the reason (no or wrong password, damaged file, an algorithm that cannot run).\n"
+    "existing target and <host>.ks of the keystore directories (the manifest's, then\n"
+    "$ALLEGRA_HOME/keystore, $TRACKPLUS_HOME/keystore, $HOME/trackplus/keystore) that the\n"
+    "library could not serve (it would serve the file unchanged), with the reason (no or\n"
+    "wrong password, damaged file, an algorithm that cannot run) and what fixes it.\n"
     "--json prints {\"manifest\", \"certificates\", \"distrusted\", \"warnings\", \"messages\"\n"
     "(the warning lines), \"jdks\": [{\"java_home\",\n"
     "\"cacerts\", \"base\", \"added\", \"duplicates\", \"distrusted\", \"served\"}]}.\n"
@@ -64,7 +69,8 @@ static const char *fix_hint(ts_store_fail why, const char *password_setting)
  * warning saying why it would be served unchanged (or could not be read).
  */
 static int try_serve(const char *path, const ts_manifest *m, const char *password, bool merge,
-                     const char *password_setting, ts_merge_summary *sum)
+                     const ts_keystore *also_trust, const char *host, const char *password_setting,
+                     ts_merge_summary *sum)
 {
     ts_store_in in;
     ts_store_fail why = TS_STORE_OK;
@@ -86,6 +92,8 @@ static int try_serve(const char *path, const ts_manifest *m, const char *passwor
     in.password_guessed = password == m->password; /* as the library: one for every store */
     in.m = m;
     in.merge = merge;
+    in.also_trust = also_trust;
+    in.host = host;
     in.timestamp_ms = ts_timestamp_ms();
     in.format = m->format;
     rc = ts_store_build(&in, &out, &out_len, sum, &why, &err);
@@ -120,11 +128,112 @@ static int check_targets(const ts_manifest *m)
             continue; /* nothing to serve in place of */
         }
         snprintf(setting, sizeof(setting), "set targets[%zu].password", i);
-        if (try_serve(t->path, m, t->password != NULL ? t->password : m->password, t->merge,
-                      setting, &sum) != 0) {
+        if (try_serve(t->path, m, t->password != NULL ? t->password : m->password, t->merge, NULL,
+                      NULL, setting, &sum) != 0) {
             warnings++;
         }
     }
+    return warnings;
+}
+
+/*
+ * The stores of one keystore directory, built as the library serves them: with the JVM's whole
+ * trust (jre) unless host_only, with the directory's password (else the manifest's).
+ */
+static int check_dir(const ts_manifest *m, const char *dir, const char *password, bool host_only,
+                     const ts_keystore *jre, const char *setting)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int warnings = 0;
+
+    if (d == NULL) {
+        return 0; /* no directory: nothing is served in place of a file */
+    }
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        char path[4096], host[256];
+        struct stat st;
+        ts_merge_summary sum;
+
+        if (de->d_name[0] == '.' || n <= 3 || strcmp(de->d_name + n - 3, ".ks") != 0 ||
+            n - 3 >= sizeof(host) ||
+            (size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path) ||
+            stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            continue;
+        }
+        memcpy(host, de->d_name, n - 3);
+        host[n - 3] = '\0';
+        if (try_serve(path, m, password != NULL ? password : m->password, true,
+                      host_only ? NULL : jre, host_only ? host : NULL, setting, &sum) != 0) {
+            warnings++;
+        }
+    }
+    closedir(d);
+    return warnings;
+}
+
+/* Every existing <host>.ks of the keystore directories the library looks at: the manifest's,
+ * then $ALLEGRA_HOME/keystore, $TRACKPLUS_HOME/keystore, $HOME/trackplus/keystore. */
+static int check_keystore_dirs(const ts_manifest *m, const ts_jdk_list *jdks)
+{
+    const char *env[] = {"ALLEGRA_HOME", "TRACKPLUS_HOME", "HOME"};
+    char seen[8][4096];
+    size_t n_seen = 0;
+    ts_keystore jre;
+    bool have_jre = false;
+    int warnings = 0;
+
+    memset(&jre, 0, sizeof(jre));
+    if (jdks->count > 0) {
+        char cacerts[4096];
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        ts_error err;
+
+        ts_error_clear(&err);
+        /* As the library: the JRE's store read without a password, its trusted entries. */
+        if (ts_jdk_cacerts(jdks->homes[0], cacerts, sizeof(cacerts)) == 0 &&
+            ts_read_file(cacerts, TS_MANIFEST_MAX_SIZE, &buf, &len, &err) == 0) {
+            have_jre = ts_keystore_decode(buf, len, NULL, &jre, &err) == 0;
+        }
+        free(buf);
+    }
+    for (size_t i = 0; i < m->n_keystore_dirs + 3; i++) {
+        const ts_keystore_dir *kd = i < m->n_keystore_dirs ? &m->keystore_dirs[i] : NULL;
+        char dir[4096], real[PATH_MAX], setting[4200];
+        bool dup = false;
+
+        if (kd != NULL) {
+            snprintf(dir, sizeof(dir), "%s", kd->path);
+            snprintf(setting, sizeof(setting), "set keystore_dirs[%zu].password", i);
+        } else {
+            const char *v = getenv(env[i - m->n_keystore_dirs]);
+
+            if (v == NULL || v[0] != '/' ||
+                (size_t)snprintf(dir, sizeof(dir), "%s%s/keystore", v,
+                                 strcmp(env[i - m->n_keystore_dirs], "HOME") == 0
+                                     ? "/trackplus"
+                                     : "") >= sizeof(dir)) {
+                continue;
+            }
+            snprintf(setting, sizeof(setting), "list %s in keystore_dirs with its password", dir);
+        }
+        if (realpath(dir, real) == NULL) {
+            continue;
+        }
+        for (size_t k = 0; k < n_seen; k++) {
+            dup = dup || strcmp(seen[k], real) == 0;
+        }
+        if (dup || n_seen == sizeof(seen) / sizeof(seen[0])) {
+            continue; /* the first naming wins, as in the library */
+        }
+        snprintf(seen[n_seen++], sizeof(seen[0]), "%s", real);
+        warnings += check_dir(m, dir, kd != NULL ? kd->password : NULL,
+                              kd != NULL && kd->trust == TS_DIR_TRUST_HOST, have_jre ? &jre : NULL,
+                              setting);
+    }
+    ts_keystore_free(&jre);
     return warnings;
 }
 
@@ -147,8 +256,8 @@ static int check_jdks(const ts_manifest *m, const ts_jdk_list *jdks, jdk_row *ro
             continue;
         }
         /* The library's password for cacerts when the JVM names none: the manifest's. */
-        if (try_serve(r->cacerts, m, m->password, true, "set the manifest's \"password\"", &r->s) !=
-            0) {
+        if (try_serve(r->cacerts, m, m->password, true, NULL, NULL,
+                      "set the manifest's \"password\"", &r->s) != 0) {
             warnings++;
         } else {
             (*n_rows)++;
@@ -314,6 +423,7 @@ static int check_main(int argc, char **argv)
     }
     warnings += check_jdks(&m, &jdks, rows, &n_rows);
     warnings += check_targets(&m);
+    warnings += check_keystore_dirs(&m, &jdks);
     if (json) {
         ts_cli_defer_warnings(NULL);
         if (said_f) {

@@ -87,6 +87,26 @@ sed -i 's/"wrong-pass"/"app-s3cret"/' "$TRUSTSHIM_MANIFEST"
 expect 0 "$T" check --strict
 hasnt "$ERR" "app.p12"
 cp "$TS_TMP/before-targets.json" "$TRUSTSHIM_MANIFEST"
+# the same store as an Allegra <host>.ks: every existing store of the keystore directories is
+# built as the library serves it (full trust, the directory's password), reported with the fix
+mkdir -p "$TS_TMP/allegra/keystore"
+cp "$TS_TMP/app.p12" "$TS_TMP/allegra/keystore/mail.example.test.ks"
+ALLEGRA_HOME=$TS_TMP/allegra expect 0 "$T" check
+has "$ERR" "trustshim: warning: $TS_TMP/allegra/keystore/mail.example.test.ks: not served, the JVM gets the file unchanged (integrity: PKCS12 MAC mismatch: wrong password or tampered file); list $TS_TMP/allegra/keystore in keystore_dirs with its password"
+ALLEGRA_HOME=$TS_TMP/allegra expect 1 "$T" check --strict
+python3 - "$TRUSTSHIM_MANIFEST" "$TS_TMP/allegra/keystore" wrong-pass <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["keystore_dirs"] = [{"path": sys.argv[2], "password": sys.argv[3]}]
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+ALLEGRA_HOME=$TS_TMP/allegra expect 1 "$T" check --strict
+has "$ERR" "mail.example.test.ks: not served, the JVM gets the file unchanged (integrity: PKCS12 MAC mismatch: wrong password or tampered file); set keystore_dirs[0].password"
+[ "$(printf '%s\n' "$ERR" | grep -c 'mail.example.test.ks')" = 1 ] || ts_fail "the store reported more than once: $ERR"
+sed -i 's/"wrong-pass"/"app-s3cret"/' "$TRUSTSHIM_MANIFEST"
+ALLEGRA_HOME=$TS_TMP/allegra expect 0 "$T" check --strict
+hasnt "$ERR" "mail.example.test.ks"
+cp "$TS_TMP/before-targets.json" "$TRUSTSHIM_MANIFEST"
 # errors: exit 2, one line with file and place
 cp "$TRUSTSHIM_MANIFEST" "$TS_TMP/good.json"
 sed -i "s/\"sha256\": \"$(sha longca)\"/\"sha256\": \"$(sha soon)\"/" "$TRUSTSHIM_MANIFEST"
