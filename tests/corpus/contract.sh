@@ -78,4 +78,27 @@ for jh in $(ts_jdks); do
         ts_log "jdk$v: views kept in $TS_BUILD_DIR/tests/corpus-out/$mode"
     fi
 done
+# check says what the library does: every store it served unchanged (targets without their
+# password) is a warning of `trustshim check` with the fix, and check --strict exits 1.
+if [ "$mode" = unknown ]; then
+    [ -x "$TS_CLI" ] || ts_fail "$TS_CLI not built"
+    : >"$TS_TMP/check-err.txt"
+    for g in $groups; do
+        crc=0
+        "$TS_CLI" --manifest "$TS_TMP/$g.json" check --strict >/dev/null 2>"$TS_TMP/check-$g.txt" || crc=$?
+        want=0
+        grep -q '^trustshim: warning: ' "$TS_TMP/check-$g.txt" && want=1
+        [ "$crc" = "$want" ] || ts_fail "check --strict (group $g) exited $crc with $(grep -c . "$TS_TMP/check-$g.txt") lines, not $want"
+        cat "$TS_TMP/check-$g.txt" >>"$TS_TMP/check-err.txt"
+    done
+    stores=$(sed -n 's/^trustshim: warning: \(.*\): not served, .*; set targets\[[0-9]*\]\.password$/\1/p' \
+        "$TS_TMP/check-err.txt" | grep -F "$corpus/stores/" | sort -u)
+    [ -n "$stores" ] || ts_fail "check named no target: $(head -5 "$TS_TMP/check-err.txt")"
+    v=$(jdk_version "$(ts_jdks | sed -n 1p)")
+    served_as_is=$(sed -n 's/^trustshim\[[0-9]*\]: error: \(.*\): cannot serve it .*/\1/p' \
+        "$TS_TMP/stderr-$v.txt" | sort -u)
+    [ "$stores" = "$served_as_is" ] || ts_fail "check and the library disagree on which stores cannot be served:
+$(diff <(echo "$served_as_is") <(echo "$stores"))"
+    ts_log "check --strict names the $(echo "$stores" | wc -l) stores the library serves unchanged, each with its targets[N].password"
+fi
 [ "$rc" = 0 ] || ts_fail "the contract is broken (mode $mode): see the FAIL lines above"
