@@ -11,9 +11,9 @@
   corpus.py manifest CORPUS OUT
       Writes OUT: one manifest with every store a targets[] entry with its password
       (for trying the corpus by hand).
-  corpus.py check CORPUS TMP MODE PLAIN SERVED STDERR [OTHER_PLAIN...]
+  corpus.py check CORPUS TMP MODE PLAIN SERVED STDERR
       PLAIN: JdkView's views without the library; SERVED and STDERR: with it (all
-      groups); OTHER_PLAIN: the other JDKs' views (used by MODE render).  Prints one line per store (ok / FAIL and why) and exits 1 on a FAIL.
+      groups).  Prints one line per store (ok / FAIL and why) and exits 1 on a FAIL.
 
 MODE is what the application passes and what the manifest knows:
   right    the store's password; targets[].password set
@@ -21,8 +21,10 @@ MODE is what the application passes and what the manifest knows:
   none     no password (null); targets[].password set
   unknown  the store's password; targets[] without a password (stores whose
            password is not the manifest's default)
-  render   as right, for the output of trustshim render (a failed render is
-           right only where the JDK cannot load the store either)
+  render   as right, for the output of trustshim render, loaded by the same JDK
+           (a failed render is right only where the JDK cannot load the store
+           either; a rendered copy this JDK loads where it cannot load the
+           original is not: render keeps the base's bytes and password)
 The contract, per store: if the JDK fails to load it without the library, it
 fails with the library too, with the same kind of error.  Otherwise it loads, and
 every entry is there with the same alias, kind and content, except the distrusted
@@ -159,16 +161,13 @@ def trust_of(entries):
     return t
 
 
-def contract(p, s, added, distrusted, loads_elsewhere=False):
-    """Why served view s breaks the contract against plain view p ([] when it keeps it).
-    loads_elsewhere: another JDK loads the original (render may then succeed)."""
+def contract(p, s, added, distrusted):
+    """Why served view s breaks the contract against plain view p ([] when it keeps it)."""
     why = []
     if s is None:
         return ["no view under the library (did the JVM die?)"]
     if p["load"] != "ok":
         if s["load"].startswith("fail trustshim-render"):
-            return []
-        if s["load"] == "ok" and loads_elsewhere:
             return []
         if s["load"] == "ok":
             return ["loads under the library, fails without (%s)" % p["load"]]
@@ -229,9 +228,9 @@ def served_as_is(p, s, path, log, word):
     return []
 
 
-def judge(p, s, mode, path, log, added, distrusted, loads_elsewhere=False):
+def judge(p, s, mode, path, log, added, distrusted):
     """Why serving s for p breaks the contract in MODE ([] when it keeps it)."""
-    why = contract(p, s, added, distrusted, loads_elsewhere)
+    why = contract(p, s, added, distrusted)
     if why and (mode == "unknown" or damaged(path)):
         as_is = served_as_is(p, s, path, log, "password" if mode == "unknown" else "")
         if as_is is not None:
@@ -331,13 +330,12 @@ def selftest(cdir, plain_path, ideal_path):
     return 1 if bad else 0
 
 
-def check(cdir, tmp, mode, plain_path, served_path, stderr_path, *other_plain):
+def check(cdir, tmp, mode, plain_path, served_path, stderr_path):
     rows = selected(corpus(cdir), mode)
     certs = os.path.join(cdir, "certs")
     added = {sha_of_pem(os.path.join(certs, a + ".pem")) for a in ("add1", "add2")}
     distrusted = {sha_of_pem(os.path.join(certs, "old.pem"))}
     plain = views(plain_path)
-    others = [views(o) for o in other_plain]
     served = views(served_path)
     with open(stderr_path, encoding="utf-8", errors="replace") as f:
         log = [l for l in f.read().splitlines() if l.startswith("trustshim")]
@@ -354,10 +352,7 @@ def check(cdir, tmp, mode, plain_path, served_path, stderr_path, *other_plain):
             failed += 1
             continue
         s = served.get(r["name"])
-        # A rendered file is written anew: that this JDK cannot read the original
-        # (JDK 17 and a non-ASCII PBES2 password) is no reason for the copy to fail.
-        elsewhere = mode == "render" and any(o.get(r["name"], {}).get("load") == "ok" for o in others)
-        why = judge(p, s, mode, r["path"], log, added, distrusted, elsewhere)
+        why = judge(p, s, mode, r["path"], log, added, distrusted)
         if why:
             failed += 1
             print("FAIL %s [%s]: %s" % (r["name"], p["load"], "; ".join(why)))
@@ -376,7 +371,7 @@ def main(argv):
         return 0
     if len(argv) == 5 and argv[1] == "selftest":
         return selftest(*argv[2:])
-    if len(argv) >= 8 and argv[1] == "check":
+    if len(argv) == 8 and argv[1] == "check":
         return check(*argv[2:])
     sys.stderr.write(__doc__)
     return 2
