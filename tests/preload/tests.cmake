@@ -19,7 +19,8 @@ target_link_libraries(ts_preload_ctor PRIVATE trustshim_flags)
 add_executable(ts_preload_ctor_main ${ts_pl}/ctor_main.c)
 target_link_libraries(ts_preload_ctor_main PRIVATE ts_preload_ctor trustshim_flags)
 
-foreach(t symbols libc secure passthrough keytool https pkcs12 allegra targets concurrency faults trustpath freshness passwords allegra_flow synth_cache convert)
+foreach(t symbols libc secure passthrough keytool https pkcs12 allegra targets concurrency faults trustpath
+    freshness passwords allegra_flow synth_cache convert writeback)
   ts_script_test(preload_${t} preload/${t}.sh)
 endforeach()
 set_tests_properties(preload_concurrency preload_faults preload_https PROPERTIES TIMEOUT 600)

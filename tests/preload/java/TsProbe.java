@@ -71,6 +71,16 @@ public class TsProbe {
             }
             break;
         }
+        case "rewrite": { // rewrite FILE TYPE PASSWORD: load and store back, as an application editing it would
+            KeyStore ks = load(args[1], args[2], args[3]);
+            try (java.io.OutputStream out = new java.io.FileOutputStream(args[1])) {
+                ks.store(out, args[3].toCharArray());
+                System.out.println("written");
+            } catch (java.io.IOException e) {
+                System.out.println("refused " + e.getMessage());
+            }
+            break;
+        }
         case "cacerts": { // the JVM's own cacerts, as AnchorCertificates loads it
             KeyStore ks = load(cacerts(), "JKS", "-");
             System.out.println("entries " + ks.size());
