@@ -47,6 +47,18 @@ static inline bool needs_mode(int flags)
 #endif
 }
 
+/* Whether an open with these flags may change the file (a read-only O_TRUNC truncates it). */
+static bool open_writes(int flags)
+{
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0;
+}
+
+/* Whether an fopen mode writes: "w", "a", or "+". */
+static bool fopen_writes(const char *mode)
+{
+    return mode != NULL && (mode[0] == 'w' || mode[0] == 'a' || strchr(mode, '+') != NULL);
+}
+
 unsigned int ts_hook_open_mode(int flags, va_list ap)
 {
     return needs_mode(flags) ? va_arg(ap, unsigned int) : 0;
@@ -68,6 +80,8 @@ static __attribute__((noinline)) int open_candidate(ts_sym id, int dirfd, const 
             }
             return fd;
         }
+    } else if (open_writes(flags) && ts_serve_write_check(dirfd, path) != 0) {
+        return -1;
     }
     errno = saved;
     return ts_libc_open(id, dirfd, path, flags, (mode_t)mode);
@@ -108,6 +122,9 @@ FILE *ts_hook_fopen(ts_sym id, const char *path, const char *mode)
             return NULL;
         }
         errno = saved;
+    } else if (tail != TS_TAIL_NONE && tail != TS_TAIL_JVM_START && fopen_writes(mode) &&
+               ts_serve_write_check(TS_AT_FDCWD, path) != 0) {
+        return NULL;
     }
     return ts_libc_fopen(id, path, mode);
 }

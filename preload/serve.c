@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -218,6 +219,7 @@ typedef struct config {
     ts_jvm_props props;         /* from the JVM's options */
     char trust_store[PATH_MAX]; /* -Djavax.net.ssl.trustStore, absolute ("": none) */
     file_id trust_store_id;
+    bool maintenance; /* a program that edits trust stores: never served (see store_maintenance) */
     char **target_paths;
     file_id *target_ids;
     const char **target_names;
@@ -520,6 +522,61 @@ static void load_jre_ids(config *c)
     }
 }
 
+/* Whether the NUL-separated command line has an argument that is name or ends in "/name". */
+static bool cmdline_has(const char *buf, size_t len, const char *name, bool nocase)
+{
+    size_t n = strlen(name);
+
+    for (size_t i = 0; i < len;) {
+        const char *a = buf + i;
+        size_t alen = strnlen(a, len - i);
+        if (alen >= n) {
+            const char *tail = a + alen - n;
+            bool same = nocase ? strncasecmp(tail, name, n) == 0 : memcmp(tail, name, n) == 0;
+            if (same && (alen == n || tail[-1] == '/')) {
+                return true;
+            }
+        }
+        i += alen + 1;
+    }
+    return false;
+}
+
+/*
+ * Programs that edit trust stores get the files themselves, never a merged
+ * copy: they would write the manifest's certificates into the file, where they
+ * would stay trusted after leaving the manifest.  Debian's ca-certificates-java
+ * (run by update-ca-certificates) reads /etc/ssl/certs/java/cacerts and writes
+ * it back; keytool writes back the store it read for every command but -list
+ * (it takes no abbreviations), so only keytool -list is served.
+ */
+static void store_maintenance(config *c)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    exe[(n > 0) ? n : 0] = '\0';
+    if (read_path("/proc/self/cmdline", 1u << 24, &buf, &len) == 0) {
+        const char *cl = (const char *)buf;
+        const char *base = strrchr(exe, '/');
+        bool keytool = (base != NULL && strcmp(base + 1, "keytool") == 0) ||
+                       cmdline_has(cl, len, "sun.security.tools.keytool.Main", false);
+        if (cmdline_has(cl, len, "ca-certificates-java.jar", false) ||
+            cmdline_has(cl, len, "org.debian.security.UpdateCertificates", false)) {
+            c->maintenance = true;
+        } else if (keytool && !cmdline_has(cl, len, "-list", true)) {
+            c->maintenance = true;
+        }
+        free(buf);
+    }
+    if (c->maintenance) {
+        ts_log(TS_LOG_DEBUG, "not serving: this program edits trust stores (keytool is served for "
+                             "-list only)");
+    }
+}
+
 static int load_targets(config *c, const char *manifest_dir)
 {
     size_t n = c->m.n_targets;
@@ -607,6 +664,7 @@ static void config_load(config *c)
     }
     load_jvm_props(c, cwd);
     load_jre_ids(c);
+    store_maintenance(c);
     if (ts_manifest_init(&c->m) != 0) {
         ts_error_set(&err, "", "out of memory");
         goto fail;
@@ -1330,6 +1388,9 @@ static int serve_open(int dirfd, const char *path, int flags)
         return TS_NOT_SERVED;
     }
     const config *c = config_get();
+    if (c->maintenance) {
+        return TS_NOT_SERVED;
+    }
     if (!c->ok) {
         return without_manifest(c, dirfd, path, ts_tail_classify(path, NULL));
     }
@@ -1403,7 +1464,7 @@ static bool synth_stat(int dirfd, const char *path, struct stat *st)
         return false;
     }
     const config *c = config_get();
-    if (!c->ok || !make_absolute(dirfd, path, abs, sizeof(abs))) {
+    if (!c->ok || c->maintenance || !make_absolute(dirfd, path, abs, sizeof(abs))) {
         return false;
     }
     served *s = synthesized(c, abs, &owned);
@@ -1462,7 +1523,7 @@ static bool served_size(int dirfd, const char *path, int flags, const struct sta
         return false;
     }
     const config *c = config_get();
-    if (!c->ok) {
+    if (!c->ok || c->maintenance) {
         return false;
     }
     file_ver ver = ver_of(st);
@@ -1503,4 +1564,50 @@ bool ts_serve_stat_size(int dirfd, const char *path, int flags, const struct sta
     ts_guard--;
     errno = saved;
     return r;
+}
+
+/* Whether path (relative to dirfd) is a file this process was served merged. */
+static const served *served_file(const config *c, int dirfd, const char *path)
+{
+    char abs[PATH_MAX];
+    struct stat st;
+    target_spec spec;
+    const served *s = NULL;
+
+    if (ts_sys_fstatat(dirfd, path, &st, 0) == 0) {
+        file_id id = {st.st_dev, st.st_ino, true};
+        s = find_by_id(&id);
+    }
+    memset(&spec, 0, sizeof(spec));
+    if (s == NULL && c->ok && make_absolute(dirfd, path, abs, sizeof(abs)) &&
+        dir_keystore(c, abs, false, &spec)) {
+        s = find_synth(spec.index, spec.host);
+    }
+    return (s != NULL && !s->failed) ? s : NULL;
+}
+
+int ts_serve_write_check(int dirfd, const char *path)
+{
+    const config *c = __atomic_load_n(&ts_config, __ATOMIC_ACQUIRE);
+
+    if (c == NULL || __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE) == NULL) {
+        return 0;
+    }
+    int saved = errno;
+    ts_guard++;
+    __atomic_add_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
+    bool served = served_file(c, dirfd, path) != NULL;
+    __atomic_sub_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
+    ts_guard--;
+    errno = saved;
+    if (!served) {
+        return 0;
+    }
+    ts_log(TS_LOG_ERROR,
+           "%s: not opened for writing: this process read it merged with the manifest's "
+           "certificates, which must not be written to a file; run the command with "
+           "TRUSTSHIM_DISABLE=1 to edit the file itself",
+           path);
+    errno = EROFS;
+    return -1;
 }

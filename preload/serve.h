@@ -41,6 +41,13 @@ void ts_serve_prepare(void);
 int ts_serve_open(int dirfd, const char *path, int flags);
 
 /*
+ * An open of path (relative to dirfd) for writing (or a rename onto it).  When this process was
+ * served that file merged, writing it would store the manifest's certificates on disk: one error
+ * line, errno EROFS, -1.  Otherwise 0, errno untouched.
+ */
+int ts_serve_write_check(int dirfd, const char *path);
+
+/*
  * path does not exist (stat said ENOENT/ENOTDIR).  When it is a per-host
  * keystore the manifest provides, fills *st as a read-only regular file
  * (size = the blob's, mtime = the manifest's) and returns true.
