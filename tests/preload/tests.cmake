@@ -24,3 +24,11 @@ foreach(t symbols libc secure passthrough keytool https pkcs12 allegra targets c
   ts_script_test(preload_${t} preload/${t}.sh)
 endforeach()
 set_tests_properties(preload_concurrency preload_faults preload_https PROPERTIES TIMEOUT 600)
+
+# Process lifecycle: fork while building, signal handlers, a FIFO at the master's number, dlclose.
+add_executable(ts_preload_lifecycle ${ts_pl}/lifecycle.c)
+target_link_libraries(ts_preload_lifecycle PRIVATE trustshim_flags pthread ${CMAKE_DL_LIBS})
+foreach(m fork signal fifo dlclose)
+  ts_script_test(preload_lifecycle_${m} preload/lifecycle.sh ${m})
+endforeach()
+set_tests_properties(preload_lifecycle_fork PROPERTIES TIMEOUT 300)
