@@ -24,6 +24,10 @@ ts_env ts_env_values = {.log_level = TS_LOG_WARN};
 __thread int ts_guard __attribute__((tls_model("initial-exec")));
 
 static int ts_lock_word; /* 0 free, else the owner's pid */
+/* This thread holds the lock (initial-exec: no allocation, usable from a signal handler). */
+static __thread int ts_lock_mine __attribute__((tls_model("initial-exec")));
+/* This thread's fork() took the lock in the prepare handler (released in the parent). */
+static __thread int ts_lock_forking __attribute__((tls_model("initial-exec")));
 
 void ts_lock(void)
 {
@@ -33,29 +37,57 @@ void ts_lock(void)
         int expected = 0;
         if (__atomic_compare_exchange_n(&ts_lock_word, &expected, me, false, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED)) {
-            return;
+            break;
         }
         if (expected != me) {
             /* Held by our parent's thread at fork(): that thread does not exist here. */
             if (__atomic_compare_exchange_n(&ts_lock_word, &expected, me, false, __ATOMIC_ACQUIRE,
                                             __ATOMIC_RELAXED)) {
-                return;
+                break;
             }
             continue;
         }
         struct timespec ts = {0, 200000};
         nanosleep(&ts, NULL);
     }
+    ts_lock_mine = 1;
 }
 
 void ts_unlock(void)
 {
+    ts_lock_mine = 0;
     __atomic_store_n(&ts_lock_word, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * fork() waits until no thread is building.  A build holds libcrypto's locks
+ * (and its run-once initialisation) only while it holds ours, so the child
+ * never inherits an OpenSSL lock held by a thread it does not have.  A fork
+ * from a signal handler that interrupted this thread's own build cannot wait
+ * for itself: it goes ahead (the child takes the lock over, see ts_lock).
+ */
+static void ts_lock_before_fork(void)
+{
+    ts_lock_forking = 0;
+    if (ts_lock_mine == 0) {
+        ts_lock();
+        ts_lock_forking = 1;
+    }
+}
+
+static void ts_lock_after_fork_parent(void)
+{
+    if (ts_lock_forking != 0) {
+        ts_lock_forking = 0;
+        ts_unlock();
+    }
 }
 
 /* In the child of fork() only the forking thread exists, and it holds no lock of ours. */
 static void ts_lock_after_fork(void)
 {
+    ts_lock_forking = 0;
+    ts_lock_mine = 0;
     __atomic_store_n(&ts_lock_word, 0, __ATOMIC_RELAXED);
 }
 
@@ -264,6 +296,6 @@ __attribute__((constructor)) static void ts_constructor(void)
     /* Only the environment and the libc table here: the manifest is read at the first target open.
      */
     ts_libc_init();
-    (void)pthread_atfork(NULL, NULL, ts_lock_after_fork);
+    (void)pthread_atfork(ts_lock_before_fork, ts_lock_after_fork_parent, ts_lock_after_fork);
     (void)ts_env_init();
 }

@@ -2,9 +2,10 @@
 /*
  * Unit tests of the build lock of preload/shim.c (ts_lock/ts_unlock): it
  * excludes the other threads of the process, and a child forked while
- * another thread held it can take it (fork() with its atfork handler, a raw
- * fork system call without one, and a child whose pid equals the stale
- * owner's: pid 1 of a new pid namespace, as after a pid is reused).
+ * another thread held it can take it (fork() waits for the holder through its
+ * atfork handlers; a raw fork system call without them takes it over; and a
+ * child whose pid equals the stale owner's: pid 1 of a new pid namespace, as
+ * after a pid is reused).
  * Every child runs under alarm(): a deadlock fails the test instead of hanging it.
  */
 #include <setjmp.h>
@@ -30,34 +31,47 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* A thread that takes the lock, says so, and keeps it until released. */
+/* A thread that takes the lock, says so, and keeps it until released (or for release_after_ms). */
 typedef struct holder {
     pthread_t thread;
-    int taken;   /* 1 once the lock is held */
-    int release; /* set by the test */
+    int taken;             /* 1 once the lock is held */
+    int release;           /* set by the test */
+    long release_after_ms; /* > 0: let go on its own after this long */
+    int released;          /* 1 once the lock is given back */
 } holder;
 
 static void *hold(void *arg)
 {
     holder *h = arg;
+    long held = 0;
 
     ts_lock();
     __atomic_store_n(&h->taken, 1, __ATOMIC_RELEASE);
-    while (__atomic_load_n(&h->release, __ATOMIC_ACQUIRE) == 0) {
+    while (__atomic_load_n(&h->release, __ATOMIC_ACQUIRE) == 0 &&
+           (h->release_after_ms <= 0 || held < h->release_after_ms)) {
         sleep_ms(1);
+        held++;
     }
     ts_unlock();
+    __atomic_store_n(&h->released, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
-static void hold_start(holder *h)
+static void hold_start_for(holder *h, long release_after_ms)
 {
     h->taken = 0;
     h->release = 0;
+    h->released = 0;
+    h->release_after_ms = release_after_ms;
     assert_int_equal(pthread_create(&h->thread, NULL, hold, h), 0);
     while (__atomic_load_n(&h->taken, __ATOMIC_ACQUIRE) == 0) {
         sleep_ms(1);
     }
+}
+
+static void hold_start(holder *h)
+{
+    hold_start_for(h, 0);
 }
 
 static void hold_stop(holder *h)
@@ -136,16 +150,22 @@ static void expect_exit(pid_t pid, int code)
     assert_int_equal(WEXITSTATUS(status), code);
 }
 
-static void test_fork_while_held(void **state)
+/*
+ * fork() waits until the building thread lets go (the atfork prepare handler),
+ * so that the child inherits no lock of a thread it does not have; the child
+ * can take the lock.
+ */
+static void test_fork_waits_for_holder(void **state)
 {
     holder h;
 
     (void)state;
-    hold_start(&h);
+    hold_start_for(&h, 300);
     pid_t pid = fork();
     if (pid == 0) {
         child_takes_lock();
     }
+    assert_int_equal(__atomic_load_n(&h.released, __ATOMIC_ACQUIRE), 1);
     expect_exit(pid, 0);
     hold_stop(&h);
 }
@@ -183,7 +203,7 @@ static _Noreturn void namespace_holder(void)
     if (getpid() != 1) {
         _exit(3);
     }
-    hold_start(&h);
+    hold_start_for(&h, 300);
     if (unshare(CLONE_NEWPID) != 0) {
         _exit(4);
     }
@@ -238,7 +258,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lock_excludes_threads),
-        cmocka_unit_test(test_fork_while_held),
+        cmocka_unit_test(test_fork_waits_for_holder),
         cmocka_unit_test(test_raw_fork_while_held),
         cmocka_unit_test(test_fork_child_with_owner_pid),
     };
