@@ -1349,25 +1349,39 @@ static void make_master(served *s)
     }
 }
 
+/* Whether fd is, now, the master memfd of s (the program may have closed it and reused the number).
+ */
+static bool is_master(const served *s, int fd)
+{
+    struct stat st;
+
+    if (ts_sys_fstat(fd, &st) != 0) {
+        return false;
+    }
+    file_id id = {st.st_dev, st.st_ino, true};
+    return same_id(&id, &s->master_id);
+}
+
 /*
  * A new descriptor with its own offset: a read-only reopen of the sealed
- * master through /proc (no copy), checked to still be our memfd; else a fresh copy.
+ * master through /proc (no copy); else a fresh copy.  The number is checked
+ * before the open, since whatever the program put there is opened: a FIFO
+ * would block, a terminal would become the controlling one.  O_NONBLOCK and
+ * O_NOCTTY cover a number reused between the check and the open; the reopened
+ * file is checked again, and O_NONBLOCK dropped as a real file's open has none.
  */
 static int memfd_of(const served *s, int flags)
 {
     bool cloexec = (flags & O_CLOEXEC) != 0;
+    int master = __atomic_load_n(&s->master, __ATOMIC_ACQUIRE);
 
-    if (s->master >= 0) {
+    if (master >= 0 && is_master(s, master)) {
         char path[64];
-        struct stat st;
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", s->master);
-        int fd = ts_libc_open(TS_ID_open, AT_FDCWD, path, O_RDONLY | (cloexec ? O_CLOEXEC : 0), 0);
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", master);
+        int fd = ts_libc_open(TS_ID_open, AT_FDCWD, path,
+                              O_RDONLY | O_NONBLOCK | O_NOCTTY | (cloexec ? O_CLOEXEC : 0), 0);
         if (fd >= 0) {
-            file_id id = {0, 0, false};
-            if (ts_sys_fstat(fd, &st) == 0) {
-                id = (file_id){st.st_dev, st.st_ino, true};
-            }
-            if (same_id(&id, &s->master_id)) {
+            if (is_master(s, fd) && fcntl(fd, F_SETFL, O_RDONLY) == 0) {
                 return fd;
             }
             close(fd);
@@ -1610,4 +1624,21 @@ int ts_serve_write_check(int dirfd, const char *path)
            path);
     errno = EROFS;
     return -1;
+}
+
+/*
+ * dlclose() of the library (or exit): the master memfds go with it, else every
+ * dlopen/dlclose cycle would leave one descriptor per served file.  Only the
+ * descriptors: at exit other threads may still be reading the blobs (a JVM's
+ * threads run on during exit), and a reader that finds a master gone makes a
+ * fresh copy (memfd_of).
+ */
+__attribute__((destructor)) static void serve_release(void)
+{
+    for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL; s = s->next) {
+        int fd = __atomic_exchange_n(&s->master, -1, __ATOMIC_ACQ_REL);
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
 }
