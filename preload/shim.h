@@ -59,10 +59,11 @@ extern __thread int ts_guard __attribute__((tls_model("initial-exec")));
 
 /*
  * The lock taken to read the manifest and build a blob (rare, short).  A spin
- * lock that records the owner's pid: a child forked while another thread held
- * it takes it over instead of waiting forever.  fork() also frees it in the
- * child (pthread_atfork), so that a stale pid equal to the child's own (a pid
- * reused, or pid 1 of a new pid namespace) cannot look like our own hold.
+ * lock that records the owner's pid.  fork() waits for it (pthread_atfork
+ * prepare), so that no child inherits a build half done, with OpenSSL's locks
+ * held by a thread it does not have, and frees it in the child.  A child made
+ * by a raw fork system call (no atfork handlers) sees another pid and takes
+ * it over instead of waiting forever.
  */
 void ts_lock(void);
 void ts_unlock(void);
