@@ -4,8 +4,8 @@
 # private mount namespace, over a copy of /etc/ssl/certs/java), keytool
 # -importcert, -delete and -importkeystore into a served target and a
 # synthesized <host>.ks edit the real file (they are never served); an
-# application that loads a served store and stores it back gets EROFS and
-# one line.  After each, the file on disk holds no manifest certificate.
+# application that loads a served store and stores it back (or renames a
+# copy over it) gets EROFS and one line.  After each, the file on disk holds no manifest certificate.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
@@ -89,6 +89,10 @@ for jh in $(ts_jdks); do
     [ "$(sha256sum <"$app/trust.jks")" = "$before" ] || ts_fail "$jh: $app/trust.jks changed"
     [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] && grep -q 'TRUSTSHIM_DISABLE=1' "$TS_TMP/err" ||
         ts_fail "$jh: expected one error line naming TRUSTSHIM_DISABLE=1, got: $(cat "$TS_TMP/err")"
+    # The same through a temporary file renamed over it (Files.move, ATOMIC_MOVE: rename(2)).
+    out=$(pl_probe "$jh" replace "$app/trust.jks" JKS changeit 2>"$TS_TMP/err") || ts_fail "$jh: replace probe failed"
+    case $out in "refused "*"Read-only file system"*) ;; *) ts_fail "$jh: a served store was renamed over: $out" ;; esac
+    [ "$(sha256sum <"$app/trust.jks")" = "$before" ] || ts_fail "$jh: $app/trust.jks replaced"
     rm -f "$home/keystore/mail.example.test.ks"
     out=$(ALLEGRA_HOME="$home" pl_probe "$jh" rewrite "$home/keystore/mail.example.test.ks" JKS changeit 2>/dev/null) ||
         ts_fail "$jh: rewrite probe (synthesized) failed"

@@ -81,6 +81,23 @@ public class TsProbe {
             }
             break;
         }
+        case "replace": { // replace FILE TYPE PASSWORD: load, store to FILE.tmp, rename it over FILE
+            KeyStore ks = load(args[1], args[2], args[3]);
+            java.nio.file.Path tmp = java.nio.file.Paths.get(args[1] + ".tmp");
+            try (java.io.OutputStream out = java.nio.file.Files.newOutputStream(tmp)) {
+                ks.store(out, args[3].toCharArray());
+            }
+            try {
+                java.nio.file.Files.move(tmp, java.nio.file.Paths.get(args[1]),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                System.out.println("written");
+            } catch (java.io.IOException e) {
+                System.out.println("refused " + e.getMessage());
+            } finally {
+                java.nio.file.Files.deleteIfExists(tmp);
+            }
+            break;
+        }
         case "cacerts": { // the JVM's own cacerts, as AnchorCertificates loads it
             KeyStore ks = load(cacerts(), "JKS", "-");
             System.out.println("entries " + ks.size());
