@@ -247,3 +247,24 @@ int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
     }
     return ts_libc_access(id, dirfd, path, mode, flags);
 }
+
+/* Renaming a file over one this process was served would store what was written to the new one. */
+static __attribute__((noinline)) int rename_candidate(ts_sym id, int fromfd, const char *from,
+                                                      int tofd, const char *to, unsigned int flags)
+{
+    if (ts_serve_write_check(tofd, to) != 0) {
+        return -1;
+    }
+    return ts_libc_rename(id, fromfd, from, tofd, to, flags);
+}
+
+int ts_hook_rename(ts_sym id, int fromfd, const char *from, int tofd, const char *to,
+                   unsigned int flags)
+{
+    ts_tail tail = candidate(to);
+
+    if (__builtin_expect(tail != TS_TAIL_NONE && tail != TS_TAIL_JVM_START, 0)) {
+        return rename_candidate(id, fromfd, from, tofd, to, flags);
+    }
+    return ts_libc_rename(id, fromfd, from, tofd, to, flags);
+}

@@ -24,5 +24,8 @@ struct _IO_FILE *ts_hook_fopen(ts_sym id, const char *path, const char *mode);
 int ts_hook_stat(ts_sym id, int ver, int dirfd, const char *path, void *buf, int flags);
 int ts_hook_statx(int dirfd, const char *path, int flags, unsigned int mask, void *buf);
 int ts_hook_access(ts_sym id, int dirfd, const char *path, int mode, int flags);
+/* rename (fromfd, tofd AT_FDCWD, flags 0), renameat (flags 0) and renameat2. */
+int ts_hook_rename(ts_sym id, int fromfd, const char *from, int tofd, const char *to,
+                   unsigned int flags);
 
 #endif

@@ -137,6 +137,27 @@ struct statx;
         return ts_hook_access(TS_ID_##name, dirfd, path, mode, flags);                             \
     }
 
+/* rename and the like: only the destination is looked at (a served file must not be replaced). */
+#define TS_WRAP_RENAME(name)                                                                       \
+    TS_EXPORT int name(const char *from, const char *to);                                          \
+    int name(const char *from, const char *to)                                                     \
+    {                                                                                              \
+        return ts_hook_rename(TS_ID_##name, TS_AT_FDCWD, from, TS_AT_FDCWD, to, 0);                \
+    }
+#define TS_WRAP_RENAMEAT(name)                                                                     \
+    TS_EXPORT int name(int fromfd, const char *from, int tofd, const char *to);                    \
+    int name(int fromfd, const char *from, int tofd, const char *to)                               \
+    {                                                                                              \
+        return ts_hook_rename(TS_ID_##name, fromfd, from, tofd, to, 0);                            \
+    }
+#define TS_WRAP_RENAMEAT2(name)                                                                    \
+    TS_EXPORT int name(int fromfd, const char *from, int tofd, const char *to,                     \
+                       unsigned int flags);                                                        \
+    int name(int fromfd, const char *from, int tofd, const char *to, unsigned int flags)           \
+    {                                                                                              \
+        return ts_hook_rename(TS_ID_##name, fromfd, from, tofd, to, flags);                        \
+    }
+
 /* clang wants <stdio.h> for a function named fopen; this file includes no libc header on purpose
  * (see hook.h) and gives fopen its exact prototype. */
 #ifdef __clang__

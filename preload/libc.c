@@ -83,6 +83,9 @@ typedef int (*fxstatat_fn)(int, int, const char *, void *, int);
 typedef int (*statx_fn)(int, const char *, int, unsigned int, void *);
 typedef int (*access_fn)(const char *, int);
 typedef int (*faccessat_fn)(int, const char *, int, int);
+typedef int (*rename_fn)(const char *, const char *);
+typedef int (*renameat_fn)(int, const char *, int, const char *);
+typedef int (*renameat2_fn)(int, const char *, int, const char *, unsigned int);
 
 /* Out of line, so that ts_libc_open() saves no registers for it: it is on every open's path. */
 static __attribute__((noinline)) int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
@@ -262,5 +265,31 @@ int ts_libc_access(ts_sym id, int dirfd, const char *path, int mode, int flags)
 #else
     errno = EINVAL;
     return -1;
+#endif
+}
+
+int ts_libc_rename(ts_sym id, int fromfd, const char *from, int tofd, const char *to,
+                   unsigned int flags)
+{
+    void *f = ts_real(id);
+
+    if (f != NULL) {
+        if (id == TS_ID_rename) {
+            return ((rename_fn)f)(from, to);
+        }
+        if (id == TS_ID_renameat) {
+            return ((renameat_fn)f)(fromfd, from, tofd, to);
+        }
+        return ((renameat2_fn)f)(fromfd, from, tofd, to, flags);
+    }
+    /* renameat2 before glibc 2.28: the system call. */
+#if defined(SYS_renameat2)
+    return (int)syscall(SYS_renameat2, fromfd, from, tofd, to, flags);
+#else
+    if (flags != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)syscall(SYS_renameat, fromfd, from, tofd, to);
 #endif
 }

@@ -33,6 +33,10 @@ int ts_libc_statx(int dirfd, const char *path, int flags, unsigned int mask, voi
 /* access (dirfd AT_FDCWD, flags 0) and faccessat. */
 int ts_libc_access(ts_sym id, int dirfd, const char *path, int mode, int flags);
 
+/* rename (dirfds AT_FDCWD, flags 0), renameat (flags 0) and renameat2. */
+int ts_libc_rename(ts_sym id, int fromfd, const char *from, int tofd, const char *to,
+                   unsigned int flags);
+
 /* For the library's own use: stat calls that need no versioned libc symbol. */
 struct stat;
 int ts_sys_fstat(int fd, struct stat *st);

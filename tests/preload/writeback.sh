@@ -89,6 +89,10 @@ for jh in $(ts_jdks); do
     [ "$(sha256sum <"$app/trust.jks")" = "$before" ] || ts_fail "$jh: $app/trust.jks changed"
     [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] && grep -q 'TRUSTSHIM_DISABLE=1' "$TS_TMP/err" ||
         ts_fail "$jh: expected one error line naming TRUSTSHIM_DISABLE=1, got: $(cat "$TS_TMP/err")"
+    # A rename onto a candidate path this process was not served is the real one.
+    cp "$app/trust.jks" "$TS_TMP/copy.jks"
+    ts_with_preload mv "$TS_TMP/copy.jks" "$TS_TMP/moved.jks" && [ -f "$TS_TMP/moved.jks" ] ||
+        ts_fail "mv onto a .jks path failed under the library"
     # The same through a temporary file renamed over it (Files.move, ATOMIC_MOVE: rename(2)).
     out=$(pl_probe "$jh" replace "$app/trust.jks" JKS changeit 2>"$TS_TMP/err") || ts_fail "$jh: replace probe failed"
     case $out in "refused "*"Read-only file system"*) ;; *) ts_fail "$jh: a served store was renamed over: $out" ;; esac
