@@ -50,7 +50,7 @@ static inline bool needs_mode(int flags)
 /* Whether an open with these flags may change the file (a read-only O_TRUNC truncates it). */
 static bool open_writes(int flags)
 {
-    return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) != 0;
+    return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
 }
 
 /* Whether an fopen mode writes: "w", "a", or "+". */

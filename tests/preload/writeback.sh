@@ -89,6 +89,17 @@ for jh in $(ts_jdks); do
     [ "$(sha256sum <"$app/trust.jks")" = "$before" ] || ts_fail "$jh: $app/trust.jks changed"
     [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 1 ] && grep -q 'TRUSTSHIM_DISABLE=1' "$TS_TMP/err" ||
         ts_fail "$jh: expected one error line naming TRUSTSHIM_DISABLE=1, got: $(cat "$TS_TMP/err")"
+    # The C entry points: every way of writing the served file is refused, once per call, one line each.
+    echo other >"$TS_TMP/other"
+    out=$(ts_with_preload "$TS_BUILD_DIR/bin/ts_preload_probe" writeback "$app/trust.jks" "$TS_TMP/other" 2>"$TS_TMP/err")
+    expected=$(for f in O_WRONLY O_RDWR 'O_RDONLY|O_TRUNC' 'O_WRONLY|O_CREAT|O_TRUNC'; do
+        for n in open open64 openat openat64; do echo "$n $f: EROFS"; done
+    done
+    printf '%s\n' "fopen w: EROFS" "fopen a: EROFS" "fopen r+: EROFS" "fopen wbe: EROFS" \
+        "rename: EROFS" "renameat: EROFS" "renameat2: EROFS" "O_RDONLY|O_CREAT: ok")
+    [ "$out" = "$expected" ] || { diff <(echo "$expected") <(echo "$out") >&2; ts_fail "C writers of a served file"; }
+    [ "$(pl_error_lines "$TS_TMP/err" | wc -l)" = 23 ] || ts_fail "expected 23 error lines: $(cat "$TS_TMP/err")"
+    [ "$(sha256sum <"$app/trust.jks")" = "$before" ] && [ -f "$TS_TMP/other" ] || ts_fail "$app/trust.jks changed (C writers)"
     # A rename onto a candidate path this process was not served is the real one.
     cp "$app/trust.jks" "$TS_TMP/copy.jks"
     ts_with_preload mv "$TS_TMP/copy.jks" "$TS_TMP/moved.jks" && [ -f "$TS_TMP/moved.jks" ] ||
