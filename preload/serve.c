@@ -1618,9 +1618,9 @@ int ts_serve_write_check(int dirfd, const char *path)
         return 0;
     }
     ts_log(TS_LOG_ERROR,
-           "%s: not opened for writing: this process read it merged with the manifest's "
-           "certificates, which must not be written to a file; run the command with "
-           "TRUSTSHIM_DISABLE=1 to edit the file itself",
+           "%s: not written: this process read it merged with the manifest's certificates, "
+           "which must not be stored in a file; run the command with TRUSTSHIM_DISABLE=1 to "
+           "change the file itself",
            path);
     errno = EROFS;
     return -1;
@@ -1637,7 +1637,8 @@ __attribute__((destructor)) static void serve_release(void)
 {
     for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL; s = s->next) {
         int fd = __atomic_exchange_n(&s->master, -1, __ATOMIC_ACQ_REL);
-        if (fd >= 0) {
+        /* The program may have closed it and reused the number: that descriptor is its own. */
+        if (fd >= 0 && is_master(s, fd)) {
             close(fd);
         }
     }
