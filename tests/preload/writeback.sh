@@ -130,7 +130,7 @@ system_before=$(sha256sum </etc/ssl/certs/java/cacerts)
 echo "+$TS_TMP/new.pem" >"$TS_TMP/pending"
 # The JVM whose cacerts is /etc/ssl/certs/java/cacerts (Debian's).
 djh=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
-"${unshare_cmd[@]}" env LD_PRELOAD="$(ts_preload_value)" bash -c '
+ts_with_preload "${unshare_cmd[@]}" bash -c '
     mount --bind "$1/java" /etc/ssl/certs/java &&
     "$2/bin/java" -Xmx64m -jar "$3" -storepass changeit <"$1/pending"' _ "$TS_TMP" "$djh" "$jar" >"$TS_TMP/out" 2>&1 ||
     ts_fail "ca-certificates-java under the library failed: $(cat "$TS_TMP/out")"
