@@ -85,17 +85,24 @@ typedef struct builder {
     int first, step, hosts;
 } builder;
 
-static int stop_building;
+static int stop_building, started;
 
 static void *build_hosts(void *arg)
 {
     builder *b = arg;
     char path[4096];
 
+    /* Every builder starts before the first fork and ends after the last: a thread's start and
+     * end allocate outside the library, and GCC 12's AddressSanitizer takes no lock of its
+     * allocator at fork, so a child could hang in it. */
+    __atomic_add_fetch(&started, 1, __ATOMIC_ACQ_REL);
     for (int i = b->first; i < b->hosts && !__atomic_load_n(&stop_building, __ATOMIC_ACQUIRE);
          i += b->step) {
         snprintf(path, sizeof(path), "%s/h%d.test.ks", b->dir, i);
         (void)open_served(path);
+    }
+    while (!__atomic_load_n(&stop_building, __ATOMIC_ACQUIRE)) {
+        sleep_ms(1);
     }
     return NULL;
 }
@@ -123,6 +130,9 @@ static int fork_while_building(const char *cacerts, const char *dir, int hosts, 
     for (int t = 0; t < THREADS; t++) {
         b[t] = (builder){.dir = dir, .first = t, .step = THREADS, .hosts = hosts};
         pthread_create(&b[t].thread, NULL, build_hosts, &b[t]);
+    }
+    while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < THREADS) {
+        sleep_ms(1);
     }
     for (int c = 0; c < children; c++) {
         pid_t pid = fork();
