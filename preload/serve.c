@@ -817,11 +817,33 @@ static served *find_synth(size_t dir, const char *host)
     return NULL;
 }
 
+/* Whether fd is, now, the master memfd of s (the program may have closed it and reused the number).
+ */
+static bool is_master(const served *s, int fd)
+{
+    struct stat st;
+
+    if (ts_sys_fstat(fd, &st) != 0) {
+        return false;
+    }
+    file_id id = {st.st_dev, st.st_ino, true};
+    return same_id(&id, &s->master_id);
+}
+
+/* Closes s's master, unless the program closed it and reused the number (then it is its own).
+ */
+static void close_master(served *s)
+{
+    int fd = __atomic_exchange_n(&s->master, -1, __ATOMIC_ACQ_REL);
+
+    if (fd >= 0 && is_master(s, fd)) {
+        close(fd);
+    }
+}
+
 static void served_free(served *s)
 {
-    if (s->master >= 0) {
-        close(s->master);
-    }
+    close_master(s);
     free(s->blob);
     free(s->path);
     free(s);
@@ -1012,8 +1034,8 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
         if (c->dirs[spec->index].host_only) {
             in.host = spec->host;
         } else {
-            /* Full trust: the JVM's default SSL context may be built from this file (Allegra sets
-             * javax.net.ssl.trustStore to it), and then serves every connection. */
+            /* Full trust: the JVM's default SSL context may be built from this file (Allegra
+             * sets javax.net.ssl.trustStore to it), and then serves every connection. */
             have_jre = jre_trust(c, &jre);
             in.also_trust = have_jre ? &jre : NULL;
         }
@@ -1349,19 +1371,6 @@ static void make_master(served *s)
     }
 }
 
-/* Whether fd is, now, the master memfd of s (the program may have closed it and reused the number).
- */
-static bool is_master(const served *s, int fd)
-{
-    struct stat st;
-
-    if (ts_sys_fstat(fd, &st) != 0) {
-        return false;
-    }
-    file_id id = {st.st_dev, st.st_ino, true};
-    return same_id(&id, &s->master_id);
-}
-
 /*
  * A new descriptor with its own offset: a read-only reopen of the sealed
  * master through /proc (no copy); else a fresh copy.  The number is checked
@@ -1610,11 +1619,11 @@ int ts_serve_write_check(int dirfd, const char *path)
     int saved = errno;
     ts_guard++;
     __atomic_add_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
-    bool served = served_file(c, dirfd, path) != NULL;
+    bool hit = served_file(c, dirfd, path) != NULL;
     __atomic_sub_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
     ts_guard--;
     errno = saved;
-    if (!served) {
+    if (!hit) {
         return 0;
     }
     ts_log(TS_LOG_ERROR,
@@ -1636,10 +1645,9 @@ int ts_serve_write_check(int dirfd, const char *path)
 __attribute__((destructor)) static void serve_release(void)
 {
     for (served *s = __atomic_load_n(&ts_served, __ATOMIC_ACQUIRE); s != NULL; s = s->next) {
-        int fd = __atomic_exchange_n(&s->master, -1, __ATOMIC_ACQ_REL);
-        /* The program may have closed it and reused the number: that descriptor is its own. */
-        if (fd >= 0 && is_master(s, fd)) {
-            close(fd);
-        }
+        close_master(s);
+    }
+    for (served *s = ts_retired; s != NULL; s = s->retired_next) {
+        close_master(s);
     }
 }
