@@ -29,7 +29,7 @@ int ts_sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_
 
     /* The process's error queue (the JVM's libraries may use OpenSSL) is left as it was. */
     ERR_set_mark();
-    if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
+    if (EVP_Digest(buf, len, out, &n, ts_ossl_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
         rc = -1;
     }
     ERR_pop_to_mark();
@@ -209,7 +209,7 @@ static bool x509_parses(const unsigned char *der, size_t len, size_t *used)
         return false;
     }
     ERR_set_mark();
-    x = d2i_X509(NULL, &p, (long)len);
+    x = ts_ossl_d2i_x509(&p, (long)len);
     *used = (size_t)(p - der);
     X509_free(x);
     ERR_pop_to_mark();
@@ -347,8 +347,9 @@ static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, siz
 
     *why = "not a PKCS#7 structure";
     ERR_set_mark();
-    p7 = d2i_PKCS7(NULL, &p, (long)len);
-    if (p7 == NULL) {
+    /* In the core's context, which d2i_PKCS7 hands on to the certificates inside. */
+    p7 = PKCS7_new_ex(ts_ossl_ctx(), NULL);
+    if (p7 == NULL || d2i_PKCS7(&p7, &p, (long)len) == NULL) {
         goto end;
     }
     *consumed = (size_t)(p - der);
@@ -848,7 +849,7 @@ int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err)
     }
     p = c->der;
     ERR_set_mark();
-    x = d2i_X509(NULL, &p, (long)c->der_len);
+    x = ts_ossl_d2i_x509(&p, (long)c->der_len);
     if (x == NULL) {
         ERR_pop_to_mark();
         return ts_error_set(err, "", "not a DER X.509 certificate");
@@ -931,9 +932,10 @@ int ts_cert_own_name(const ts_cert *c, char *out, size_t size)
         return -1;
     }
     p = c->der;
-    x = d2i_X509(NULL, &p, (long)c->der_len);
+    ERR_set_mark();
+    x = ts_ossl_d2i_x509(&p, (long)c->der_len);
     if (x == NULL) {
-        ERR_clear_error();
+        ERR_pop_to_mark();
         return -1;
     }
     name_cn(X509_get_subject_name(x), out, size);
@@ -941,6 +943,6 @@ int ts_cert_own_name(const ts_cert *c, char *out, size_t size)
         first_san(x, out, size);
     }
     X509_free(x);
-    ERR_clear_error();
+    ERR_pop_to_mark();
     return 0;
 }

@@ -294,7 +294,7 @@ int ts_jks_digest(const char *password, const unsigned char *data, size_t len,
     }
     ERR_set_mark();
     ctx = EVP_MD_CTX_new();
-    if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+    if (ctx != NULL && EVP_DigestInit_ex(ctx, ts_ossl_sha1(), NULL) == 1 &&
         EVP_DigestUpdate(ctx, key, key_len) == 1 &&
         EVP_DigestUpdate(ctx, jks_whitener, strlen(jks_whitener)) == 1 &&
         EVP_DigestUpdate(ctx, data, len) == 1 && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 &&

@@ -81,9 +81,17 @@ int ts_p12_decode(const unsigned char *buf, size_t len, const char *password, ts
                   ts_error *err);
 int ts_p12_encode(const ts_keystore *ks, unsigned char **out, size_t *out_len, ts_error *err);
 
-/* The core's own OpenSSL library context with the default and legacy
- * providers, made on first use; NULL when it cannot be made. */
-OSSL_LIB_CTX *ts_ossl_legacy_ctx(void);
+/* The core's own OpenSSL library contexts (ossl.c), made on first use without
+ * reading any configuration; NULL when they cannot be made.  Every OpenSSL call
+ * of the core goes through them, never through the process's default context. */
+OSSL_LIB_CTX *ts_ossl_ctx(void);        /* the default provider */
+OSSL_LIB_CTX *ts_ossl_legacy_ctx(void); /* the default and legacy providers */
+const EVP_MD *ts_ossl_sha1(void);       /* fetched once, kept */
+const EVP_MD *ts_ossl_sha256(void);
+/* The digest of nid in the main context (the kept one for SHA-1/SHA-256); EVP_MD_free it. */
+EVP_MD *ts_ossl_md_fetch(int nid);
+/* d2i_X509 in the main context. */
+X509 *ts_ossl_d2i_x509(const unsigned char **p, long len);
 
 /* ---- PKCS12, read as its parts so that an edit keeps every other byte ---- */
 

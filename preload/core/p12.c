@@ -318,9 +318,9 @@ static bool pbe_is_legacy(const X509_ALGOR *alg)
 }
 
 /*
- * Runs the PBE of alg over in: in the default context unless the algorithm is
- * a legacy one, and there too when the default context cannot (a PBES2 with
- * RC2 or DES inside).  *out is OPENSSL_malloc'd.  0 or -1.
+ * Runs the PBE of alg over in: in the core's main context unless the algorithm
+ * is a legacy one, and in the legacy context too when the main one cannot (a
+ * PBES2 with RC2 or DES inside).  *out is OPENSSL_malloc'd.  0 or -1.
  */
 static int pbe_crypt(const X509_ALGOR *alg, const char *pw, const unsigned char *in, size_t in_len,
                      unsigned char **out, size_t *out_len, int encrypt)
@@ -332,7 +332,12 @@ static int pbe_crypt(const X509_ALGOR *alg, const char *pw, const unsigned char 
         return -1;
     }
     if (!pbe_is_legacy(alg)) {
-        res = PKCS12_pbe_crypt_ex(alg, pw, pw_len, in, (int)in_len, &res, &n, encrypt, NULL, NULL);
+        OSSL_LIB_CTX *ctx = ts_ossl_ctx();
+
+        if (ctx != NULL) {
+            res =
+                PKCS12_pbe_crypt_ex(alg, pw, pw_len, in, (int)in_len, &res, &n, encrypt, ctx, NULL);
+        }
     }
     if (res == NULL) {
         OSSL_LIB_CTX *legacy = ts_ossl_legacy_ctx();
@@ -539,9 +544,9 @@ static int read_pfx(ts_p12_file *f, const unsigned char *buf, size_t len)
     return 0;
 }
 
-/* The MacData's parts: digest algorithm, digest, salt, iterations.  -1 malformed, -3 PBMAC1 or an
- * unknown digest. */
-static int read_mac(ts_p12_file *f, const EVP_MD **md, der_el *digest, der_el *salt, long *iter)
+/* The MacData's parts: digest algorithm (*md: EVP_MD_free it), digest, salt, iterations.  -1
+ * malformed, -3 PBMAC1 or an unknown digest. */
+static int read_mac(ts_p12_file *f, EVP_MD **md, der_el *digest, der_el *salt, long *iter)
 {
     const unsigned char *p = f->mac, *end = f->mac + f->mac_len;
     der_el mac, di, alg, oid;
@@ -584,10 +589,12 @@ static int read_mac(ts_p12_file *f, const EVP_MD **md, der_el *digest, der_el *s
         const unsigned char *o = oid.start;
         ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &o, (long)(oid.end - oid.start));
 
-        *md = obj != NULL ? EVP_get_digestbyobj(obj) : NULL;
+        *md = obj != NULL ? ts_ossl_md_fetch(OBJ_obj2nid(obj)) : NULL;
         ASN1_OBJECT_free(obj);
     }
     if (*md == NULL || (size_t)EVP_MD_get_size(*md) != digest->len) {
+        EVP_MD_free(*md);
+        *md = NULL;
         return -3;
     }
     return 0;
@@ -601,6 +608,7 @@ static int compute_mac(const EVP_MD *md, const char *pw, const der_el *salt, lon
     unsigned char key[EVP_MAX_MD_SIZE];
     int n = EVP_MD_get_size(md);
     unsigned char *salt_copy;
+    size_t mac_len = 0;
     int rc = -1;
 
     if (n <= 0 || n > EVP_MAX_MD_SIZE || salt->len > INT_MAX || len > INT_MAX) {
@@ -611,9 +619,11 @@ static int compute_mac(const EVP_MD *md, const char *pw, const der_el *salt, lon
         return -1;
     }
     memcpy(salt_copy, salt->p, salt->len);
-    if (PKCS12_key_gen_utf8(pw, pw != NULL ? (int)strlen(pw) : 0, salt_copy, (int)salt->len,
-                            PKCS12_MAC_ID, (int)iter, n, key, md) == 1 &&
-        HMAC(md, key, n, data, len, out, out_len) != NULL) {
+    if (PKCS12_key_gen_utf8_ex(pw, pw != NULL ? (int)strlen(pw) : 0, salt_copy, (int)salt->len,
+                               PKCS12_MAC_ID, (int)iter, n, key, md, ts_ossl_ctx(), NULL) == 1 &&
+        EVP_Q_mac(ts_ossl_ctx(), "HMAC", NULL, EVP_MD_get0_name(md), NULL, key, (size_t)n, data,
+                  len, out, EVP_MAX_MD_SIZE, &mac_len) != NULL) {
+        *out_len = (unsigned int)mac_len;
         rc = 0;
     }
     OPENSSL_cleanse(key, sizeof(key));
@@ -628,7 +638,7 @@ static int compute_mac(const EVP_MD *md, const char *pw, const der_el *salt, lon
  */
 static int verify_mac(ts_p12_file *f, const char *password, ts_error *err)
 {
-    const EVP_MD *md = NULL;
+    EVP_MD *md = NULL;
     der_el digest, salt;
     long iter;
     unsigned char out[EVP_MAX_MD_SIZE];
@@ -653,16 +663,22 @@ static int verify_mac(ts_p12_file *f, const char *password, ts_error *err)
         }
         if (compute_mac(md, pw, &salt, iter, f->authsafe, f->authsafe_len, out, &out_len) != 0) {
             ts_error_set(err, "MacData", "cannot compute the MAC (is the password valid UTF-8?)");
-            return -1;
+            rc = -1;
+            break;
         }
         if (out_len == digest.len && CRYPTO_memcmp(out, digest.p, out_len) == 0) {
             f->pw = pw;
             f->pw_set = true;
-            return 0;
+            rc = 1;
+            break;
         }
     }
-    ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
-    return -2;
+    EVP_MD_free(md);
+    if (rc == 0) {
+        ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
+        return -2;
+    }
+    return rc == 1 ? 0 : rc;
 }
 
 /* Decrypts safe s with the password that verified (or password). -2 cannot decrypt. */
@@ -1195,17 +1211,20 @@ int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *passw
     }
     if (f->mac != NULL) {
         /* Same digest, salt and iterations; only the value changes. */
-        const EVP_MD *md = NULL;
+        EVP_MD *md = NULL;
         der_el digest, salt;
         long iter;
         unsigned char mac[EVP_MAX_MD_SIZE];
         unsigned int mac_len = 0;
         ts_p12_file copy = *f;
         unsigned char *raw;
+        bool ok =
+            read_mac(&copy, &md, &digest, &salt, &iter) == 0 &&
+            compute_mac(md, pw, &salt, iter, b.p + start, b.len - start, mac, &mac_len) == 0 &&
+            mac_len == digest.len;
 
-        if (read_mac(&copy, &md, &digest, &salt, &iter) != 0 ||
-            compute_mac(md, pw, &salt, iter, b.p + start, b.len - start, mac, &mac_len) != 0 ||
-            mac_len != digest.len) {
+        EVP_MD_free(md);
+        if (!ok) {
             ts_error_set(err, "MacData", "cannot compute the MAC");
             goto end;
         }
