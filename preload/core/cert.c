@@ -24,16 +24,7 @@
 
 int ts_sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN])
 {
-    unsigned int n = 0;
-    int rc = 0;
-
-    /* The process's error queue (the JVM's libraries may use OpenSSL) is left as it was. */
-    ERR_set_mark();
-    if (EVP_Digest(buf, len, out, &n, ts_ossl_sha256(), NULL) != 1 || n != TS_SHA256_LEN) {
-        rc = -1;
-    }
-    ERR_pop_to_mark();
-    return rc;
+    return ts_ossl_sha256_of(buf, len, out);
 }
 
 int ts_grow(void **items, size_t *cap, size_t count, size_t extra, size_t elem)

@@ -285,26 +285,18 @@ int ts_jks_digest(const char *password, const unsigned char *data, size_t len,
 {
     unsigned char *key = NULL;
     size_t key_len = 0;
-    unsigned int md_len = 0;
-    EVP_MD_CTX *ctx;
-    int rc = -1;
+    int rc;
 
     if (password_utf16be(password, &key, &key_len) != 0) {
         return -1;
     }
-    ERR_set_mark();
-    ctx = EVP_MD_CTX_new();
-    if (ctx != NULL && EVP_DigestInit_ex(ctx, ts_ossl_sha1(), NULL) == 1 &&
-        EVP_DigestUpdate(ctx, key, key_len) == 1 &&
-        EVP_DigestUpdate(ctx, jks_whitener, strlen(jks_whitener)) == 1 &&
-        EVP_DigestUpdate(ctx, data, len) == 1 && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 &&
-        md_len == JKS_DIGEST_LEN) {
-        rc = 0;
+    {
+        const ts_iov parts[] = {{key, key_len}, {jks_whitener, strlen(jks_whitener)}, {data, len}};
+
+        rc = ts_ossl_sha1v(parts, sizeof(parts) / sizeof(parts[0]), md);
     }
-    EVP_MD_CTX_free(ctx);
     OPENSSL_cleanse(key, key_len);
     free(key);
-    ERR_pop_to_mark();
     return rc;
 }
 

@@ -102,6 +102,12 @@ static int ks_reserve(ts_keystore *ks, size_t extra)
 int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t created_ms,
                const unsigned char *der, size_t der_len)
 {
+    return ts_ks_push_sha(ks, alias, alias_len, created_ms, der, der_len, NULL);
+}
+
+int ts_ks_push_sha(ts_keystore *ks, const char *alias, size_t alias_len, int64_t created_ms,
+                   const unsigned char *der, size_t der_len, const unsigned char *sha)
+{
     ts_entry *e;
 
     if (ks_reserve(ks, 1) != 0) {
@@ -111,7 +117,11 @@ int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t cre
     memset(e, 0, sizeof(*e));
     e->alias = malloc(alias_len + 1);
     e->cert.der = malloc(der_len > 0 ? der_len : 1);
-    if (e->alias == NULL || e->cert.der == NULL || ts_sha256(der, der_len, e->cert.sha256) != 0) {
+    if (sha != NULL) {
+        memcpy(e->cert.sha256, sha, TS_SHA256_LEN);
+    }
+    if (e->alias == NULL || e->cert.der == NULL ||
+        (sha == NULL && ts_sha256(der, der_len, e->cert.sha256) != 0)) {
         free(e->alias);
         free(e->cert.der);
         return -1;

@@ -18,6 +18,9 @@
  */
 int ts_ks_push(ts_keystore *ks, const char *alias, size_t alias_len, int64_t created_ms,
                const unsigned char *der, size_t der_len);
+/* The same with der's SHA-256 already known (sha; NULL: computed). */
+int ts_ks_push_sha(ts_keystore *ks, const char *alias, size_t alias_len, int64_t created_ms,
+                   const unsigned char *der, size_t der_len, const unsigned char *sha);
 
 /* Whether der is one DER SEQUENCE whose length covers exactly len bytes. */
 bool ts_der_is_sequence(const unsigned char *der, size_t len);
@@ -86,9 +89,14 @@ int ts_p12_encode(const ts_keystore *ks, unsigned char **out, size_t *out_len, t
  * of the core goes through them, never through the process's default context. */
 OSSL_LIB_CTX *ts_ossl_ctx(void);        /* the default provider */
 OSSL_LIB_CTX *ts_ossl_legacy_ctx(void); /* the default and legacy providers */
-const EVP_MD *ts_ossl_sha1(void);       /* fetched once, kept */
-const EVP_MD *ts_ossl_sha256(void);
-/* The digest of nid in the main context (the kept one for SHA-1/SHA-256); EVP_MD_free it. */
+/* SHA-1 of the concatenation of v[0..n) and SHA-256 of buf, without EVP (see ossl.c). 0 or -1. */
+typedef struct ts_iov {
+    const void *p;
+    size_t len;
+} ts_iov;
+int ts_ossl_sha1v(const ts_iov *v, size_t n, unsigned char out[20]);
+int ts_ossl_sha256_of(const void *buf, size_t len, unsigned char out[32]);
+/* The digest of nid in the main context (SHA-1/SHA-256 fetched once and kept); EVP_MD_free it. */
 EVP_MD *ts_ossl_md_fetch(int nid);
 /* d2i_X509 in the main context. */
 X509 *ts_ossl_d2i_x509(const unsigned char **p, long len);

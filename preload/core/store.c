@@ -33,15 +33,16 @@ const char *ts_store_fail_name(ts_store_fail why)
     }
 }
 
-/* Appends an alias (and, when der is set, a certificate) to what the store keeps. */
+/* Appends an alias (and, when der is set, a certificate, of SHA-256 sha when known) to what the
+ * store keeps. */
 static int present_add(ts_keystore *ks, const void *alias, size_t alias_len,
-                       const unsigned char *der, size_t der_len)
+                       const unsigned char *der, size_t der_len, const unsigned char *sha)
 {
     ts_entry *e;
     void *items;
 
     if (der != NULL) {
-        return ts_ks_push(ks, alias, alias_len, 0, der, der_len);
+        return ts_ks_push_sha(ks, alias, alias_len, 0, der, der_len, sha);
     }
     items = ks->items;
     if (ts_grow(&items, &ks->cap, ks->count, 1, sizeof(ts_entry)) != 0) {
@@ -113,11 +114,13 @@ static int build_jks(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
         const ts_jks_entry *e = &f.entries[i];
         const unsigned char *cert = e->der;
         unsigned char sha[TS_SHA256_LEN];
+        bool have_sha = false;
 
         if (e->tag == 2) {
             if (ts_sha256(e->der, e->der_len, sha) != 0) {
                 goto nomem;
             }
+            have_sha = true;
             if (distrusted(in->m, sha)) {
                 drop[i] = true;
                 sum->distrusted++;
@@ -129,8 +132,8 @@ static int build_jks(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
         if (has_ascii_upper(e->alias, e->alias_len)) {
             cert = NULL;
         }
-        if (present_add(&present, e->alias, e->alias_len, cert, cert != NULL ? e->der_len : 0) !=
-            0) {
+        if (present_add(&present, e->alias, e->alias_len, cert, cert != NULL ? e->der_len : 0,
+                        have_sha ? sha : NULL) != 0) {
             goto nomem;
         }
     }
@@ -221,7 +224,7 @@ static int build_p12(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
             }
             if (present_add(&present, b->name != NULL ? b->name : "",
                             b->name != NULL ? strlen(b->name) : 0, cert != NULL ? cert->cert : NULL,
-                            cert != NULL ? cert->cert_len : 0) != 0) {
+                            cert != NULL ? cert->cert_len : 0, NULL) != 0) {
                 ts_error_set(err, "", "out of memory");
                 *why = TS_STORE_NOMEM;
                 goto end;
