@@ -25,3 +25,7 @@ target_link_libraries(keystore_store PRIVATE mf_test_util)
 
 ts_unit_test(keystore_golden ${ks_dir}/test_golden.c)
 target_compile_definitions(keystore_golden PRIVATE KS_GOLDEN_DIR="${ks_dir}/golden")
+
+# The core's OpenSSL use leaves the process's default context, error queue and configuration alone.
+ts_unit_test(keystore_ossl_private ${ks_dir}/test_ossl_private.c)
+target_link_libraries(keystore_ossl_private PRIVATE ks_test_util ${CMAKE_DL_LIBS})
