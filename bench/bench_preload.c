@@ -7,7 +7,8 @@
  *   bench_preload pair N PATH     both, through the library and through libc's own functions, in
  *                                 one process: "pair <lib open> <libc open> <lib stat> <libc stat>
  *                                 <open overhead %> <stat overhead %>" (medians over blocks)
- *   bench_preload first PATH      the first open+read (builds the merged blob) and the mean of 200
+ *   bench_preload first PATH      the first open+read (builds the merged blob), the growth of
+ *                                 the peak memory (VmHWM) it caused, and the mean of 200
  *                                 later ones
  *   bench_preload tail N          ts_tail_classify alone on typical JVM paths
  */
@@ -140,6 +141,24 @@ static int tail(long n)
     return sink < 0 ? 1 : 0;
 }
 
+/* The process's peak resident memory (VmHWM), KiB; 0 when unknown. */
+static long peak_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = atol(line + 6);
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return kb;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "tail") == 0) {
@@ -176,17 +195,19 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc == 3 && strcmp(argv[1], "first") == 0) {
+        long hwm0 = peak_kb();
         double t0 = now_ns();
         if (open_read_close(argv[2]) != 0) {
             perror(argv[2]);
             return 1;
         }
         double first = now_ns() - t0;
+        long hwm1 = peak_kb();
         t0 = now_ns();
         for (int i = 0; i < 200; i++) {
             open_read_close(argv[2]);
         }
-        printf("first %.0f later %.0f\n", first, (now_ns() - t0) / 200.0);
+        printf("first %.0f later %.0f peak_kb %ld\n", first, (now_ns() - t0) / 200.0, hwm1 - hwm0);
         return 0;
     }
     fprintf(stderr, "usage: bench_preload open|stat|pair N PATH | first PATH\n");

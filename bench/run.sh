@@ -97,14 +97,51 @@ if [ -n "$jdk" ]; then
     : >"$tmp/f"
     : >"$tmp/l"
     : >"$tmp/p"
+    : >"$tmp/m"
     for ((i = 0; i < RUNS; i++)); do
         with "$bp" first "$cacerts" >"$tmp/o"
         awk '{print $2 / 1000}' "$tmp/o" >>"$tmp/f"
         awk '{print $4 / 1000}' "$tmp/o" >>"$tmp/l"
+        awk '{print $6}' "$tmp/o" >>"$tmp/m"
         without "$bp" first "$cacerts" | awk '{print $4 / 1000}' >>"$tmp/p"
     done
-    row "cacerts: first open+read (builds the blob), us, median" "$(median <"$tmp/p")" "$(median <"$tmp/f")" "" ""
+    row "cacerts: first open+read (builds the blob), us, median" "$(median <"$tmp/p")" "$(median <"$tmp/f")" "" "<500"
     row "cacerts: later open+read (served), us, median" "$(median <"$tmp/p")" "$(median <"$tmp/l")" "" ""
+    row "cacerts: first open, peak memory (VmHWM) growth, KiB, median" "" "$(median <"$tmp/m")" "" ""
+
+    # A 200-entry key+trust PKCS12 target as keytool writes it (the JDK's PKCS12 KeyStore:
+    # AES-256 PBES2 certificates and keys, SHA-256 MAC): 100 trusted certificates and 100 key
+    # entries with a chain of two, made with openssl and written by bench/java/MakeP12.java.
+    p12dir="$tmp/p12"
+    mkdir -p "$p12dir/classes"
+    "$jdk/bin/javac" -nowarn -d "$p12dir/classes" "$root/bench/java/MakeP12.java"
+    ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+    openssl req -x509 "${ec[@]}" -days 30 -keyout "$p12dir/ca.key" -out "$p12dir/ca.pem" -subj /CN=bench-ca 2>/dev/null
+    margs=()
+    for ((i = 1; i <= 100; i++)); do
+        openssl req -x509 "${ec[@]}" -days 30 -keyout /dev/null -out "$p12dir/t$i.pem" -subj "/CN=trusted-$i" 2>/dev/null
+        openssl req -new "${ec[@]}" -keyout "$p12dir/k$i.key" -subj "/CN=key-$i" 2>/dev/null |
+            openssl x509 -req -CA "$p12dir/ca.pem" -CAkey "$p12dir/ca.key" -CAcreateserial -days 30 \
+                -out "$p12dir/k$i.pem" 2>/dev/null
+        openssl pkcs12 -export -inkey "$p12dir/k$i.key" -in "$p12dir/k$i.pem" -certfile "$p12dir/ca.pem" \
+            -passout pass:benchpw -out "$p12dir/k$i.p12"
+        margs+=(-t "$p12dir/t$i.pem" -k "$p12dir/k$i.p12")
+    done
+    "$jdk/bin/java" -cp "$p12dir/classes" MakeP12 "$tmp/target.p12" benchpw "${margs[@]}" >/dev/null
+    dsha=$(openssl x509 -in "$p12dir/t7.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+    for d in "" "\"$dsha\""; do
+        cat >"$tmp/m-p12.json" <<JSON
+{ "version": 1, "certificates": [ { "alias": "bench", "sha256": "$sha", "file": "srv.pem", "hosts": ["localhost"] } ],
+  "distrust": [ $d ], "targets": [ { "path": "$tmp/target.p12", "password": "benchpw" } ] }
+JSON
+        : >"$tmp/f"
+        for ((i = 0; i < RUNS; i++)); do
+            TRUSTSHIM_MANIFEST="$tmp/m-p12.json" with "$bp" first "$tmp/target.p12" | awk '{print $2 / 1e6}' >>"$tmp/f"
+        done
+        label="PKCS12 target, 200 entries: first open+read, ms, median"
+        [ -z "$d" ] || label="PKCS12 target, 200 entries, 1 distrusted: first open, ms, median"
+        row "$label" "" "$(median <"$tmp/f")" "" ""
+    done
 
     # The JVM: an HTTPS request to openssl s_server, trusting the certificate through the
     # library vs through a pre-rendered keystore given as javax.net.ssl.trustStore.
@@ -149,6 +186,20 @@ if [ -n "$jdk" ]; then
         how="date"
     fi
     row "JVM HTTPS probe, wall ms, median of $JRUNS ($how)" "$a" "$b" "$(pct "$a" "$b")" "<3%"
+    # Peak memory of the same JVMs (maximum resident set size, GNU time), alternating.
+    if [ -x /usr/bin/time ]; then
+        : >"$tmp/a"
+        : >"$tmp/b"
+        for ((i = 0; i < JRUNS; i++)); do
+            without /usr/bin/time -f %M -o "$tmp/t" "${pre[@]}" >/dev/null
+            cat "$tmp/t" >>"$tmp/a"
+            with /usr/bin/time -f %M -o "$tmp/t" "${lib_cmd[@]}" >/dev/null
+            cat "$tmp/t" >>"$tmp/b"
+        done
+        a=$(median <"$tmp/a")
+        b=$(median <"$tmp/b")
+        row "JVM HTTPS probe, max RSS KiB, median of $JRUNS" "$a" "$b" "$((b - a)) KiB" "<1024 KiB"
+    fi
     echo
     echo "\"without\" for the JVM row: -Djavax.net.ssl.trustStore=<the same merged keystore, pre-rendered>."
     echo "JDK: $jdk"
