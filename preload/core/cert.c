@@ -579,7 +579,7 @@ int ts_certs_parse_pinned(const unsigned char *buf, size_t len, ts_cert_list *ou
     return certs_parse(buf, len, false, out, err);
 }
 
-int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err)
+int ts_cert_check_der(const unsigned char *der, size_t len, ts_error *err)
 {
     size_t used = 0;
     char buf[400];
@@ -591,6 +591,14 @@ int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len,
     }
     if (why != NULL) {
         return ts_error_set(err, "", "%s", why);
+    }
+    return 0;
+}
+
+int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err)
+{
+    if (ts_cert_check_der(der, len, err) != 0) {
+        return -1;
     }
     if (list_push_unchecked(l, der, len) != 0) {
         return ts_error_set(err, "", "out of memory");

@@ -55,6 +55,10 @@ int ts_certs_parse(const unsigned char *buf, size_t len, ts_cert_list *out, ts_e
  */
 int ts_certs_parse_pinned(const unsigned char *buf, size_t len, ts_cert_list *out, ts_error *err);
 
+/* Whether der is one X.509 certificate in DER, as ts_certs_parse checks it (the one definition
+ * of a manifest certificate); 0, or -1 with err->what saying what is wrong and how to fix it. */
+int ts_cert_check_der(const unsigned char *der, size_t len, ts_error *err);
+
 /* Copies der into a new entry of l (computing its SHA-256).  The DER is checked to be one X.509
  * certificate in DER, as ts_certs_parse checks it. */
 int ts_cert_list_push_der(ts_cert_list *l, const unsigned char *der, size_t len, ts_error *err);

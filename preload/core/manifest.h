@@ -125,7 +125,8 @@ bool ts_manifest_has_host(const ts_manifest *m, const char *host);
  * valid manifest alias), else made from the certificate's name (ts_cert_own_name:
  * the subject's CN, else its first SAN) by ts_alias_from_text; when taken, a -2, -3 ... suffix
  * makes it unique. hosts, source and added are validated as ts_manifest_parse does.  Fails on a
- * duplicate fingerprint. On success *index is the new entry's index (index may be NULL).
+ * duplicate fingerprint, and on a certificate that is not DER as the loader takes it
+ * (ts_cert_check_der).  On success *index is the new entry's index (index may be NULL).
  */
 int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
                          const char *const *hosts, size_t n_hosts, const char *source,

@@ -32,6 +32,10 @@ int ts_manifest_add_cert(ts_manifest *m, const ts_cert *cert, const char *alias,
     if (ts_manifest_check_entry(alias, hosts, n_hosts, source, added, err) != 0) {
         return -1;
     }
+    /* Every way in (add, fetch, import from a keystore) stores only what the loader takes. */
+    if (ts_cert_check_der(cert->der, cert->der_len, err) != 0) {
+        return -1;
+    }
     dup = ts_manifest_find_sha256(m, cert->sha256);
     if (dup >= 0) {
         ts_sha256_to_hex(cert->sha256, hex);

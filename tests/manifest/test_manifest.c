@@ -699,6 +699,23 @@ static void test_editing(void **state)
     assert_non_null(m.certs[0].pem);
     assert_null(m.certs[0].file);
     assert_memory_equal(m.certs[0].cert.der, c1.der, c1.der_len);
+    /* BER (the outer length over 4 bytes where 2 do) is not what the loader takes: refused,
+     * whatever way it came in (a keystore's entry for import), nothing added. */
+    {
+        ts_cert ber = {0};
+        assert_int_equal(c2.der[0], 0x30);
+        assert_int_equal(c2.der[1], 0x82);
+        ber.der_len = c2.der_len + 2;
+        ber.der = malloc(ber.der_len);
+        assert_non_null(ber.der);
+        memcpy(ber.der, "\x30\x84\x00\x00", 4);
+        memcpy(ber.der + 4, c2.der + 2, c2.der_len - 2);
+        memset(ber.sha256, 0x5a, sizeof(ber.sha256));
+        assert_int_equal(ts_manifest_add_cert(&m, &ber, NULL, NULL, 0, NULL, NULL, &idx, &err), -1);
+        assert_non_null(strstr(err.what, "DER"));
+        assert_int_equal(m.n_certs, 1);
+        free(ber.der);
+    }
     /* From the CN, then made unique. */
     assert_int_equal(ts_manifest_add_cert(&m, &c2, NULL, NULL, 0, NULL, NULL, &idx, &err), 0);
     assert_string_equal(m.certs[1].alias, "mail-server-ca-2");
