@@ -210,7 +210,13 @@ static volatile sig_atomic_t sig_opens, sig_bad;
  * AddressSanitizer, whose allocator the program's must not bypass.
  */
 static volatile sig_atomic_t in_handler, handler_allocs;
-#if defined(__SANITIZE_ADDRESS__)
+/* GCC says __SANITIZE_ADDRESS__; clang before 16 only answers __has_feature. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TS_LIFECYCLE_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(TS_LIFECYCLE_ASAN)
 #define ALLOCS_COUNTED 0
 #else
 #define ALLOCS_COUNTED 1

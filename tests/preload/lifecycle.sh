@@ -39,7 +39,7 @@ fifo) run env LD_PRELOAD="$(ts_preload_value)" "$prog" fifo "$cacerts" "$TS_TMP/
 dlclose)
     [ "$TS_SANITIZE" = 1 ] && ts_log "(sanitized build: libasan first)"
     if [ "$TS_SANITIZE" = 1 ]; then
-        run env LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 "$prog" dlclose "$TS_LIB" "$cacerts" 20
+        run env LD_PRELOAD="$TS_ASAN_RUNTIME" ASAN_OPTIONS=detect_leaks=0 "$prog" dlclose "$TS_LIB" "$cacerts" 20
     else
         run "$prog" dlclose "$TS_LIB" "$cacerts" 20
     fi
