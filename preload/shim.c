@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +131,25 @@ static bool env_switch(const char *name, char *bad, size_t size)
     return false;
 }
 
+/* TRUSTSHIM_LOG_TIME: unset or "" auto, "1" always, "0" never; anything else auto, kept in bad. */
+static int log_time_from_env(char *bad, size_t size)
+{
+    const char *v = getenv("TRUSTSHIM_LOG_TIME");
+
+    bad[0] = '\0';
+    if (v == NULL || v[0] == '\0') {
+        return TS_LOG_TIME_AUTO;
+    }
+    if (strcmp(v, "1") == 0) {
+        return TS_LOG_TIME_ALWAYS;
+    }
+    if (strcmp(v, "0") == 0) {
+        return TS_LOG_TIME_NEVER;
+    }
+    snprintf(bad, size, "%s", v);
+    return TS_LOG_TIME_AUTO;
+}
+
 /* SOURCE_DATE_EPOCH as the CLI's render reads it; a malformed value is kept for ts_env_warn. */
 static int64_t timestamp_from_env(char *bad, size_t size)
 {
@@ -195,6 +215,7 @@ int ts_env_init(void)
             snprintf(e->bad_log, sizeof(e->bad_log), "%s", log);
         }
         e->strict = env_switch("TRUSTSHIM_STRICT", e->bad_strict, sizeof(e->bad_strict));
+        e->log_time = log_time_from_env(e->bad_log_time, sizeof(e->bad_log_time));
         e->timestamp_ms = timestamp_from_env(e->bad_epoch, sizeof(e->bad_epoch));
         e->manifest_problem[0] = '\0';
         if (!copy_env("TRUSTSHIM_MANIFEST", e->manifest, sizeof(e->manifest))) {
@@ -254,6 +275,39 @@ void ts_env_warn(void)
         ts_log(TS_LOG_WARN, "TRUSTSHIM_DISABLE=%s: expected 1 or 0; the library is on",
                e->bad_disable);
     }
+    if (e->bad_log_time[0] != '\0') {
+        ts_log(TS_LOG_WARN,
+               "TRUSTSHIM_LOG_TIME=%s: expected 1 or 0; lines are dated when standard error is "
+               "a file",
+               e->bad_log_time);
+    }
+}
+
+/* The time now as ts_log_time_format writes it; 0 if the clock cannot be read. */
+static size_t log_time_prefix(char out[TS_LOG_TIME_LEN + 1])
+{
+    struct timespec now;
+
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+        return 0;
+    }
+    return ts_log_time_format((int64_t)now.tv_sec, now.tv_nsec, out);
+}
+
+/* Whether this line gets a time: catalina.out and other files dated by nothing else do; a
+ * terminal, the journal (a socket) and a pipe to a collector that dates lines do not. */
+static bool log_dated(void)
+{
+    struct stat st;
+
+    switch (ts_env_values.log_time) {
+    case TS_LOG_TIME_ALWAYS:
+        return true;
+    case TS_LOG_TIME_NEVER:
+        return false;
+    default:
+        return fstat(2, &st) == 0 && S_ISREG(st.st_mode);
+    }
 }
 
 void ts_log(int level, const char *fmt, ...)
@@ -266,10 +320,10 @@ void ts_log(int level, const char *fmt, ...)
         return;
     }
     int saved = errno;
-    int n = snprintf(line, sizeof(line), "trustshim[%d]: %s: ", (int)getpid(), names[level]);
-    if (n < 0) {
-        n = 0;
-    }
+    size_t t = log_dated() ? log_time_prefix(line) : 0;
+    int n =
+        snprintf(line + t, sizeof(line) - t, "trustshim[%d]: %s: ", (int)getpid(), names[level]);
+    n = n < 0 ? 0 : n + (int)t;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
     va_end(ap);

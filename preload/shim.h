@@ -11,12 +11,16 @@
 
 enum { TS_STATE_UNKNOWN = 0, TS_STATE_OFF = 1, TS_STATE_ON = 2 };
 enum { TS_LOG_ERROR = 0, TS_LOG_WARN = 1, TS_LOG_INFO = 2, TS_LOG_DEBUG = 3 };
+/* Whether a log line starts with the time: when standard error is a regular file (catalina.out,
+ * nohup.out: nothing else dates the line), always, or never. */
+enum { TS_LOG_TIME_AUTO = 0, TS_LOG_TIME_ALWAYS = 1, TS_LOG_TIME_NEVER = 2 };
 
 /* What the environment said, read once (constructor, or the first slow-path call if that comes
  * first). */
 typedef struct ts_env {
     bool strict;             /* TRUSTSHIM_STRICT=1: a target we cannot serve fails with EACCES */
     int log_level;           /* TRUSTSHIM_LOG */
+    int log_time;            /* TRUSTSHIM_LOG_TIME: TS_LOG_TIME_* */
     int64_t timestamp_ms;    /* SOURCE_DATE_EPOCH, for the manifest's entries */
     char manifest[PATH_MAX]; /* TRUSTSHIM_MANIFEST */
     char allegra_home[PATH_MAX];   /* ALLEGRA_HOME, or "" */
@@ -24,7 +28,7 @@ typedef struct ts_env {
     /* TRUSTSHIM_LOG, TRUSTSHIM_STRICT, TRUSTSHIM_DISABLE values that mean nothing ("" if fine):
      * reported by ts_env_warn(), not at start, so that only a process that opens a trust store
      * says it (not every bash and sed that inherits the environment). */
-    char bad_log[32], bad_strict[32], bad_disable[32], bad_epoch[32];
+    char bad_log[32], bad_strict[32], bad_disable[32], bad_epoch[32], bad_log_time[32];
     /* Why TRUSTSHIM_MANIFEST cannot be used as given ("" if it can): the library is on, serves
      * nothing, and says this once (so TRUSTSHIM_STRICT=1 still fails the targets). */
     char manifest_problem[160];

@@ -2,6 +2,7 @@
 #include "target.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,4 +388,27 @@ int ts_log_level_parse(const char *s)
 bool ts_log_level_valid(const char *s)
 {
     return s == NULL || s[0] == '\0' || log_level_named(s) >= 0;
+}
+
+size_t ts_log_time_format(int64_t sec, long nsec, char out[TS_LOG_TIME_LEN + 1])
+{
+    if (sec < 0 || sec > INT64_C(253402300799) || nsec < 0 || nsec > 999999999) {
+        return 0;
+    }
+    /* Days since 1970 to a proleptic Gregorian date, counting years from March so that the leap
+     * day is last: 719468 days from 0000-03-01 to 1970-01-01, 146097 days per 400 years. */
+    int64_t days = sec / 86400, secs = sec % 86400;
+    int64_t z = days + 719468, era = z / 146097;
+    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* 0 is March */
+    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int year = (int)(yoe + era * 400 + (month <= 2));
+    int n = snprintf(out, TS_LOG_TIME_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", year, month,
+                     day, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+                     (int)(nsec / 1000000));
+
+    return n == TS_LOG_TIME_LEN ? (size_t)n : 0;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef enum ts_tail {
@@ -162,5 +163,13 @@ void ts_jvm_props_free(ts_jvm_props *p);
 int ts_log_level_parse(const char *s);
 /* Whether s is unset, empty or a level's name (else the library warns that it means nothing). */
 bool ts_log_level_valid(const char *s);
+
+/* Length of "2026-12-01T07:51:19.123Z " (the time a log line may start with). */
+#define TS_LOG_TIME_LEN 25
+/* Writes sec.nsec (seconds since 1970, UTC) as "2026-12-01T07:51:19.123Z " into
+ * out[TS_LOG_TIME_LEN + 1]; returns TS_LOG_TIME_LEN, or 0 for a time before 1970 or after 9999.
+ * Locale-free, lock-free and allocation-free (localtime_r may read /etc/localtime under libc's
+ * lock, and a log line can be written with a lock held or from a signal handler). */
+size_t ts_log_time_format(int64_t sec, long nsec, char out[TS_LOG_TIME_LEN + 1]);
 
 #endif

@@ -95,7 +95,7 @@ if [ "$mode" = unknown ]; then
         "$TS_TMP/check-err.txt" | grep -F "$corpus/stores/" | sort -u)
     [ -n "$stores" ] || ts_fail "check named no target: $(head -5 "$TS_TMP/check-err.txt")"
     v=$(jdk_version "$(ts_jdks | sed -n 1p)")
-    served_as_is=$(sed -n 's/^trustshim\[[0-9]*\]: error: \(.*\): cannot serve it .*/\1/p' \
+    served_as_is=$(sed -nE "s/^$TS_LOG_RE: error: (.*): cannot serve it .*/\\2/p" \
         "$TS_TMP/stderr-$v.txt" | sort -u)
     [ "$stores" = "$served_as_is" ] || ts_fail "check and the library disagree on which stores cannot be served:
 $(diff <(echo "$served_as_is") <(echo "$stores"))"

@@ -208,6 +208,10 @@ def contract(p, s, added, distrusted):
     return why
 
 
+# A line of the library (dated when its standard error is a file, as here).
+LOG_LINE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z )?trustshim\[\d+\]: ")
+
+
 def damaged(path):
     """A store generate.sh damaged on purpose (contract 4: it may be served as it is)."""
     return path.endswith("-tampered")
@@ -338,7 +342,7 @@ def check(cdir, tmp, mode, plain_path, served_path, stderr_path):
     plain = views(plain_path)
     served = views(served_path)
     with open(stderr_path, encoding="utf-8", errors="replace") as f:
-        log = [l for l in f.read().splitlines() if l.startswith("trustshim")]
+        log = [l for l in f.read().splitlines() if LOG_LINE.match(l)]
     failed = 0
     for r in rows:
         p = plain.get(r["name"])

@@ -19,6 +19,10 @@ TS_TEST_NAME="$(basename "$0" .sh)"
 
 ts_log() { printf '[%s] %s\n' "$TS_TEST_NAME" "$*" >&2; }
 
+# The start of a library log line, as an extended regular expression: the time comes first when
+# standard error is a file (catalina.out; see TRUSTSHIM_LOG_TIME in docs/how-it-works.md).
+TS_LOG_RE='([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z )?trustshim\[[0-9]+\]'
+
 ts_fail() {
     printf '[%s] FAIL: %s\n' "$TS_TEST_NAME" "$*" >&2
     exit 1

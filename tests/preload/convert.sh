@@ -22,8 +22,8 @@ for jh in $(ts_jdks); do
     out=$(ts_with_preload "$jh/bin/java" -Dkeystore.type.compat=false -cp "$PL_CLASSES" TsServe load \
         "$app/keys.p12" PKCS12 s3cret 2>"$TS_TMP/err")
     [ "$out" = "entries 2" ] || ts_fail "$jh: expected the key and the manifest's certificate, as PKCS12: $out $(cat "$TS_TMP/err")"
-    [ "$(grep -c "^trustshim\[[0-9]*\]: warning: $app/keys.p12: served as pkcs12" "$TS_TMP/err")" = 1 ] ||
+    [ "$(grep -cE "^$TS_LOG_RE: warning: $app/keys.p12: served as pkcs12" "$TS_TMP/err")" = 1 ] ||
         ts_fail "$jh: expected one warning naming the file: $(cat "$TS_TMP/err")"
-    [ "$(grep -c '^trustshim' "$TS_TMP/err")" = 1 ] || ts_fail "$jh: more than one line: $(cat "$TS_TMP/err")"
+    [ "$(grep -cE "^$TS_LOG_RE" "$TS_TMP/err")" = 1 ] || ts_fail "$jh: more than one line: $(cat "$TS_TMP/err")"
 done
 ts_log "a key store with \"format\": \"jks\" served merged as PKCS12 with one warning, on $(ts_jdks | wc -l) JDK(s)"

@@ -31,7 +31,7 @@ for jh in $(ts_jdks); do
     [ "$out" = "OK 200" ] || ts_fail "$jh: expected OK 200, got $out"
     grep -q "info: served .*cacerts (.* 1 from the manifest" "$TS_TMP/err" || ts_fail "$jh: no info line: $(cat "$TS_TMP/err")"
     # TRUSTSHIM_LOG=info: nothing but "served" lines, one per open, in the documented form.
-    grep -vxE 'trustshim\[[0-9]+\]: info: served /.*/lib/security/cacerts \([0-9]+ entries, 1 from the manifest, 0 distrusted\)' "$TS_TMP/err" &&
+    grep -vxE "$TS_LOG_RE"': info: served /.*/lib/security/cacerts \([0-9]+ entries, 1 from the manifest, 0 distrusted\)' "$TS_TMP/err" &&
         ts_fail "$jh: TRUSTSHIM_LOG=info: unexpected lines above"
 
     if out=$(TRUSTSHIM_MANIFEST="$TS_TMP/distrust.json" pl_probe "$jh" https "$url" 2>&1); then

@@ -39,7 +39,7 @@ pl_cert_json() {
 
 # pl_error_lines FILE: the library's error lines in a captured stderr.
 pl_error_lines() {
-    grep -E '^trustshim\[[0-9]+\]: error: ' "$1" || true
+    grep -E "^$TS_LOG_RE: error: " "$1" || true
 }
 
 # pl_app_setup: the usual fixture of the target tests: a server certificate for localhost

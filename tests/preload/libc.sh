@@ -95,17 +95,17 @@ ts_log "$out"
     ts_fail "served with TRUSTSHIM_DISABLE=1"
 [ ! -s "$TS_TMP/err" ] || ts_fail "with TRUSTSHIM_DISABLE=1: stderr: $(cat "$TS_TMP/err")"
 TRUSTSHIM_LOG=debug ts_with_preload "$probe" read "$jre/cacerts" >/dev/null 2>"$TS_TMP/err"
-grep -qxE 'trustshim\[[0-9]+\]: debug: off: TRUSTSHIM_MANIFEST is unset or empty' "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+grep -qxE "$TS_LOG_RE"': debug: off: TRUSTSHIM_MANIFEST is unset or empty' "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
     ts_fail "TRUSTSHIM_LOG=debug without TRUSTSHIM_MANIFEST: expected one line saying so: $(cat "$TS_TMP/err")"
 TRUSTSHIM_LOG=debug TRUSTSHIM_DISABLE=1 TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload "$probe" read "$jre/cacerts" >/dev/null 2>"$TS_TMP/err"
-grep -qxE 'trustshim\[[0-9]+\]: debug: off: TRUSTSHIM_DISABLE=1' "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+grep -qxE "$TS_LOG_RE"': debug: off: TRUSTSHIM_DISABLE=1' "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
     ts_fail "TRUSTSHIM_LOG=debug TRUSTSHIM_DISABLE=1: expected one line saying so: $(cat "$TS_TMP/err")"
 
 # Logging, TRUSTSHIM_LOG=error|warn|info|debug (default warn), every line "trustshim[<pid>]: <level>: ".
 # log_run VAR=VALUE...: the probe's 10 open forms of the served cacerts; stderr in $TS_TMP/err.
 log_run() { env TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" "$@" bash -c '. "$1"; ts_with_preload "$2" calls "$3"' _ \
     "$TS_SOURCE_DIR/tests/lib/common.sh" "$probe" "$jre/cacerts" >/dev/null 2>"$TS_TMP/err"; }
-info_re="^trustshim\[[0-9]+\]: info: served $jre/cacerts \(([0-9]+) entries, 1 from the manifest, 0 distrusted\)\$"
+info_re="^$TS_LOG_RE: info: served $jre/cacerts \(([0-9]+) entries, 1 from the manifest, 0 distrusted\)\$"
 for level in "" warn error; do
     log_run ${level:+TRUSTSHIM_LOG=$level}
     [ ! -s "$TS_TMP/err" ] || ts_fail "TRUSTSHIM_LOG=$level: nothing expected on stderr: $(cat "$TS_TMP/err")"
@@ -113,27 +113,28 @@ done
 log_run TRUSTSHIM_LOG=info
 [ "$(grep -cE "$info_re" "$TS_TMP/err")" = 10 ] && [ "$(wc -l <"$TS_TMP/err")" = 10 ] ||
     { cat "$TS_TMP/err" >&2; ts_fail "TRUSTSHIM_LOG=info: expected exactly one info line per served open (10)"; }
-[ "$(sed 's/\].*//' "$TS_TMP/err" | sort -u | wc -l)" = 1 ] || ts_fail "TRUSTSHIM_LOG=info: the lines name different pids"
+[ "$(sed -E 's/.*trustshim\[([0-9]+)\].*/\1/' "$TS_TMP/err" | sort -u | wc -l)" = 1 ] || ts_fail "TRUSTSHIM_LOG=info: the lines name different pids"
 [ "$(sed -nE 's/.*\(([0-9]+) entries, .*/\1/p' "$TS_TMP/err" | sort -u | wc -l)" = 1 ] || ts_fail "TRUSTSHIM_LOG=info: entry counts differ between opens"
 ts_log "TRUSTSHIM_LOG=info: $(head -n1 "$TS_TMP/err")"
 log_run TRUSTSHIM_LOG=debug
 [ "$(grep -cE "$info_re" "$TS_TMP/err")" = 10 ] || ts_fail "TRUSTSHIM_LOG=debug: the info lines are missing"
-grep -qE "^trustshim\[[0-9]+\]: debug: $TS_TMP/manifest.json: 1 certificates, 0 distrusted" "$TS_TMP/err" ||
+grep -qE "^$TS_LOG_RE: debug: $TS_TMP/manifest.json: 1 certificates, 0 distrusted" "$TS_TMP/err" ||
     ts_fail "TRUSTSHIM_LOG=debug: no line about the manifest: $(cat "$TS_TMP/err")"
-grep -vE "$info_re|^trustshim\[[0-9]+\]: debug: " "$TS_TMP/err" && ts_fail "TRUSTSHIM_LOG=debug: unexpected lines"
+grep -vE "$info_re|^$TS_LOG_RE: debug: " "$TS_TMP/err" && ts_fail "TRUSTSHIM_LOG=debug: unexpected lines"
 ts_log "TRUSTSHIM_LOG=debug: $(grep -c ': debug: ' "$TS_TMP/err") debug lines, e.g. $(grep -m1 ': debug: ' "$TS_TMP/err")"
 # An error is printed at every level; with TRUSTSHIM_LOG=error it is the only thing printed.
 log_run TRUSTSHIM_LOG=error TRUSTSHIM_MANIFEST="$TS_TMP/missing.json"
-grep -qxE "trustshim\[[0-9]+\]: error: $TS_TMP/missing.json: No such file or directory" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+grep -qxE "$TS_LOG_RE: error: $TS_TMP/missing.json: No such file or directory" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
     ts_fail "TRUSTSHIM_LOG=error, missing manifest: expected one error line: $(cat "$TS_TMP/err")"
 # A value that means nothing is a warning (once, only in a process that opens a trust store), and
 # changes nothing else; TRUSTSHIM_LOG=error hides it.
 for bad in "TRUSTSHIM_LOG=verbose:TRUSTSHIM_LOG=verbose: expected error, warn, info or debug; using warn" \
     "TRUSTSHIM_STRICT=yes:TRUSTSHIM_STRICT=yes: expected 1 or 0; strict mode is off" \
     "TRUSTSHIM_DISABLE=true:TRUSTSHIM_DISABLE=true: expected 1 or 0; the library is on" \
-    "SOURCE_DATE_EPOCH=+5:SOURCE_DATE_EPOCH=+5: expected seconds since 1970-01-01 UTC (digits only); entries are dated 2020-01-01"; do
+    "SOURCE_DATE_EPOCH=+5:SOURCE_DATE_EPOCH=+5: expected seconds since 1970-01-01 UTC (digits only); entries are dated 2020-01-01" \
+    "TRUSTSHIM_LOG_TIME=yes:TRUSTSHIM_LOG_TIME=yes: expected 1 or 0; lines are dated when standard error is a file"; do
     log_run "${bad%%:*}"
-    grep -qxE "trustshim\[[0-9]+\]: warning: $(printf '%s' "${bad#*:}" | sed 's/[][().+*?]/\\&/g')" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
+    grep -qxE "$TS_LOG_RE: warning: $(printf '%s' "${bad#*:}" | sed 's/[][().+*?]/\\&/g')" "$TS_TMP/err" && [ "$(wc -l <"$TS_TMP/err")" = 1 ] ||
         ts_fail "${bad%%:*}: expected one warning line: $(cat "$TS_TMP/err")"
     case $bad in TRUSTSHIM_LOG=*) ;; *)
         log_run "${bad%%:*}" TRUSTSHIM_LOG=error
@@ -142,7 +143,28 @@ for bad in "TRUSTSHIM_LOG=verbose:TRUSTSHIM_LOG=verbose: expected error, warn, i
 done
 [ -z "$(TRUSTSHIM_STRICT=yes TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" ts_with_preload bash -c 'echo x >/dev/null; cat /etc/hostname >/dev/null' 2>&1)" ] ||
     ts_fail "a process that opens no trust store must not warn"
-ts_log "log levels error, warn, info, debug; unknown TRUSTSHIM_LOG/STRICT/DISABLE/SOURCE_DATE_EPOCH values: one warning each"
+ts_log "log levels error, warn, info, debug; unknown TRUSTSHIM_LOG/STRICT/DISABLE/SOURCE_DATE_EPOCH/LOG_TIME values: one warning each"
+
+# The time on a line: when standard error is a regular file (catalina.out, where nothing else dates
+# it), not on a pipe (a collector or the journal dates it) or a terminal; TRUSTSHIM_LOG_TIME=1|0
+# forces it either way.  UTC, to the millisecond, within the seconds this run took.
+dated_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z trustshim\[[0-9]+\]: info: served '
+before=$(date -u +%s)
+log_run TRUSTSHIM_LOG=info
+after=$(date -u +%s)
+[ "$(grep -cE "$dated_re" "$TS_TMP/err")" = 10 ] || ts_fail "stderr a file: expected 10 dated lines, got: $(cat "$TS_TMP/err")"
+stamp=$(date -u -d "$(head -n1 "$TS_TMP/err" | cut -c1-19)Z" +%s) || ts_fail "the time does not parse: $(head -n1 "$TS_TMP/err")"
+[ "$stamp" -ge "$before" ] && [ "$stamp" -le "$after" ] ||
+    ts_fail "the time $(head -n1 "$TS_TMP/err" | cut -c1-24) is not within this run ($before..$after)"
+log_run TRUSTSHIM_LOG=info TRUSTSHIM_LOG_TIME=0
+[ "$(grep -c '^trustshim\[' "$TS_TMP/err")" = 10 ] || ts_fail "TRUSTSHIM_LOG_TIME=0: expected undated lines, got: $(cat "$TS_TMP/err")"
+piped() { env TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json" TRUSTSHIM_LOG=info "$@" bash -c '. "$1"; ts_with_preload "$2" calls "$3" 2>&1 >/dev/null | cat' _ \
+    "$TS_SOURCE_DIR/tests/lib/common.sh" "$probe" "$jre/cacerts"; }
+out=$(piped)
+[ "$(grep -c '^trustshim\[' <<<"$out")" = 10 ] || ts_fail "stderr a pipe: expected undated lines, got: $out"
+out=$(piped TRUSTSHIM_LOG_TIME=1)
+[ "$(grep -cE "$dated_re" <<<"$out")" = 10 ] || ts_fail "stderr a pipe, TRUSTSHIM_LOG_TIME=1: expected dated lines, got: $out"
+ts_log "dated lines on a file and with TRUSTSHIM_LOG_TIME=1, e.g. $(grep -m1 . <<<"$out")"
 
 # The manifest is read once per process: rewritten between two opens, it changes nothing (also for
 # a target first opened after the change).

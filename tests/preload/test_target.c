@@ -7,8 +7,10 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "target.h"
 
@@ -266,6 +268,34 @@ static void test_log_level(void **state)
     assert_false(ts_log_level_valid("info "));
 }
 
+/* The log time against gmtime_r: every day from 1970 to 2200 at a varying time, leap years and
+ * centuries included, and the ends of the range. */
+static void test_log_time(void **state)
+{
+    char got[TS_LOG_TIME_LEN + 1], want[64];
+    struct tm tm;
+    (void)state;
+
+    for (int64_t t = 0; t < INT64_C(7258118400); t += 86400 + 3607) {
+        time_t tt = (time_t)t;
+        assert_non_null(gmtime_r(&tt, &tm));
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000));
+        assert_int_equal(ts_log_time_format(t, (long)(t % 1000) * 1000000 + 999999, got),
+                         TS_LOG_TIME_LEN);
+        assert_string_equal(got, want);
+    }
+    assert_int_equal(ts_log_time_format(0, 0, got), TS_LOG_TIME_LEN);
+    assert_string_equal(got, "1970-01-01T00:00:00.000Z ");
+    assert_int_equal(ts_log_time_format(951782400, 0, got), TS_LOG_TIME_LEN);
+    assert_string_equal(got, "2000-02-29T00:00:00.000Z ");
+    assert_int_equal(ts_log_time_format(INT64_C(253402300799), 999999999, got), TS_LOG_TIME_LEN);
+    assert_string_equal(got, "9999-12-31T23:59:59.999Z ");
+    assert_int_equal(ts_log_time_format(INT64_C(253402300800), 0, got), 0);
+    assert_int_equal(ts_log_time_format(-1, 0, got), 0);
+    assert_int_equal(ts_log_time_format(0, 1000000000, got), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_jvm_props),
         cmocka_unit_test(test_jvm_props_env_and_argfiles),
         cmocka_unit_test(test_log_level),
+        cmocka_unit_test(test_log_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
