@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "merge.h"
 
 enum { OPT_JSON = 1 };
 
@@ -61,14 +62,13 @@ static void rfc3339(time_t t, char *out, size_t size)
     }
 }
 
-/* The alias an entry has or will get (the core derives missing ones at merge). */
-static void shown_alias(const ts_manifest_cert *c, const ts_cert_info *info, char *out, size_t size)
+/* The alias an entry has or will get (the core derives missing ones at merge, as here). */
+static void shown_alias(const ts_manifest_cert *c, char *out, size_t size)
 {
-    if (c->alias) {
-        snprintf(out, size, "%s", c->alias);
-    } else {
-        ts_alias_from_text((c->n_hosts > 0) ? c->hosts[0] : info->common_name, out, size);
-    }
+    char alias[TS_ALIAS_MAX + 1];
+
+    ts_manifest_cert_alias(c, alias);
+    snprintf(out, size, "%s", alias);
 }
 
 static void print_json(const ts_manifest *m, const ts_cert_info *infos, time_t now)
@@ -81,7 +81,7 @@ static void print_json(const ts_manifest *m, const ts_cert_info *infos, time_t n
         char nb[40];
         char na[40];
         ts_sha256_to_hex(c->sha256, hex);
-        shown_alias(c, &infos[i], alias, sizeof(alias));
+        shown_alias(c, alias, sizeof(alias));
         rfc3339(infos[i].not_before, nb, sizeof(nb));
         rfc3339(infos[i].not_after, na, sizeof(na));
         printf("%s\n  {\"alias\": ", i ? "," : "");
@@ -137,7 +137,7 @@ static int print_table(const ts_manifest *m, const ts_cert_info *infos, time_t n
         const char *row[5];
         ts_sha256_to_hex(c->sha256, hex);
         hex[16] = '\0';
-        shown_alias(c, &infos[i], alias, sizeof(alias));
+        shown_alias(c, alias, sizeof(alias));
         if (infos[i].not_after < now) {
             snprintf(days, sizeof(days), "expired");
         } else {

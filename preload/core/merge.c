@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ALIAS_MAX 255
+#define ALIAS_MAX TS_ALIAS_MAX
 
 /* A zeroed table of a power-of-two number of slots, at least twice n: never full. */
 static void *table_alloc(size_t n, size_t slot_size, size_t *mask)
@@ -229,26 +229,24 @@ static void base_alias(const char *alias, char out[ALIAS_MAX + 1])
     }
 }
 
-/* The alias a manifest entry asks for before uniqueness: its own, else from hosts[0] or the CN. */
-static void manifest_alias(const ts_manifest_cert *c, char out[ALIAS_MAX + 1])
+void ts_manifest_cert_alias(const ts_manifest_cert *c, char out[TS_ALIAS_MAX + 1])
 {
+    char name[256];
+
     if (c->alias != NULL) {
         if (ts_alias_valid(c->alias, false)) {
-            snprintf(out, ALIAS_MAX + 1, "%s", c->alias);
+            snprintf(out, TS_ALIAS_MAX + 1, "%s", c->alias);
         } else {
-            ts_alias_from_text(c->alias, out, ALIAS_MAX + 1);
+            ts_alias_from_text(c->alias, out, TS_ALIAS_MAX + 1);
         }
-    } else if (c->n_hosts > 0) {
-        ts_alias_from_text(c->hosts[0], out, ALIAS_MAX + 1);
-    } else {
-        ts_cert_info info;
-        ts_error ignored;
-        if (ts_cert_describe(&c->cert, &info, &ignored) == 0) {
-            ts_alias_from_text(info.common_name, out, ALIAS_MAX + 1);
-        } else {
-            ts_alias_from_text("", out, ALIAS_MAX + 1);
-        }
+        return;
     }
+    /* As the CLI names a new entry: a CA fetched from mail.example.test is not
+     * "mail.example.test", so the certificate's own name, not hosts[0]. */
+    if (ts_cert_own_name(&c->cert, name, sizeof(name)) != 0) {
+        name[0] = '\0';
+    }
+    ts_alias_from_text(name, out, TS_ALIAS_MAX + 1);
 }
 
 static bool selected(const ts_manifest_cert *c, const char *host)
@@ -365,7 +363,7 @@ int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts 
                 continue;
             }
             char want[ALIAS_MAX + 1];
-            manifest_alias(&m->certs[i], want);
+            ts_manifest_cert_alias(&m->certs[i], want);
             p->cert = &m->certs[i].cert;
             if (!rfc3339_ms(m->certs[i].added, &p->created_ms)) {
                 p->created_ms = stamp;
@@ -559,7 +557,7 @@ int ts_merge_additions(const ts_keystore *present, const ts_keystore *also, cons
                 if (keep[i] != pass) {
                     continue;
                 }
-                manifest_alias(&m->certs[i], want);
+                ts_manifest_cert_alias(&m->certs[i], want);
                 if (alias_take(&aliases, want, names[i]) != 0) {
                     free(names);
                     goto oom;

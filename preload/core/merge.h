@@ -60,6 +60,15 @@ typedef struct ts_merge_summary {
 int ts_merge(const ts_keystore *base, const ts_manifest *m, const ts_merge_opts *opts,
              ts_keystore *out, ts_merge_summary *summary, ts_error *err);
 
+/* Longest alias a merge gives. */
+#define TS_ALIAS_MAX 255
+/*
+ * The alias a manifest entry asks for, before a merge makes it unique (-2, -3 ...): its own
+ * (made valid by ts_alias_from_text if it is not), else made from the certificate's own name
+ * (ts_cert_own_name: subject CN, else first SAN) as the CLI names new entries; never from hosts[].
+ */
+void ts_manifest_cert_alias(const ts_manifest_cert *c, char out[TS_ALIAS_MAX + 1]);
+
 /*
  * What to append to an existing store as trusted-certificate entries.
  * present: what the store keeps (every alias, whatever its kind, is reserved;

@@ -223,4 +223,26 @@ expect 0 "$T" render -o "$TS_TMP/one.jks" --no-base --host ldap.example.test
 has "$OUT" "(jks, 1 entry: "
 expect 0 "$T" render --help
 has "$OUT" "--base-password P"
+
+# --- an entry without an alias (written by hand, or by an old version) is named as the CLI names
+# new entries, from the certificate (its CN), not from hosts[0]: in list, and in what is served
+mkcert handca "Hand Written Root"
+python3 - "$TS_TMP/handca.pem" "$TS_TMP/hand.json" <<'PY' || ts_fail "writing hand.json"
+import json, sys
+pem = open(sys.argv[1]).read()
+import base64, hashlib, re
+der = base64.b64decode("".join(re.findall(r"^[A-Za-z0-9+/=]+$", pem, re.M)))
+json.dump({"version": 1, "certificates": [{"pem": pem, "sha256": hashlib.sha256(der).hexdigest(),
+           "hosts": ["mail.example.test"]}]}, open(sys.argv[2], "w"))
+PY
+chmod 0644 "$TS_TMP/hand.json"
+TRUSTSHIM_MANIFEST=$TS_TMP/hand.json expect 0 "$T" list --json
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))
+assert [c["alias"] for c in o["certificates"]] == ["hand-written-root"], o' "$TS_TMP/.out" ||
+    ts_fail "list: an entry without an alias: $OUT"
+TRUSTSHIM_MANIFEST=$TS_TMP/hand.json expect 0 "$T" render -o "$TS_TMP/hand.jks" --no-base
+# the one entry's alias, read from the JKS bytes: magic, version, count, tag, then the alias
+python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(); n=struct.unpack(">H", b[16:18])[0]
+assert struct.unpack(">III", b[4:16]) == (2, 1, 2) and b[18:18+n] == b"hand-written-root", b[18:18+n]' \
+    "$TS_TMP/hand.jks" || ts_fail "render: an entry without an alias is not named from its CN"
 ts_log "ok"

@@ -90,7 +90,7 @@ static int setup(void **state)
     mf_make_cert("Third Party", &f->m3);
     mf_make_cert("m4", &f->m4);
     mf_make_cert("m5", &f->m5);
-    mf_make_cert("m6", &f->m6);
+    mf_make_cert("a.example.test", &f->m6); /* renewed: the same CN, another certificate */
     mf_make_cert("m7", &f->m7);
 
     base_add(&f->base, "Base One", 1000, &f->b1);
@@ -102,12 +102,13 @@ static int setup(void **state)
     ts_manifest_init(&f->m);
     push(&f->m, &f->b2, "mine", NULL, NULL);           /* 0: already in the base */
     push(&f->m, &f->m1, "base one", NULL, NULL);       /* 1: alias clash with the base */
-    push(&f->m, &f->m2, NULL, "a.example.test", NULL); /* 2: alias from the host */
+    push(&f->m, &f->m2, NULL, "a.example.test", NULL); /* 2: alias from the CN */
     push(&f->m, &f->m3, NULL, NULL, NULL);             /* 3: alias from the CN */
     push(&f->m, &f->m4, "m4", "a.example.test", NULL); /* 4: distrusted */
-    push(&f->m, &f->m5, NULL, "B.example.test", "A.example.test"); /* 5 */
-    push(&f->m, &f->m6, NULL, "a.example.test", NULL);             /* 6: same derived alias as 2 */
-    push(&f->m, &f->m7, "third-party", NULL, NULL);                /* 7: explicit, wins over 3 */
+    push(&f->m, &f->m5, NULL, "B.example.test",
+         "A.example.test");                            /* 5: from the CN, not the host */
+    push(&f->m, &f->m6, NULL, "a.example.test", NULL); /* 6: same derived alias as 2 */
+    push(&f->m, &f->m7, "third-party", NULL, NULL);    /* 7: explicit, wins over 3 */
     ts_manifest_distrust(&f->m, f->b3.sha256);
     ts_manifest_distrust(&f->m, f->m4.sha256);
     *state = f;
@@ -137,10 +138,14 @@ static void test_merge_all(void **state)
     ts_keystore out;
     ts_error err;
     const want w[] = {
-        {"base one", &f->b1, 1000},        {"digicert root [jdk]", &f->b2, 2000},
-        {"base one-2", &f->b4, 5000},      {"base one-3", &f->m1, STAMP},
-        {"a.example.test", &f->m2, STAMP}, {"third-party-2", &f->m3, STAMP},
-        {"b.example.test", &f->m5, STAMP}, {"a.example.test-2", &f->m6, STAMP},
+        {"base one", &f->b1, 1000},
+        {"digicert root [jdk]", &f->b2, 2000},
+        {"base one-2", &f->b4, 5000},
+        {"base one-3", &f->m1, STAMP},
+        {"a.example.test", &f->m2, STAMP},
+        {"third-party-2", &f->m3, STAMP},
+        {"m5", &f->m5, STAMP},
+        {"a.example.test-2", &f->m6, STAMP},
         {"third-party", &f->m7, STAMP},
     };
 
@@ -178,9 +183,9 @@ static void test_merge_host(void **state)
     ts_keystore out;
     ts_error err;
     const want w[] = {
-        {"base one", &f->b1, 1000},        {"digicert root [jdk]", &f->b2, 2000},
-        {"base one-2", &f->b4, 5000},      {"a.example.test", &f->m2, STAMP},
-        {"b.example.test", &f->m5, STAMP}, {"a.example.test-2", &f->m6, STAMP},
+        {"base one", &f->b1, 1000},   {"digicert root [jdk]", &f->b2, 2000},
+        {"base one-2", &f->b4, 5000}, {"a.example.test", &f->m2, STAMP},
+        {"m5", &f->m5, STAMP},        {"a.example.test-2", &f->m6, STAMP},
     };
 
     assert_int_equal(ts_merge(&f->base, &f->m, &opts, &out, &s, &err), 0);
@@ -195,7 +200,7 @@ static void test_merge_host(void **state)
     opts.host = "b.example.test";
     assert_int_equal(ts_merge(NULL, &f->m, &opts, &out, &s, &err), 0);
     assert_int_equal(out.count, 1);
-    assert_string_equal(out.items[0].alias, "b.example.test");
+    assert_string_equal(out.items[0].alias, "m5");
     ts_keystore_free(&out);
 
     opts.host = "nobody.example.test";
