@@ -233,7 +233,12 @@ static config *ts_config;  /* published once read (ok or not) */
 static served *ts_served;  /* pushed under ts_lock, read without it */
 static served *ts_retired; /* unlinked builds, under ts_lock */
 static size_t ts_synth_count;
-static int ts_inflight; /* threads inside serving (seq_cst: see the top of the file) */
+/* Synthesized files served past TS_SYNTH_MAX are not kept, but a write to one must still be
+ * refused (no-write-back rule): their keys (synth_key), under ts_lock. */
+static uint64_t *ts_synth_gone;
+static size_t ts_synth_gone_count, ts_synth_gone_cap;
+static bool ts_synth_gone_lost; /* out of memory recording one: every such write is refused */
+static int ts_inflight;         /* threads inside serving (seq_cst: see the top of the file) */
 const ts_names *ts_names_published;
 
 static bool same_id(const file_id *a, const file_id *b)
@@ -817,6 +822,51 @@ static served *find_synth(size_t dir, const char *host)
     return NULL;
 }
 
+/* FNV-1a of the keystore directory's index and the host: one key per synthesized file. */
+static uint64_t synth_key(size_t dir, const char *host)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+
+    for (size_t i = 0; i < sizeof(dir); i++) {
+        h = (h ^ ((dir >> (8 * i)) & 0xff)) * UINT64_C(1099511628211);
+    }
+    for (const unsigned char *p = (const unsigned char *)host; *p != '\0'; p++) {
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+/* Under ts_lock: whether the synthesized file of dir and host was served past the bound; with
+ * remember, records it if not.  Linear: only a process past TS_SYNTH_MAX files gets here, and
+ * each of its opens builds a whole store anyway. */
+static bool synth_gone(size_t dir, const char *host, bool remember)
+{
+    uint64_t key = synth_key(dir, host);
+
+    if (ts_synth_gone_lost) {
+        return true;
+    }
+    for (size_t i = 0; i < ts_synth_gone_count; i++) {
+        if (ts_synth_gone[i] == key) {
+            return true;
+        }
+    }
+    if (remember) {
+        if (ts_synth_gone_count == ts_synth_gone_cap) {
+            size_t cap = ts_synth_gone_cap ? 2 * ts_synth_gone_cap : 64;
+            uint64_t *more = realloc(ts_synth_gone, cap * sizeof(*more));
+            if (more == NULL) {
+                ts_synth_gone_lost = true;
+                return false;
+            }
+            ts_synth_gone = more;
+            ts_synth_gone_cap = cap;
+        }
+        ts_synth_gone[ts_synth_gone_count++] = key;
+    }
+    return false;
+}
+
 /* Whether fd is, now, the master memfd of s (the program may have closed it and reused the number).
  */
 static bool is_master(const served *s, int fd)
@@ -1198,16 +1248,17 @@ static served *synthesized(const config *c, const char *abs, bool *owned)
             snprintf(s->host, sizeof(s->host), "%s", spec.host);
             make_master(s);
             if (ts_synth_count < TS_SYNTH_MAX) {
-                ts_synth_count++;
+                __atomic_add_fetch(&ts_synth_count, 1, __ATOMIC_RELAXED);
                 push(s, NULL);
             } else {
                 if (ts_synth_count == TS_SYNTH_MAX) {
-                    ts_synth_count++;
+                    __atomic_add_fetch(&ts_synth_count, 1, __ATOMIC_RELAXED);
                     ts_log(TS_LOG_WARN,
                            "more than %d synthesized <host>.ks files: the others are built at "
                            "every open, not kept",
                            TS_SYNTH_MAX);
                 }
+                (void)synth_gone(spec.index, spec.host, true);
                 *owned = true;
             }
         }
@@ -1590,7 +1641,7 @@ bool ts_serve_stat_size(int dirfd, const char *path, int flags, const struct sta
 }
 
 /* Whether path (relative to dirfd) is a file this process was served merged. */
-static const served *served_file(const config *c, int dirfd, const char *path)
+static bool served_file(const config *c, int dirfd, const char *path)
 {
     char abs[PATH_MAX];
     struct stat st;
@@ -1605,8 +1656,14 @@ static const served *served_file(const config *c, int dirfd, const char *path)
     if (s == NULL && c->ok && make_absolute(dirfd, path, abs, sizeof(abs)) &&
         dir_keystore(c, abs, false, &spec)) {
         s = find_synth(spec.index, spec.host);
+        if (s == NULL && __atomic_load_n(&ts_synth_count, __ATOMIC_RELAXED) > TS_SYNTH_MAX) {
+            ts_lock();
+            bool gone = synth_gone(spec.index, spec.host, false);
+            ts_unlock();
+            return gone;
+        }
     }
-    return (s != NULL && !s->failed) ? s : NULL;
+    return s != NULL && !s->failed;
 }
 
 int ts_serve_write_check(int dirfd, const char *path)
@@ -1619,7 +1676,7 @@ int ts_serve_write_check(int dirfd, const char *path)
     int saved = errno;
     ts_guard++;
     __atomic_add_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
-    bool hit = served_file(c, dirfd, path) != NULL;
+    bool hit = served_file(c, dirfd, path);
     __atomic_sub_fetch(&ts_inflight, 1, __ATOMIC_SEQ_CST);
     ts_guard--;
     errno = saved;

@@ -15,6 +15,8 @@
  *                         one line each
  *   probe writeback PATH OTHER  PATH read, then every way of writing it (open for writing, fopen
  *                         w/a/r+, rename of OTHER over it): what each returned
+ *   probe writemany UNREAD PATH...  every PATH read, then an open for writing of the first PATH,
+ *                         the last and UNREAD: one line each, "ok" or the errno's name
  * Each call's errno is checked: " errno changed" marks a success that changed it.
  */
 #include <dlfcn.h>
@@ -637,8 +639,36 @@ static int writeback(const char *path, const char *other)
     return 0;
 }
 
+static int writemany(const char *unread, int n, char **paths)
+{
+    open_fn op = (open_fn)sym("open");
+    const char *which[] = {"first", "last", "unread"};
+    const char *path[] = {paths[0], paths[n - 1], unread};
+    char c;
+
+    for (int i = 0; i < n; i++) {
+        int fd = op(paths[i], O_RDONLY);
+        if (fd < 0 || read(fd, &c, 1) != 1) {
+            printf("read %s: failed\n", paths[i]);
+            return 1;
+        }
+        close(fd);
+    }
+    for (int k = 0; k < 3; k++) {
+        int fd = op(path[k], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        printf("write %s: %s\n", which[k], fd < 0 ? strerrorname_np(errno) : "ok");
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && strcmp(argv[1], "writemany") == 0) {
+        return writemany(argv[2], argc - 3, argv + 3);
+    }
     if (argc == 4 && strcmp(argv[1], "writeback") == 0) {
         return writeback(argv[2], argv[3]);
     }

@@ -52,6 +52,15 @@ set -- $out
 [ "$(grep -c 'synthesized <host>.ks files' "$TS_TMP/err")" = 1 ] || ts_fail "expected one warning: $(cat "$TS_TMP/err")"
 ts_log "300 spellings: one file, $(( $8 - baseline )) descriptors over the 300 hosts; past 256 one warning"
 
+# Past the bound a file is not kept, but it was served: writing it is refused like the others (no
+# write-back); a <host>.ks this process never read may be written.
+out=$(ts_with_preload "$probe" writemany "$TS_TMP/home/keystore/unread.example.test.ks" "${files[@]}" 2>"$TS_TMP/err")
+[ "$out" = "$(printf 'write first: EROFS\nwrite last: EROFS\nwrite unread: ok')" ] ||
+    ts_fail "writes after 300 synthesized files: $out $(cat "$TS_TMP/err")"
+[ ! -e "$TS_TMP/home/keystore/h299.example.test.ks" ] || ts_fail "a synthesized <host>.ks past the bound was written to disk"
+rm -f "$TS_TMP/home/keystore/unread.example.test.ks"
+ts_log "past the bound: a served <host>.ks is still refused for writing"
+
 # No limit on keystore_dirs (there were 64): the 70th is looked at.
 dirs=$(python3 -c 'import json,sys; print(json.dumps(["%s/d%d/keystore" % (sys.argv[1], i) for i in range(70)]))' "$TS_TMP")
 cat >"$TS_TMP/manifest70.json" <<JSON
