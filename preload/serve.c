@@ -457,23 +457,35 @@ static char *argfile_reader(const char *path, void *ctx)
     return (char *)buf;
 }
 
-/* The JVM's options: what the launcher and the VM read (target.h). */
-static void load_jvm_props(config *c, const char *cwd)
+/* What the process is, read once per configuration: its executable and command line. */
+typedef struct self_info {
+    char exe[PATH_MAX]; /* /proc/self/exe, or "" */
+    char *cmdline;      /* NUL-separated arguments (malloc'd), or NULL */
+    size_t cmdline_len;
+} self_info;
+
+static void self_read(self_info *self)
 {
     unsigned char *cmd = NULL;
     size_t len = 0;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    ssize_t n = readlink("/proc/self/exe", self->exe, sizeof(self->exe) - 1);
 
-    exe[(n > 0) ? n : 0] = '\0';
-    const char *slash = strrchr(exe, '/');
+    self->exe[(n > 0) ? n : 0] = '\0';
     if (read_path("/proc/self/cmdline", 1u << 24, &cmd, &len) != 0) {
         cmd = NULL;
         len = 0;
     }
+    self->cmdline = (char *)cmd;
+    self->cmdline_len = len;
+}
+
+/* The JVM's options: what the launcher and the VM read (target.h). */
+static void load_jvm_props(config *c, const self_info *self, const char *cwd)
+{
+    const char *slash = strrchr(self->exe, '/');
     ts_jvm_sources src = {
-        .cmdline = (const char *)cmd,
-        .cmdline_len = len,
+        .cmdline = self->cmdline,
+        .cmdline_len = self->cmdline_len,
         .java_launcher = slash != NULL && strcmp(slash, "/java") == 0,
         .java_tool_options = getenv("JAVA_TOOL_OPTIONS"),
         .jdk_java_options = getenv("JDK_JAVA_OPTIONS"),
@@ -483,7 +495,6 @@ static void load_jvm_props(config *c, const char *cwd)
     if (ts_jvm_props_read(&src, &c->props) != 0) {
         ts_log(TS_LOG_WARN, "out of memory reading the JVM's options");
     }
-    free(cmd);
     const char *ts = c->props.trust_store;
     char joined[PATH_MAX * 2];
     if (ts != NULL && ts[0] != '\0' && strcmp(ts, "NONE") != 0 &&
@@ -498,18 +509,17 @@ static void load_jvm_props(config *c, const char *cwd)
 }
 
 /* This JVM's own trust stores, found from /proc/self/exe (<java.home>/bin/java). */
-static void load_jre_ids(config *c)
+static void load_jre_ids(config *c, const self_info *self)
 {
     static const char *const stores[] = {"/lib/security/jssecacerts", "/lib/security/cacerts",
                                          "/jre/lib/security/jssecacerts",
                                          "/jre/lib/security/cacerts"};
     char exe[PATH_MAX], path[PATH_MAX + 64];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-    if (n <= 0) {
+    if (self->exe[0] == '\0') {
         return;
     }
-    exe[n] = '\0';
+    memcpy(exe, self->exe, sizeof(exe));
     for (int up = 0; up < 2; up++) {
         char *slash = strrchr(exe, '/');
         if (slash == NULL) {
@@ -555,17 +565,12 @@ static bool cmdline_has(const char *buf, size_t len, const char *name, bool noca
  * it back; keytool writes back the store it read for every command but -list
  * (it takes no abbreviations), so only keytool -list is served.
  */
-static void store_maintenance(config *c)
+static void store_maintenance(config *c, const self_info *self)
 {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-    exe[(n > 0) ? n : 0] = '\0';
-    if (read_path("/proc/self/cmdline", 1u << 24, &buf, &len) == 0) {
-        const char *cl = (const char *)buf;
-        const char *base = strrchr(exe, '/');
+    if (self->cmdline != NULL) {
+        const char *cl = self->cmdline;
+        size_t len = self->cmdline_len;
+        const char *base = strrchr(self->exe, '/');
         bool keytool = (base != NULL && strcmp(base + 1, "keytool") == 0) ||
                        cmdline_has(cl, len, "sun.security.tools.keytool.Main", false);
         if (cmdline_has(cl, len, "ca-certificates-java.jar", false) ||
@@ -574,7 +579,6 @@ static void store_maintenance(config *c)
         } else if (keytool && !cmdline_has(cl, len, "-list", true)) {
             c->maintenance = true;
         }
-        free(buf);
     }
     if (c->maintenance) {
         ts_log(TS_LOG_DEBUG, "not serving: this program edits trust stores (keytool is served for "
@@ -667,9 +671,12 @@ static void config_load(config *c)
     if (getcwd(cwd, sizeof(cwd)) == NULL) {
         cwd[0] = '\0'; /* relative directories are then ignored, with a line (add_dir) */
     }
-    load_jvm_props(c, cwd);
-    load_jre_ids(c);
-    store_maintenance(c);
+    self_info self;
+    self_read(&self);
+    load_jvm_props(c, &self, cwd);
+    load_jre_ids(c, &self);
+    store_maintenance(c, &self);
+    free(self.cmdline);
     if (ts_manifest_init(&c->m) != 0) {
         ts_error_set(&err, "", "out of memory");
         goto fail;
