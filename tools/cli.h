@@ -72,19 +72,39 @@ int ts_opt_exit(int r);
 /* Writes the command's help text (from its option table). */
 void ts_cmd_help(const ts_command *cmd, FILE *out);
 /*
- * `NAME add PATH | remove PATH... | list` (target, dir): checks what the action (operands[0])
- * takes (list: --json only; add: one PATH and the add options; remove: PATHs), then lists, or
- * edits the manifest under its lock with each PATH made absolute.  Returns the exit status.
+ * A manifest list whose entries are a path with its own password and one option of two values
+ * (targets[]: merge; keystore_dirs[]: trust): what `target` and `dir` share, found by offsets so
+ * that one piece of code (path_list.c) lists, adds and removes the entries of either.
  */
-struct ts_edit;
-typedef struct ts_path_actions {
-    int (*list)(bool json);
-    int (*add)(struct ts_edit *e, const char *path, const void *opts, bool *changed);
-    int (*remove)(struct ts_edit *e, const char *path, bool *changed);
-    const void *opts; /* the add options, passed to add */
-} ts_path_actions;
-int ts_path_command(const ts_optparse *p, const char *name, bool json, bool add_options,
-                    const ts_path_actions *a);
+typedef struct ts_path_list {
+    const char *noun; /* "target", "keystore directory" */
+    const char *none; /* what list says when there is no entry */
+    const char *key;  /* the option's JSON key ("merge"), upper case its column heading */
+    struct {
+        const char *json; /* "true", "\"host\"" */
+        const char *cell; /* in the table */
+        const char *says; /* in the report of add: "trust host" */
+    } values[2];
+    size_t array_offset, count_offset;               /* of the array and its count in ts_manifest */
+    size_t entry_size, path_offset, password_offset; /* an entry: its size, its two strings */
+    /* The entry's option: set to value when value >= 0; returns it (0 or 1, 0 the default). */
+    int (*option)(void *entry, int value);
+    bool directory;      /* the path should be a directory */
+    const char *missing; /* the warning when the path is not there (yet) */
+} ts_path_list;
+/*
+ * `NAME add PATH | remove PATH... | list`: checks what the action (operands[0]) takes (list:
+ * --json only; add: one PATH and the add options, password and value (-1: not given); remove:
+ * PATHs), then lists, or edits the manifest under its lock with each PATH made absolute.
+ * Returns the exit status.
+ */
+/* The layout part of a ts_path_list: the manifest's member array (of type) and its count. */
+#define TS_PATH_LIST_LAYOUT(type, array, count)                                                    \
+    .array_offset = offsetof(ts_manifest, array), .count_offset = offsetof(ts_manifest, count),    \
+    .entry_size = sizeof(type), .path_offset = offsetof(type, path),                               \
+    .password_offset = offsetof(type, password)
+int ts_path_command(const ts_optparse *p, const ts_path_list *l, bool json, const char *password,
+                    int value);
 /* Parses a count of seconds ("5", "0.5"); -1 when it is not a positive number. */
 double ts_parse_seconds(const char *s);
 
@@ -170,8 +190,6 @@ char *ts_ask_password(const char *prompt);
 int ts_read_stdin(size_t max, unsigned char **buf, size_t *len);
 /* Reads and parses the manifest without its certificate files; prints errors; exit status. */
 int ts_parse_manifest_or_report(const char *path, ts_manifest *m);
-/* Index of the target with that (absolute) path, or -1. */
-long ts_find_target(const ts_manifest *m, const char *path);
 /* "; did you mean 'x'?" when word is a near miss of one of the NULL-ended candidates, else "". */
 const char *ts_did_you_mean(const char *word, const char *const *candidates);
 /* Loads the manifest fully (certificates too) and prints errors; returns an exit status. */
