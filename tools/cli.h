@@ -107,6 +107,9 @@ int ts_path_command(const ts_optparse *p, const ts_path_list *l, bool json, cons
                     int value);
 /* Parses a count of seconds ("5", "0.5"); -1 when it is not a positive number. */
 double ts_parse_seconds(const char *s);
+/* fetch's and verify's --timeout S into *seconds: TS_EXIT_OK, or TS_EXIT_USAGE after one error
+ * line (*seconds unchanged). */
+int ts_opt_timeout(const char *arg, double *seconds);
 
 /* ---- the command table (commands.c) ---- */
 extern const ts_command ts_cmd_init, ts_cmd_add, ts_cmd_fetch, ts_cmd_list, ts_cmd_remove,

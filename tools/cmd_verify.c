@@ -303,9 +303,7 @@ static int verify_main(int argc, char **argv)
             no_base = true;
             break;
         case OPT_TIMEOUT:
-            timeout = ts_parse_seconds(p.arg);
-            if (timeout < 0) {
-                ts_cli_error("--timeout", "'%s' is not a number of seconds", p.arg);
+            if (ts_opt_timeout(p.arg, &timeout) != TS_EXIT_OK) {
                 goto end;
             }
             break;

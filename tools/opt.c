@@ -178,3 +178,14 @@ double ts_parse_seconds(const char *s)
     }
     return v;
 }
+
+int ts_opt_timeout(const char *arg, double *seconds)
+{
+    double v = ts_parse_seconds(arg);
+    if (v < 0) {
+        ts_cli_error("--timeout", "'%s' is not a number of seconds", arg);
+        return TS_EXIT_USAGE;
+    }
+    *seconds = v;
+    return TS_EXIT_OK;
+}

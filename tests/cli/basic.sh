@@ -56,6 +56,9 @@ expect 2 "$T" fetch https://h:99999
 error_is "invalid port"
 expect 2 "$T" fetch https://localhost --timeout 0
 error_is "--timeout: '0' is not a number of seconds"
+# verify reads --timeout with the same parser and says the same
+expect 2 "$T" verify https://localhost --timeout 5s
+error_is "--timeout: '5s' is not a number of seconds"
 expect 2 "$T" fetch https://localhost --sha256 abc
 error_is "--sha256: 'abc' is not a SHA-256"
 expect 2 "$T" fetch https://localhost --pick middle

@@ -199,6 +199,16 @@ static void test_parse_seconds(void **state)
     assert_true(ts_parse_seconds("1e9") < 0);
 }
 
+static void test_opt_timeout(void **state)
+{
+    double t = 10;
+    (void)state;
+    assert_int_equal(ts_opt_timeout("2.5", &t), TS_EXIT_OK);
+    assert_true(t == 2.5);
+    assert_int_equal(ts_opt_timeout("-3", &t), TS_EXIT_USAGE);
+    assert_true(t == 2.5); /* unchanged after an error */
+}
+
 static void test_cli_main(void **state)
 {
     args version = A("trustshim", "--version", NULL);
@@ -929,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_opt_manifest),
         cmocka_unit_test(test_help_from_table),
         cmocka_unit_test(test_parse_seconds),
+        cmocka_unit_test(test_opt_timeout),
         cmocka_unit_test(test_cli_main),
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_javasec),
