@@ -15,6 +15,7 @@
 #include "cert.h"
 #include "keystore.h"
 #include "manifest.h"
+#include "target.h"
 #include "ts_error.h"
 
 #define TS_EXIT_OK 0
@@ -287,6 +288,15 @@ int ts_load_keystore(const char *path, const char *password, ts_keystore *ks);
 int64_t ts_timestamp_ms(void);
 /* TS_EXIT_OK, or TS_EXIT_USAGE after one error line when SOURCE_DATE_EPOCH is malformed. */
 int ts_check_source_date_epoch(void);
+
+/* ---- the JVM's options (jvm_env.c) ---- */
+/*
+ * The system properties (ALLEGRA_HOME ...) a JVM started from this environment would have:
+ * JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, a command line of $JAVA_OPTS $CATALINA_OPTS (split as
+ * catalina.sh's shell splits them), _JAVA_OPTIONS, @argfiles expanded, read as the library reads
+ * a JVM's.  0, or -1 when out of memory (p then holds what was found).
+ */
+int ts_env_jvm_props(ts_jvm_props *p);
 
 /* ---- exec / env (preload.c) ---- */
 /*

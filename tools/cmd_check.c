@@ -13,10 +13,12 @@
 #include "merge.h"
 #include "store.h"
 
-enum { OPT_STRICT = 1, OPT_JSON };
+enum { OPT_STRICT = 1, OPT_JSON, OPT_ALLEGRA_HOME };
 
 static const ts_option options[] = {
     {"strict", 0, TS_OPT_FLAG, OPT_STRICT, NULL, "exit 1 when there are warnings"},
+    {"allegra-home", 0, TS_OPT_VALUE, OPT_ALLEGRA_HOME, "DIR",
+     "also check DIR/keystore, the ALLEGRA_HOME of a JVM whose environment this is not"},
     {"json", 0, TS_OPT_FLAG, OPT_JSON, NULL,
      "print the result as a JSON object (warnings and errors still go to stderr)"},
     {NULL, 0, 0, 0, NULL, NULL},
@@ -28,18 +30,24 @@ const ts_command ts_cmd_check = {
     "check",
     check_main,
     "validate the manifest and show what each JDK found would be served",
-    "[--strict] [--json]",
+    "[--strict] [--json] [--allegra-home DIR]",
     "Checks the syntax, the pins, and the ownership and permissions of the manifest and of\n"
     "the files it names, as the library enforces them for this user; warns about\n"
     "certificates that expire within 30 days; lists the JDKs found (/usr/lib/jvm,\n"
     "JAVA_HOME, PATH) with what each would be served, and warns about each of them and each\n"
-    "existing target and <host>.ks of the keystore directories (the manifest's, then\n"
-    "$ALLEGRA_HOME/keystore, $TRACKPLUS_HOME/keystore, $HOME/trackplus/keystore) that the\n"
-    "library could not serve (it would serve the file unchanged), with the reason (no or\n"
-    "wrong password, damaged file, an algorithm that cannot run) and what fixes it.\n"
+    "existing target and <host>.ks of the keystore directories that the library could not\n"
+    "serve (it would serve the file unchanged), with the reason (no or wrong password,\n"
+    "damaged file, an algorithm that cannot run) and what fixes it.  The keystore\n"
+    "directories are the library's: the manifest's, then $ALLEGRA_HOME/keystore,\n"
+    "$TRACKPLUS_HOME/keystore, the same two given as -DALLEGRA_HOME=... or\n"
+    "-DTRACKPLUS_HOME=... in the JVM options this environment gives a JVM (JAVA_OPTS and\n"
+    "CATALINA_OPTS as catalina.sh passes them, JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS,\n"
+    "_JAVA_OPTIONS, @argfiles), $HOME/trackplus/keystore; run check where setenv.sh has\n"
+    "been sourced, or name the home with --allegra-home.\n"
     "--json prints {\"manifest\", \"certificates\", \"distrusted\", \"warnings\", \"messages\"\n"
-    "(the warning lines), \"jdks\": [{\"java_home\",\n"
-    "\"cacerts\", \"base\", \"added\", \"duplicates\", \"distrusted\", \"served\"}]}.\n"
+    "(the warning lines), \"keystore_dirs\": [{\"path\", \"from\"}] (those checked),\n"
+    "\"jdks\": [{\"java_home\", \"cacerts\", \"base\", \"added\", \"duplicates\",\n"
+    "\"distrusted\", \"served\"}]}.\n"
     "Exit status: 0 sound, 2 errors, 1 warnings with --strict.",
     options,
     false,
@@ -173,17 +181,112 @@ static int check_dir(const ts_manifest *m, const char *dir, const char *password
     return warnings;
 }
 
-/* Every existing <host>.ks of the keystore directories the library looks at: the manifest's,
- * then $ALLEGRA_HOME/keystore, $TRACKPLUS_HOME/keystore, $HOME/trackplus/keystore. */
-static int check_keystore_dirs(const ts_manifest *m, const ts_jdk_list *jdks)
+/* A keystore directory to check, and where it was named (for the list and the fix). */
+typedef struct dir_source {
+    char dir[4096];
+    const ts_keystore_dir *kd; /* the manifest's entry, or NULL */
+    char from[64];             /* "keystore_dirs[0]", "--allegra-home", "-DALLEGRA_HOME" ... */
+} dir_source;
+
+/* A new zeroed entry at the end of *v; NULL when out of memory. */
+static dir_source *push_source(dir_source **v, size_t *n)
 {
-    const char *env[] = {"ALLEGRA_HOME", "TRACKPLUS_HOME", "HOME"};
-    char seen[8][4096];
-    size_t n_seen = 0;
+    dir_source *grown = realloc(*v, (*n + 1) * sizeof(**v));
+
+    if (grown == NULL) {
+        return NULL;
+    }
+    *v = grown;
+    memset(&grown[*n], 0, sizeof(grown[*n]));
+    return &grown[(*n)++];
+}
+
+/* Appends HOME's keystore directory (HOME + suffix + "/keystore") when HOME is given; false when
+ * out of memory.  A relative HOME is taken from this working directory, as the library takes it
+ * from the JVM's. */
+static bool add_source(dir_source **v, size_t *n, const char *home, const char *suffix,
+                       const char *from)
+{
+    dir_source *d;
+
+    if ((home == NULL) || (home[0] == '\0')) {
+        return true;
+    }
+    d = push_source(v, n);
+    if (d == NULL) {
+        return false;
+    }
+    snprintf(d->from, sizeof(d->from), "%s", from);
+    if ((size_t)snprintf(d->dir, sizeof(d->dir), "%s%s/keystore", home, suffix) >= sizeof(d->dir)) {
+        ts_cli_warn(from, "keystore directory not checked: longer than %zu bytes: %s",
+                    sizeof(d->dir), home);
+        (*n)--;
+    }
+    return true;
+}
+
+/*
+ * The keystore directories the library looks at, in its order: the manifest's, then (the
+ * --allegra-home given to check,) $ALLEGRA_HOME/keystore, $TRACKPLUS_HOME/keystore, the same
+ * two given as -D options of the JVM (from the environment a setenv.sh leaves: JAVA_OPTS,
+ * CATALINA_OPTS, JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, _JAVA_OPTIONS), $HOME/trackplus/keystore.
+ * NULL when out of memory.
+ */
+static dir_source *keystore_dirs(const ts_manifest *m, const char *allegra_home, size_t *n)
+{
+    const char *home = getenv("HOME");
+    dir_source *v = NULL;
+    ts_jvm_props props;
+    bool ok = true;
+
+    *n = 0;
+    ok = (ts_env_jvm_props(&props) == 0);
+    for (size_t i = 0; ok && (i < m->n_keystore_dirs); i++) {
+        dir_source *d = push_source(&v, n);
+        ok = (d != NULL);
+        if (ok) {
+            snprintf(d->dir, sizeof(d->dir), "%s", m->keystore_dirs[i].path);
+            snprintf(d->from, sizeof(d->from), "keystore_dirs[%zu]", i);
+            d->kd = &m->keystore_dirs[i];
+        }
+    }
+    ok = ok && add_source(&v, n, allegra_home, "", "--allegra-home") &&
+         add_source(&v, n, getenv("ALLEGRA_HOME"), "", "ALLEGRA_HOME") &&
+         add_source(&v, n, getenv("TRACKPLUS_HOME"), "", "TRACKPLUS_HOME") &&
+         add_source(&v, n, props.allegra_home, "", "-DALLEGRA_HOME") &&
+         add_source(&v, n, props.trackplus_home, "", "-DTRACKPLUS_HOME") &&
+         add_source(&v, n, ((home != NULL) && (home[0] == '/')) ? home : NULL, "/trackplus",
+                    "$HOME/trackplus");
+    ts_jvm_props_free(&props);
+    if (!ok) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/*
+ * Every existing <host>.ks of the keystore directories the library looks at (keystore_dirs()),
+ * each existing directory once, under its first naming as in the library.  Each one checked is
+ * put in checked (its path and where it was named).  Returns the number of warnings, or -1 when
+ * out of memory.
+ */
+static int check_keystore_dirs(const ts_manifest *m, const ts_jdk_list *jdks,
+                               const char *allegra_home, dir_source **checked, size_t *n_checked)
+{
+    size_t n = 0;
+    dir_source *dirs = keystore_dirs(m, allegra_home, &n);
+    char(*seen)[PATH_MAX] = NULL;
     ts_keystore jre;
     bool have_jre = false;
     int warnings = 0;
 
+    *checked = NULL;
+    *n_checked = 0;
+    if ((dirs == NULL) || ((n > 0) && ((seen = calloc(n, sizeof(*seen))) == NULL))) {
+        free(dirs);
+        return -1;
+    }
     memset(&jre, 0, sizeof(jre));
     if (jdks->count > 0) {
         char cacerts[4096];
@@ -199,41 +302,34 @@ static int check_keystore_dirs(const ts_manifest *m, const ts_jdk_list *jdks)
         }
         free(buf);
     }
-    for (size_t i = 0; i < m->n_keystore_dirs + 3; i++) {
-        const ts_keystore_dir *kd = i < m->n_keystore_dirs ? &m->keystore_dirs[i] : NULL;
-        char dir[4096], real[PATH_MAX], setting[4200];
+    for (size_t i = 0; i < n; i++) {
+        const ts_keystore_dir *kd = dirs[i].kd;
+        char setting[4200];
         bool dup = false;
 
         if (kd != NULL) {
-            snprintf(dir, sizeof(dir), "%s", kd->path);
-            snprintf(setting, sizeof(setting), "set keystore_dirs[%zu].password", i);
+            snprintf(setting, sizeof(setting), "set %s.password", dirs[i].from);
         } else {
-            const char *v = getenv(env[i - m->n_keystore_dirs]);
-
-            if (v == NULL || v[0] != '/' ||
-                (size_t)snprintf(dir, sizeof(dir), "%s%s/keystore", v,
-                                 strcmp(env[i - m->n_keystore_dirs], "HOME") == 0
-                                     ? "/trackplus"
-                                     : "") >= sizeof(dir)) {
-                continue;
-            }
-            snprintf(setting, sizeof(setting), "list %s in keystore_dirs with its password", dir);
+            snprintf(setting, sizeof(setting), "list %s in keystore_dirs with its password",
+                     dirs[i].dir);
         }
-        if (realpath(dir, real) == NULL) {
+        if (realpath(dirs[i].dir, seen[*n_checked]) == NULL) {
             continue;
         }
-        for (size_t k = 0; k < n_seen; k++) {
-            dup = dup || strcmp(seen[k], real) == 0;
+        for (size_t k = 0; k < *n_checked; k++) {
+            dup = dup || strcmp(seen[k], seen[*n_checked]) == 0;
         }
-        if (dup || n_seen == sizeof(seen) / sizeof(seen[0])) {
+        if (dup) {
             continue; /* the first naming wins, as in the library */
         }
-        snprintf(seen[n_seen++], sizeof(seen[0]), "%s", real);
-        warnings += check_dir(m, dir, kd != NULL ? kd->password : NULL,
+        dirs[(*n_checked)++] = dirs[i];
+        warnings += check_dir(m, dirs[i].dir, kd != NULL ? kd->password : NULL,
                               kd != NULL && kd->trust == TS_DIR_TRUST_HOST, have_jre ? &jre : NULL,
                               setting);
     }
     ts_keystore_free(&jre);
+    free(seen);
+    *checked = dirs;
     return warnings;
 }
 
@@ -319,14 +415,22 @@ static void print_messages(const char *text)
 }
 
 static void print_json(const char *path, const ts_manifest *m, int warnings, const char *messages,
-                       const jdk_row *rows, size_t n)
+                       const dir_source *dirs, size_t n_dirs, const jdk_row *rows, size_t n)
 {
     printf("{\"manifest\": ");
     ts_json_string(stdout, path);
     printf(", \"certificates\": %zu, \"distrusted\": %zu, \"warnings\": %d, \"messages\": ",
            m->n_certs, m->n_distrust, warnings);
     print_messages(messages);
-    printf(", \"jdks\": [");
+    printf(", \"keystore_dirs\": [");
+    for (size_t i = 0; i < n_dirs; i++) {
+        printf("%s\n  {\"path\": ", i ? "," : "");
+        ts_json_string(stdout, dirs[i].dir);
+        printf(", \"from\": ");
+        ts_json_string(stdout, dirs[i].from);
+        printf("}");
+    }
+    printf("%s], \"jdks\": [", n_dirs ? "\n" : "");
     for (size_t i = 0; i < n; i++) {
         printf("%s\n  {\"java_home\": ", i ? "," : "");
         ts_json_string(stdout, rows[i].home);
@@ -351,6 +455,10 @@ static int check_main(int argc, char **argv)
     ts_jdk_list jdks;
     jdk_row *rows = NULL;
     size_t n_rows = 0;
+    dir_source *dirs = NULL; /* the keystore directories checked */
+    size_t n_dirs = 0;
+    const char *allegra_home = NULL;
+    int dir_warnings;
     int warnings = 0;
     char *said = NULL; /* --json: the warnings, also given in the object */
     size_t said_len = 0;
@@ -370,6 +478,12 @@ static int check_main(int argc, char **argv)
             strict = true;
         } else if (o == OPT_JSON) {
             json = true;
+        } else if (o == OPT_ALLEGRA_HOME) {
+            if (p.arg[0] == '\0') {
+                ts_cli_error("--allegra-home", "an empty path");
+                goto end;
+            }
+            allegra_home = p.arg;
         }
     }
     if (o < 0) {
@@ -423,19 +537,28 @@ static int check_main(int argc, char **argv)
     }
     warnings += check_jdks(&m, &jdks, rows, &n_rows);
     warnings += check_targets(&m);
-    warnings += check_keystore_dirs(&m, &jdks);
+    dir_warnings = check_keystore_dirs(&m, &jdks, allegra_home, &dirs, &n_dirs);
+    if (dir_warnings < 0) {
+        ts_cli_error("check", "out of memory");
+        ret = TS_EXIT_FAIL;
+        goto end;
+    }
+    warnings += dir_warnings;
     if (json) {
         ts_cli_defer_warnings(NULL);
         if (said_f) {
             fclose(said_f);
             said_f = NULL;
         }
-        print_json(path, &m, warnings, said, rows, n_rows);
+        print_json(path, &m, warnings, said, dirs, n_dirs, rows, n_rows);
         fputs(said ? said : "", stderr);
     } else {
         printf("manifest %s: sound (%zu certificate%s, %zu distrusted)\n", path, m.n_certs,
                m.n_certs == 1 ? "" : "s", m.n_distrust);
         print_table(rows, n_rows);
+        for (size_t i = 0; i < n_dirs; i++) {
+            printf("keystore directory %s (%s): checked\n", dirs[i].dir, dirs[i].from);
+        }
         if (warnings > 0) {
             printf("%d warning%s\n", warnings, warnings == 1 ? "" : "s");
         }
@@ -449,6 +572,7 @@ end:
         fputs(said ? said : "", stderr);
     }
     free(said);
+    free(dirs);
     free(rows);
     ts_jdk_list_free(&jdks);
     if (loaded) {

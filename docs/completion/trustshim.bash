@@ -101,7 +101,7 @@ _trustshim() {
         render) opts+=" --output --format --base --no-base --password --base-password --host" ;;
         exec) opts+=" --with --without" ;;
         env) opts+=" --format --strict" ;;
-        check) opts+=" --strict --json" ;;
+        check) opts+=" --strict --json --allegra-home" ;;
         verify) opts+=" --jdk --security-properties --identity --connect --servername --base --no-base --timeout" ;;
         help)
             if ((cword == cmd_at + 1)); then
@@ -153,7 +153,7 @@ _trustshim() {
             mapfile -t COMPREPLY < <(compgen -W "https ldap mail none" -- "$cur")
             return
             ;;
-        --jdk)
+        --jdk | --allegra-home)
             mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             return
             ;;

@@ -94,6 +94,42 @@ cp "$TS_TMP/app.p12" "$TS_TMP/allegra/keystore/mail.example.test.ks"
 ALLEGRA_HOME=$TS_TMP/allegra expect 0 "$T" check
 has "$ERR" "trustshim: warning: $TS_TMP/allegra/keystore/mail.example.test.ks: not served, the JVM gets the file unchanged (integrity: PKCS12 MAC mismatch: wrong password or tampered file); list $TS_TMP/allegra/keystore in keystore_dirs with its password"
 ALLEGRA_HOME=$TS_TMP/allegra expect 1 "$T" check --strict
+# the same home given only as -DALLEGRA_HOME=... in the JVM options a setenv.sh leaves: check
+# sees the store a Tomcat would be served (catalina.sh: java $JAVA_OPTS $CATALINA_OPTS ...)
+allegra_warning="trustshim: warning: $TS_TMP/allegra/keystore/mail.example.test.ks: not served"
+for var in JAVA_OPTS CATALINA_OPTS JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS; do
+    declare -x "$var=-Xmx64m -Dother=\"a b\" -DALLEGRA_HOME=$TS_TMP/allegra"
+    expect 1 "$T" check --strict
+    has "$ERR" "$allegra_warning"
+    has "$OUT" "keystore directory $TS_TMP/allegra/keystore (-DALLEGRA_HOME): checked"
+    unset "$var"
+done
+# shell quoting in JAVA_OPTS, as catalina.sh's eval reads it; an @argfile on the command line
+mkdir -p "$TS_TMP/my home"
+cp -r "$TS_TMP/allegra/keystore" "$TS_TMP/my home/"
+JAVA_OPTS="-Dx=1 '-DALLEGRA_HOME=$TS_TMP/my home'" expect 1 "$T" check --strict
+has "$ERR" "trustshim: warning: $TS_TMP/my home/keystore/mail.example.test.ks: not served"
+printf '%s\n' "-DALLEGRA_HOME=$TS_TMP/allegra" >"$TS_TMP/jvm.args"
+CATALINA_OPTS="@$TS_TMP/jvm.args" expect 1 "$T" check --strict
+has "$ERR" "$allegra_warning"
+# the last one wins, as in the JVM: the command line over JAVA_TOOL_OPTIONS
+JAVA_TOOL_OPTIONS="-DALLEGRA_HOME=$TS_TMP/allegra" JAVA_OPTS="-DALLEGRA_HOME=$TS_TMP/none" \
+    expect 0 "$T" check --strict
+hasnt "$ERR" "mail.example.test.ks"
+# without them, nothing is checked there
+expect 0 "$T" check --strict
+hasnt "$ERR" "mail.example.test.ks"
+hasnt "$OUT" "keystore directory $TS_TMP/allegra"
+# or named outright, for a JVM whose environment this is not
+expect 1 "$T" check --strict --allegra-home "$TS_TMP/allegra"
+has "$ERR" "$allegra_warning"
+has "$OUT" "keystore directory $TS_TMP/allegra/keystore (--allegra-home): checked"
+expect 0 "$T" check --json --allegra-home "$TS_TMP/allegra"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))
+assert {"path": sys.argv[2], "from": "--allegra-home"} in c["keystore_dirs"], c' \
+    "$TS_TMP/.out" "$TS_TMP/allegra/keystore" || ts_fail "check --json keystore_dirs: $OUT"
+expect 2 "$T" check --allegra-home ""
+error_is "--allegra-home: an empty path"
 python3 - "$TRUSTSHIM_MANIFEST" "$TS_TMP/allegra/keystore" wrong-pass <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
