@@ -80,9 +80,6 @@ show() {
     fi
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-url="https://127.0.0.1:$port/"
-
 cat >TlsClient.java <<'JAVA'
 import java.net.URI;
 import javax.net.ssl.HttpsURLConnection;
@@ -104,24 +101,29 @@ JAVA
 
 printf 'trustshim demo (working in %s)\n' "$work"
 
-announce "A TLS server on 127.0.0.1:$port with a self-signed certificate"
+announce "A TLS server on 127.0.0.1 with a self-signed certificate"
 printf '   %s\n' "$ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \\" \
     "      -subj /CN=demo.test -addext subjectAltName=IP:127.0.0.1 -keyout server.key -out server.pem"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=demo.test \
     -addext subjectAltName=IP:127.0.0.1 -keyout server.key -out server.pem 2>/dev/null ||
     die "openssl could not make a certificate"
 show openssl x509 -in server.pem -noout -subject -issuer
-printf '   $ openssl s_server -accept 127.0.0.1:%s -cert server.pem -key server.key -www &\n' "$port"
-openssl s_server -accept "127.0.0.1:$port" -cert server.pem -key server.key -www -quiet \
-    </dev/null >/dev/null 2>&1 &
+# Port 0: the system picks a free port, and s_server says which ("ACCEPT 127.0.0.1:PORT") once
+# it listens: no port to lose to another program between choosing and binding, no wait to guess.
+printf '   $ openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key -www &\n'
+openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key -www \
+    </dev/null >server.log 2>&1 &
 server_pid=$!
-for ((i = 0; i < 100; i++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        break
-    fi
-    kill -0 "$server_pid" 2>/dev/null || die "openssl s_server did not start"
+port=
+for ((i = 0; i < 600; i++)); do
+    port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' server.log)
+    [ -z "$port" ] || break
+    kill -0 "$server_pid" 2>/dev/null || die "openssl s_server did not start: $(cat server.log)"
     sleep 0.1
 done
+[ -n "$port" ] || die "openssl s_server did not listen within a minute"
+url="https://127.0.0.1:$port/"
+printf '     (listening on 127.0.0.1:%s)\n' "$port"
 
 cacerts=$(readlink -f "$(dirname "$(command -v java)")/../lib/security/cacerts")
 before=$(sha256sum <"$cacerts")

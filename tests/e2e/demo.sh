@@ -10,21 +10,28 @@ ts_require_jdk
 ts_require_cmd openssl python3
 e2e_require_build
 ts_tmpdir
+e2e_private_build
 
 demo() {
     env -u TRUSTSHIM_MANIFEST "${E2E_ASAN_ENV[@]}" TS_BUILD_DIR="$TS_BUILD_DIR" JAVA_HOME="$1" \
         TMPDIR="$TS_TMP" "${@:2}" bash "$TS_SOURCE_DIR/tools/demo.sh"
 }
 
-# A demo leaves nothing: its directory is gone and its server stopped.
+# A demo leaves nothing: its directory is gone and its server stopped.  Its server is told from
+# the servers of other tests running meanwhile by its working directory, the demo's.
 check_clean() {
-    local out=$1 dir port
+    local out=$1 dir pid cwd
     dir=$(sed -n 's/^trustshim demo (working in \(.*\))$/\1/p' <<<"$out")
     [ -n "$dir" ] || ts_fail "the demo did not say where it works"
     [ ! -e "$dir" ] || ts_fail "the demo left $dir behind"
-    port=$(sed -n 's/^1\. A TLS server on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' <<<"$out")
-    [ -n "$port" ] || ts_fail "the demo did not announce its server's port"
-    ! pgrep -f "s_server -accept 127.0.0.1:$port " >/dev/null || ts_fail "the demo left its TLS server running"
+    grep -qE '^ +\(listening on 127\.0\.0\.1:[0-9]+\)$' <<<"$out" ||
+        ts_fail "the demo did not announce its server's port"
+    dir="$(readlink -f "$(dirname "$dir")")/$(basename "$dir")"
+    for pid in $(pgrep -f "s_server -accept 127.0.0.1:0 " || true); do
+        cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || continue
+        [ "$cwd" != "$dir" ] && [ "$cwd" != "$dir (deleted)" ] ||
+            ts_fail "the demo left its TLS server running (pid $pid)"
+    done
 }
 
 tested=0

@@ -11,6 +11,18 @@ e2e_require_build() {
     [ -f "$TS_LIB" ] || ts_fail "$TS_LIB is not built (cmake --build $TS_BUILD_DIR)"
 }
 
+# e2e_private_build (after ts_tmpdir): runs the test on copies of the CLI and the library in
+# $TS_TMP/build, so that a build or `cpack` running meanwhile in the build tree (which relinks
+# them in place) cannot hand the test a half-written file.  Sets TS_BUILD_DIR, TS_CLI, TS_LIB.
+e2e_private_build() {
+    mkdir -p "$TS_TMP/build/bin" "$TS_TMP/build/lib"
+    cp "$TS_CLI" "$TS_TMP/build/bin/trustshim"
+    cp "$TS_LIB" "$TS_TMP/build/lib/libtrustshim.so"
+    TS_BUILD_DIR=$TS_TMP/build
+    TS_CLI=$TS_BUILD_DIR/bin/trustshim
+    TS_LIB=$TS_BUILD_DIR/lib/libtrustshim.so
+}
+
 # The feature version of the JDK at $1 (17, 25, ... ; 8 for 1.8), from its release file.
 e2e_jdk_major() {
     local v

@@ -17,6 +17,7 @@ ts_require_jdk
 ts_require_cmd openssl
 e2e_require_build
 ts_tmpdir
+e2e_private_build
 
 export TRUSTSHIM_MANIFEST="$TS_TMP/trust/manifest.json"
 "$TS_CLI" init >/dev/null
@@ -25,8 +26,6 @@ export TRUSTSHIM_MANIFEST="$TS_TMP/trust/manifest.json"
 d="$TS_TMP/slapd"
 mkdir -p "$d/db"
 ts_selfsigned "$d" server ldap.example.test
-ldap_port=$(ts_free_port)
-ldaps_port=$(ts_free_port)
 cat >"$d/slapd.conf" <<CONF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -59,11 +58,35 @@ sn: User
 mail: mail.user@example.test
 LDIF
 "$SLAPADD" -q -f "$d/slapd.conf" -l "$d/data.ldif" || ts_fail "slapadd failed"
-"$SLAPD" -f "$d/slapd.conf" -h "ldap://127.0.0.1:$ldap_port/ ldaps://127.0.0.1:$ldaps_port/" ||
-    ts_fail "slapd did not start"
-ts_on_exit "kill \$(cat '$d/slapd.pid' 2>/dev/null) 2>/dev/null"
-ts_wait_port "$ldap_port"
-ts_wait_port "$ldaps_port"
+# At exit: stop slapd and wait until it is gone (it still writes its database while stopping,
+# which would race the removal of the directory), for at most 20 s.
+stop_slapd() {
+    local pid i
+    pid=$(cat "$d/slapd.pid" 2>/dev/null) || return 0
+    kill "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 200; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+}
+ts_on_exit stop_slapd
+# Two distinct free ports.  A port found free can be taken by another program before slapd
+# binds it (slapd then exits with an error, having listened on nothing): try again with others.
+started=0
+for attempt in 1 2 3 4 5; do
+    ldap_port=$(ts_free_port)
+    ldaps_port=$(ts_free_port)
+    [ "$ldap_port" != "$ldaps_port" ] || continue
+    if "$SLAPD" -f "$d/slapd.conf" -h "ldap://127.0.0.1:$ldap_port/ ldaps://127.0.0.1:$ldaps_port/" \
+        2>"$d/slapd.err"; then
+        started=1
+        break
+    fi
+    ts_log "slapd did not start on ports $ldap_port and $ldaps_port (attempt $attempt): $(tail -1 "$d/slapd.err")"
+done
+[ "$started" = 1 ] || ts_fail "slapd did not start: $(cat "$d/slapd.err" 2>/dev/null)"
+ts_wait_port "$ldap_port" 60
+ts_wait_port "$ldaps_port" 60
 
 # The administrator's one step: fetch with the StartTLS extended operation, pin, add.
 out=$("$TS_CLI" fetch "ldap://127.0.0.1:$ldap_port" --add --trust-on-first-use 2>&1) ||

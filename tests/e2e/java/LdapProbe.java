@@ -32,8 +32,8 @@ public final class LdapProbe {
         Hashtable<String, Object> env = new Hashtable<>();
         env.put(Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.ldap.LdapCtxFactory");
         env.put(Context.PROVIDER_URL, url);
-        env.put("com.sun.jndi.ldap.connect.timeout", "10000");
-        env.put("com.sun.jndi.ldap.read.timeout", "10000");
+        env.put("com.sun.jndi.ldap.connect.timeout", "30000");
+        env.put("com.sun.jndi.ldap.read.timeout", "30000");
         try {
             LdapContext ctx = new InitialLdapContext(env, null);
             StartTlsResponse tls = null;
