@@ -111,6 +111,7 @@ show openssl x509 -in server.pem -noout -subject -issuer
 # Port 0: the system picks a free port, and s_server says which ("ACCEPT 127.0.0.1:PORT") once
 # it listens: no port to lose to another program between choosing and binding, no wait to guess.
 printf '   $ openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key -www &\n'
+: >server.log # there before it is read, whenever the server's shell gets to open it
 openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key -www \
     </dev/null >server.log 2>&1 &
 server_pid=$!

@@ -48,7 +48,7 @@ e2e_exec() {
 
 # e2e_expect_ok OUTPUT WHAT: OUTPUT's last line must start with "OK".
 e2e_expect_ok() {
-    printf '%s\n' "$1" | grep -q '^OK' || {
+    grep -q '^OK' <<<"$1" || {
         printf '%s\n' "$1" >&2
         ts_fail "$2: expected success"
     }
@@ -56,11 +56,11 @@ e2e_expect_ok() {
 
 # e2e_expect_pkix OUTPUT WHAT: OUTPUT must show the PKIX path-building failure.
 e2e_expect_pkix() {
-    if printf '%s\n' "$1" | grep -q '^OK'; then
+    if grep -q '^OK' <<<"$1"; then
         printf '%s\n' "$1" >&2
         ts_fail "$2: succeeded although the certificate is not trusted"
     fi
-    printf '%s\n' "$1" | grep -q 'PKIX path building failed' || {
+    grep -q 'PKIX path building failed' <<<"$1" || {
         printf '%s\n' "$1" >&2
         ts_fail "$2: expected the PKIX path building failure"
     }

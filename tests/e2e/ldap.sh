@@ -108,7 +108,7 @@ while read -r jdk; do
 
     out=$(e2e_exec "$jdk/bin/java" -cp "$classes" LdapProbe "${probe_args[@]}" 2>&1) ||
         { printf '%s\n' "$out" >&2; ts_fail "Java $major: JNDI under trustshim exec failed"; }
-    printf '%s\n' "$out" | grep -qx 'OK ldaps mail.user@example.test' || ts_fail "Java $major: ldaps lookup: $out"
-    printf '%s\n' "$out" | grep -qx 'OK starttls mail.user@example.test' || ts_fail "Java $major: StartTLS lookup: $out"
+    grep -qx 'OK ldaps mail.user@example.test' <<<"$out" || ts_fail "Java $major: ldaps lookup: $out"
+    grep -qx 'OK starttls mail.user@example.test' <<<"$out" || ts_fail "Java $major: StartTLS lookup: $out"
     ts_log "Java $major: PKIX error without trustshim; ldaps:// and StartTLS OK under trustshim exec"
 done <<<"$(ts_jdks)"

@@ -62,7 +62,7 @@ while read -r jdk; do
 
     out=$(e2e_exec "${probe[@]}" "jre-$n" 2>&1 || true)
     e2e_expect_ok "$out" "Java $major, Jakarta Mail under trustshim exec (JRE trust store)"
-    printf '%s\n' "$out" | grep -q "read back over imaps: trustshim jre-$n" ||
+    grep -q "read back over imaps: trustshim jre-$n" <<<"$out" ||
         ts_fail "Java $major: the message did not come back over IMAPS: $out"
 
     [ ! -e "$ks" ] || ts_fail "$ks exists on disk"

@@ -36,8 +36,8 @@ out=$("$TS_CLI" fetch "https://127.0.0.1:$port_trusted" --add --trust-on-first-u
 
 # bin/setenv.sh, exactly as a user makes it.
 setenv=$("$TS_CLI" env --format sh) || ts_fail "trustshim env --format sh failed"
-printf '%s\n' "$setenv" | grep -qF "$(readlink -f "$TS_LIB")" || ts_fail "setenv lines lack the library: $setenv"
-printf '%s\n' "$setenv" | grep -q "$TRUSTSHIM_MANIFEST" || ts_fail "setenv lines lack the manifest: $setenv"
+grep -qF "$(readlink -f "$TS_LIB")" <<<"$setenv" || ts_fail "setenv lines lack the library: $setenv"
+grep -q "$TRUSTSHIM_MANIFEST" <<<"$setenv" || ts_fail "setenv lines lack the manifest: $setenv"
 
 # The probe webapp, compiled once, by the first JDK that runs Tomcat (for Java 11: runs on all).
 webapp="$TS_TMP/webapp"
@@ -168,7 +168,7 @@ out=$(catalina "$base" "$jdk" start 2>&1)
 rc=$?
 set -e
 [ "$rc" = 1 ] || ts_fail "catalina.sh start with a broken manifest under env --strict: exit $rc: $out"
-printf '%s\n' "$out" | grep -qF "trustshim: error: $TRUSTSHIM_MANIFEST: line 2" ||
+grep -qF "trustshim: error: $TRUSTSHIM_MANIFEST: line 2" <<<"$out" ||
     ts_fail "catalina.sh start under env --strict did not say why: $out"
 [ ! -s "$base/logs/catalina.out" ] || ts_fail "java ran although check failed: $(cat "$base/logs/catalina.out")"
 make_base "$base" "$(ts_free_port)" "$(ts_free_port)"
