@@ -2,6 +2,7 @@
 /* Certificate input: PEM / DER / PKCS#7 -> DER list + SHA-256. */
 #include "cert.h"
 #include "keystore_internal.h"
+#include "pem.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -14,7 +15,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -371,23 +371,26 @@ end:
     return n;
 }
 
-static bool pem_name_is_x509(const char *name)
+static bool pem_name_is_x509(const ts_pem_block *b)
 {
-    return strcmp(name, "CERTIFICATE") == 0 || strcmp(name, "X509 CERTIFICATE") == 0 ||
-           strcmp(name, "TRUSTED CERTIFICATE") == 0;
+    return ts_pem_name_is(b, "CERTIFICATE") || ts_pem_name_is(b, "X509 CERTIFICATE") ||
+           ts_pem_name_is(b, "TRUSTED CERTIFICATE");
 }
 
-static bool pem_name_is_pkcs7(const char *name)
+static bool pem_name_is_pkcs7(const ts_pem_block *b)
 {
-    return strcmp(name, "PKCS7") == 0 || strcmp(name, "PKCS #7 SIGNED DATA") == 0 ||
-           strcmp(name, "CERTIFICATE CHAIN") == 0;
+    return ts_pem_name_is(b, "PKCS7") || ts_pem_name_is(b, "PKCS #7 SIGNED DATA") ||
+           ts_pem_name_is(b, "CERTIFICATE CHAIN");
 }
 
 /* One PEM block's payload into l; where names the block. */
-static int pem_block(ts_cert_list *l, const char *name, const unsigned char *data, size_t len,
-                     bool full, const char *where, ts_error *err)
+static int pem_block(ts_cert_list *l, const ts_pem_block *b, bool full, const char *where,
+                     ts_error *err)
 {
-    if (pem_name_is_x509(name)) {
+    const unsigned char *data = b->data;
+    size_t len = b->data_len;
+
+    if (pem_name_is_x509(b)) {
         /* "TRUSTED CERTIFICATE" is the certificate followed by OpenSSL's trust
          * settings: the certificate is the leading SEQUENCE only. */
         size_t used = 0;
@@ -398,10 +401,10 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
             return ts_error_set(err, where, "%s", why);
         }
         if (why != NULL) {
-            return ts_error_set(err, where, "%s block does not hold a valid X.509 certificate",
-                                name);
+            return ts_error_set(err, where, "%.*s block does not hold a valid X.509 certificate",
+                                (int)b->name_len, b->name);
         }
-        if (used != len && strcmp(name, "TRUSTED CERTIFICATE") != 0) {
+        if (used != len && !ts_pem_name_is(b, "TRUSTED CERTIFICATE")) {
             return ts_error_set(err, where, "%zu unexpected bytes after the certificate",
                                 len - used);
         }
@@ -410,7 +413,7 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
         }
         return 0;
     }
-    if (pem_name_is_pkcs7(name)) {
+    if (pem_name_is_pkcs7(b)) {
         const char *why = NULL;
         char buf[512];
         size_t used = 0;
@@ -431,54 +434,32 @@ static int pem_block(ts_cert_list *l, const char *name, const unsigned char *dat
 static int parse_pem(const unsigned char *buf, size_t len, bool full, ts_cert_list *l,
                      ts_error *err)
 {
-    BIO *bio;
-    int rc = -1;
-    size_t block = 0;
+    size_t pos = 0, block = 0;
     char where[32];
 
-    ERR_set_mark();
-    bio = BIO_new_mem_buf(buf, (int)len);
-    if (bio == NULL) {
-        ERR_pop_to_mark();
-        return ts_error_set(err, "", "out of memory");
-    }
     for (;;) {
-        char *name = NULL, *header = NULL;
-        unsigned char *data = NULL;
-        long dlen = 0;
-        int r;
+        ts_pem_block b;
+        const char *why = NULL;
+        ts_pem_result r = ts_pem_next(buf, len, &pos, &b, &why);
+        int rc;
 
-        /* Only this call's errors above the mark: the last one says why it stopped. */
-        ERR_pop_to_mark();
-        ERR_set_mark();
-        r = PEM_read_bio(bio, &name, &header, &data, &dlen);
-        if (r != 1) {
-            unsigned long e = ERR_peek_last_error();
-
-            if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
-                rc = 0; /* no further block */
-            } else {
-                snprintf(where, sizeof(where), "PEM block %zu", block + 1);
-                ts_error_set(err, where, "malformed PEM block (bad base64 or missing END line)");
-            }
+        if (r == TS_PEM_NONE) {
             break;
         }
-        block++;
-        snprintf(where, sizeof(where), "PEM block %zu", block);
-        r = pem_block(l, name, data, (size_t)dlen, full, where, err);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        if (r != 0) {
-            break;
+        snprintf(where, sizeof(where), "PEM block %zu", ++block);
+        if (r == TS_PEM_MALFORMED) {
+            return ts_error_set(err, where, "malformed PEM block: %s", why);
+        }
+        rc = pem_block(l, &b, full, where, err);
+        free(b.data);
+        if (rc != 0) {
+            return rc;
         }
     }
-    BIO_free(bio);
-    ERR_pop_to_mark();
-    if (rc == 0 && block == 0) {
+    if (block == 0) {
         return ts_error_set(err, "", "no PEM block found");
     }
-    return rc;
+    return 0;
 }
 
 static int parse_der(const unsigned char *buf, size_t len, bool full, ts_cert_list *l,
@@ -752,9 +733,7 @@ char *ts_cert_to_pem(const ts_cert *c)
     pos = sizeof(begin) - 1;
     for (size_t off = 0; off < c->der_len; off += 48) {
         size_t n = c->der_len - off < 48 ? c->der_len - off : 48;
-        int w = EVP_EncodeBlock((unsigned char *)out + pos, c->der + off, (int)n);
-
-        pos += (size_t)w;
+        pos += ts_base64_encode(c->der + off, n, out + pos);
         out[pos++] = '\n';
     }
     memcpy(out + pos, end, sizeof(end));

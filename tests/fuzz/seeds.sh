@@ -40,6 +40,14 @@ mkdir -p ber
 python3 "$src/tests/lib/ber_variants.py" a.der ber
 for v in outer5 indef tbs5; do cp "ber/$v.der" "$d/ber-$v.der"; cp "ber/$v.p7b" "$d/ber-$v.p7b"; done
 
+# PEM text (fuzz_pem: our decoder against PEM_read_bio): the certificate seeds' PEM, headers.
+d=$out/pem
+mkdir -p "$d"
+cp a.pem "$d/a.pem"
+cp "$out/certs/bundle.pem" "$out/certs/trusted.pem" "$out/certs/chain.p7b.pem" "$d/"
+openssl ec -in a.key -aes128 -passout pass:x -out "$d/encrypted-key.pem" 2>/dev/null
+sed 's/$/\r/' a.pem >"$d/crlf.pem"
+
 # Keystores (fuzz_keystore: selector 0 no password, 1 changeit, 6 non-ASCII, 5 ts_store_build;
 # fuzz_render: 0 none, 1 changeit, 2 non-ASCII).
 d=$out/keystore

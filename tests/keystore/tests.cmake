@@ -29,3 +29,6 @@ target_compile_definitions(keystore_golden PRIVATE KS_GOLDEN_DIR="${ks_dir}/gold
 # The core's OpenSSL use leaves the process's default context, error queue and configuration alone.
 ts_unit_test(keystore_ossl_private ${ks_dir}/test_ossl_private.c)
 target_link_libraries(keystore_ossl_private PRIVATE ks_test_util ${CMAKE_DL_LIBS})
+
+# The PEM decoder against OpenSSL's PEM_read_bio, which it replaced.
+ts_unit_test(keystore_pem ${ks_dir}/test_pem.c)
