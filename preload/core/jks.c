@@ -10,15 +10,13 @@
  * Every read goes through one bounds-checked cursor.
  */
 #include "keystore_internal.h"
+#include "sha.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
-#include <openssl/evp.h>
 
 #define JKS_MAGIC 0xfeedfeedu
 #define JCEKS_MAGIC 0xcecececeu
@@ -291,13 +289,29 @@ int ts_jks_digest(const char *password, const unsigned char *data, size_t len,
         return -1;
     }
     {
-        const ts_iov parts[] = {{key, key_len}, {jks_whitener, strlen(jks_whitener)}, {data, len}};
+        ts_sha1_ctx c;
 
-        rc = ts_ossl_sha1v(parts, sizeof(parts) / sizeof(parts[0]), md);
+        ts_sha1_init(&c);
+        ts_sha1_update(&c, key, key_len);
+        ts_sha1_update(&c, jks_whitener, strlen(jks_whitener));
+        ts_sha1_update(&c, data, len);
+        ts_sha1_final(&c, md);
+        rc = 0;
     }
-    OPENSSL_cleanse(key, key_len);
+    explicit_bzero(key, key_len);
     free(key);
     return rc;
+}
+
+/* In constant time, as CRYPTO_memcmp did: the digest depends on the password. */
+static bool digest_equal(const unsigned char *a, const unsigned char *b)
+{
+    unsigned char d = 0;
+
+    for (size_t i = 0; i < JKS_DIGEST_LEN; i++) {
+        d |= a[i] ^ b[i];
+    }
+    return d == 0;
 }
 
 static bool has_ascii_upper(const unsigned char *s, size_t n)
@@ -429,7 +443,7 @@ int ts_jks_scan(const unsigned char *buf, size_t len, const char *password, ts_j
                                 "cannot compute the integrity digest (is the password "
                                 "valid UTF-8?)");
         }
-        if (CRYPTO_memcmp(md, digest, JKS_DIGEST_LEN) != 0) {
+        if (!digest_equal(md, digest)) {
             char where[48];
 
             snprintf(where, sizeof(where), "offset %zu", len - JKS_DIGEST_LEN);

@@ -89,13 +89,6 @@ int ts_p12_encode(const ts_keystore *ks, unsigned char **out, size_t *out_len, t
  * of the core goes through them, never through the process's default context. */
 OSSL_LIB_CTX *ts_ossl_ctx(void);        /* the default provider */
 OSSL_LIB_CTX *ts_ossl_legacy_ctx(void); /* the default and legacy providers */
-/* SHA-1 of the concatenation of v[0..n) and SHA-256 of buf, without EVP (see ossl.c). 0 or -1. */
-typedef struct ts_iov {
-    const void *p;
-    size_t len;
-} ts_iov;
-int ts_ossl_sha1v(const ts_iov *v, size_t n, unsigned char out[20]);
-int ts_ossl_sha256_of(const void *buf, size_t len, unsigned char out[32]);
 /* The digest of nid in the main context (SHA-1/SHA-256 fetched once and kept); EVP_MD_free it. */
 EVP_MD *ts_ossl_md_fetch(int nid);
 /* d2i_X509 in the main context. */

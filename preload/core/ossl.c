@@ -11,7 +11,7 @@
  * Two contexts, each made on first use and then kept for the life of the
  * process (the only state the core holds; made once, then only read):
  *  - the main one, with the default provider and SHA-1 and SHA-256 fetched
- *    once (JKS digests, certificate pins);
+ *    once (PKCS12 MACs; JKS digests and certificate pins use sha.c);
  *  - the legacy one, with the default and legacy providers, for RC2, RC4 and
  *    DES (JDK 8's keytool, `openssl pkcs12 -legacy`), made only when a store
  *    needs it, so that a process that never meets such a store never loads
@@ -22,16 +22,12 @@
  * other frees its own.  Both are made inside a build, under the preload's
  * build lock, so a fork never sees OpenSSL's locks held (issue 9, item 4).
  */
-/* SHA1_Init and SHA256_Init: deprecated since 3.0, see ts_ossl_sha1v below. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "keystore_internal.h"
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 typedef struct ts_ossl {
@@ -101,42 +97,6 @@ OSSL_LIB_CTX *ts_ossl_legacy_ctx(void)
     ts_ossl *o = ossl_get(&legacy_ossl, true);
 
     return o != NULL ? o->ctx : NULL;
-}
-
-/*
- * The two digests of every open (a certificate's SHA-256 pin, a JKS file's
- * SHA-1 integrity digest), with OpenSSL's own SHA code but not through EVP:
- * in OpenSSL 3.0 every EVP_DigestInit, even of a digest fetched from a private
- * context, asks the ENGINE table for an engine first, and that reads the
- * process's configuration file into the default context (crypto/engine/
- * eng_table.c: OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG)).  The config
- * would then be loaded by us, before the program could choose its own
- * (OPENSSL_INIT_set_config_filename), and cost a cacerts open most of its time.
- * The low-level functions use the same assembly (SHA-NI, AVX2) and touch no
- * library context at all, so serving a JKS or password-less PKCS12 store makes
- * no context either.  The rest (PKCS12 MACs and encryption, X.509 parsing)
- * goes through ts_ossl_ctx(); on 3.0 its EVP calls do load the configuration,
- * once, when a store needs them (see docs/performance.md).
- */
-int ts_ossl_sha1v(const ts_iov *v, size_t n, unsigned char out[SHA_DIGEST_LENGTH])
-{
-    SHA_CTX c;
-    int ok = SHA1_Init(&c);
-
-    for (size_t i = 0; i < n && ok == 1; i++) {
-        ok = SHA1_Update(&c, v[i].p, v[i].len);
-    }
-    ok = ok == 1 && SHA1_Final(out, &c) == 1;
-    OPENSSL_cleanse(&c, sizeof(c));
-    return ok ? 0 : -1;
-}
-
-int ts_ossl_sha256_of(const void *buf, size_t len, unsigned char out[SHA256_DIGEST_LENGTH])
-{
-    SHA256_CTX c;
-    int ok = SHA256_Init(&c) == 1 && SHA256_Update(&c, buf, len) == 1 && SHA256_Final(out, &c) == 1;
-
-    return ok ? 0 : -1;
 }
 
 EVP_MD *ts_ossl_md_fetch(int nid)

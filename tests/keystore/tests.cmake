@@ -32,3 +32,6 @@ target_link_libraries(keystore_ossl_private PRIVATE ks_test_util ${CMAKE_DL_LIBS
 
 # The PEM decoder against OpenSSL's PEM_read_bio, which it replaced.
 ts_unit_test(keystore_pem ${ks_dir}/test_pem.c)
+
+# SHA-1 and SHA-256 (sha.c), both paths, against FIPS 180-4's vectors and OpenSSL.
+ts_unit_test(keystore_sha ${ks_dir}/test_sha.c)
