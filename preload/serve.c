@@ -1021,6 +1021,8 @@ static const char *fail_name(ts_store_fail why)
         return "out of memory";
     case TS_STORE_CONVERT:
         return "the manifest's format is not the file's, and the file holds keys";
+    case TS_STORE_NOCRYPTO:
+        return "libcrypto is needed and cannot be loaded";
     default:
         return "not a keystore this library can read";
     }
@@ -1039,6 +1041,9 @@ static const char *fix_for(ts_store_fail why, const char *password_fix)
         return "remove \"format\" from the manifest";
     case TS_STORE_NOMEM:
         return "free memory";
+    case TS_STORE_NOCRYPTO:
+        return "install libtrustshim-crypto.so (trustshim's package has it) beside "
+               "libtrustshim.so, with OpenSSL 3's libcrypto.so.3";
     default:
         return "repair or replace the file";
     }

@@ -1,24 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate input: PEM / DER / PKCS#7 -> DER list + SHA-256. */
 #include "cert.h"
+#include "crypto.h"
 #include "keystore_internal.h"
 #include "pem.h"
 #include "sha.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/asn1.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/pkcs7.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 /* Larger inputs are refused before OpenSSL sees them (its lengths are int). */
 #define CERT_MAX_INPUT ((size_t)INT_MAX / 2)
@@ -196,21 +187,17 @@ static bool der_cert_shape(const unsigned char *der, size_t len)
     return true;
 }
 
-/* Whether d2i_X509 reads der[0..len) as one certificate; *used is how much it read. */
+/* Whether OpenSSL's d2i_X509 reads der[0..len) as one certificate; *used is how much it read.
+ * False too when libcrypto is not there (libtrustshim.so without its crypto module). */
 static bool x509_parses(const unsigned char *der, size_t len, size_t *used)
 {
-    const unsigned char *p = der;
-    X509 *x;
+    const ts_crypto *crypto;
 
     if (len == 0 || len > CERT_MAX_INPUT) {
         return false;
     }
-    ERR_set_mark();
-    x = ts_ossl_d2i_x509(&p, (long)len);
-    *used = (size_t)(p - der);
-    X509_free(x);
-    ERR_pop_to_mark();
-    return x != NULL;
+    crypto = ts_crypto_get(NULL);
+    return crypto != NULL && crypto->x509_parses(der, len, used);
 }
 
 /*
@@ -301,79 +288,65 @@ static int list_push_unchecked(ts_cert_list *l, const unsigned char *der, size_t
 }
 
 /*
- * Appends the DER of x, a certificate of the bundle der[0..len), when
- * cert_check takes it; NULL, or why not in why[size].  i2d_X509 writes back
- * the bytes d2i_X509 read when they were DER (OpenSSL keeps the
+ * Appends cert, a certificate of the bundle der[0..len) as OpenSSL re-encoded
+ * it, when cert_check takes it; NULL, or why not in why[size].  i2d_X509
+ * writes back the bytes d2i_X509 read when they were DER (OpenSSL keeps the
  * TBSCertificate's as they came): not finding them in the bundle means the
  * bundle holds the certificate in BER.
  */
-static const char *list_push_x509(ts_cert_list *l, X509 *x, const unsigned char *der, size_t len,
-                                  char *why, size_t size)
+static const char *list_push_bundled(ts_cert_list *l, const ts_der *cert, const unsigned char *der,
+                                     size_t len, char *why, size_t size)
 {
-    unsigned char *out = NULL;
     const char *no = NULL;
     size_t used = 0;
-    int n;
 
-    ERR_set_mark();
-    n = i2d_X509(x, &out);
-    ERR_pop_to_mark();
-    if (n <= 0) {
-        return "certificate cannot be encoded";
-    }
-    no = cert_check(out, (size_t)n, false, &used, why, size);
-    if (no == NULL && memmem(der, len, out, (size_t)n) == NULL) {
+    no = cert_check(cert->p, cert->len, false, &used, why, size);
+    if (no == NULL && memmem(der, len, cert->p, cert->len) == NULL) {
         no = "certificate is BER, not DER: the JVM reads DER; re-encode the bundle with "
              "'openssl pkcs7 -in FILE -print_certs -out FILE.pem'";
     }
-    if (no == NULL && list_push_unchecked(l, out, (size_t)n) != 0) {
+    if (no == NULL && list_push_unchecked(l, cert->p, cert->len) != 0) {
         no = "out of memory";
     }
-    OPENSSL_free(out);
     return no;
 }
 
-/* Appends every certificate of a DER PKCS#7 SignedData; the number appended, or -1. */
+/*
+ * Appends every certificate of a DER PKCS#7 SignedData; the number appended,
+ * -1 (*why), or -2 when libcrypto is not there (*why says why).  *consumed is
+ * set once the structure parsed.
+ */
 static int push_pkcs7(ts_cert_list *l, const unsigned char *der, size_t len, size_t *consumed,
                       const char **why, char *buf, size_t size)
 {
-    const unsigned char *p = der;
-    PKCS7 *p7;
-    STACK_OF(X509) *certs = NULL;
-    int n = -1;
+    ts_error e;
+    const ts_crypto *crypto = ts_crypto_get(&e);
+    ts_der *certs = NULL;
+    size_t n_certs = 0;
+    int n = 0;
 
-    *why = "not a PKCS#7 structure";
-    ERR_set_mark();
-    /* In the core's context, which d2i_PKCS7 hands on to the certificates inside. */
-    p7 = PKCS7_new_ex(ts_ossl_ctx(), NULL);
-    if (p7 == NULL || d2i_PKCS7(&p7, &p, (long)len) == NULL) {
-        goto end;
+    if (crypto == NULL) {
+        snprintf(buf, size, "%s", e.what);
+        *why = buf;
+        return -2;
     }
-    *consumed = (size_t)(p - der);
-    if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL) {
-        certs = p7->d.sign->cert;
-    } else if (PKCS7_type_is_signedAndEnveloped(p7) && p7->d.signed_and_enveloped != NULL) {
-        certs = p7->d.signed_and_enveloped->cert;
-    } else {
-        *why = "PKCS#7 structure is not SignedData (holds no certificates)";
-        goto end;
+    if (crypto->pkcs7_certs(der, len, consumed, &certs, &n_certs, why) != 0) {
+        return -1;
     }
-    n = 0;
-    for (int i = 0; i < sk_X509_num(certs); i++) {
+    for (size_t i = 0; i < n_certs; i++) {
         char no[400];
-        const char *w = list_push_x509(l, sk_X509_value(certs, i), der, len, no, sizeof(no));
+        const char *w = n < 0 ? NULL : list_push_bundled(l, &certs[i], der, len, no, sizeof(no));
 
         if (w != NULL) {
-            snprintf(buf, size, "certificate %d of the PKCS#7 structure: %s", i + 1, w);
+            snprintf(buf, size, "certificate %zu of the PKCS#7 structure: %s", i + 1, w);
             *why = buf;
             n = -1;
-            goto end;
+        } else if (n >= 0) {
+            n++;
         }
-        n++;
+        free(certs[i].p);
     }
-end:
-    PKCS7_free(p7);
-    ERR_pop_to_mark();
+    free(certs);
     return n;
 }
 
@@ -475,6 +448,7 @@ static int parse_der(const unsigned char *buf, size_t len, bool full, ts_cert_li
     char no[512];
     const char *why = cert_check(buf, len, full, &used, no, sizeof(no));
     char where[48];
+    int rc;
 
     if (why == no) { /* a certificate, in BER */
         return ts_error_set(err, "offset 0", "%s", why);
@@ -490,7 +464,11 @@ static int parse_der(const unsigned char *buf, size_t len, bool full, ts_cert_li
         return 0;
     }
     used = 0;
-    if (push_pkcs7(l, buf, len, &used, &why, no, sizeof(no)) >= 0) {
+    rc = push_pkcs7(l, buf, len, &used, &why, no, sizeof(no));
+    if (rc == -2) { /* not a certificate, and nothing here can tell whether it is PKCS#7 */
+        return ts_error_set(err, "offset 0", "not a DER X.509 certificate; %s", why);
+    }
+    if (rc >= 0) {
         if (used != len) {
             snprintf(where, sizeof(where), "offset %zu", used);
             return ts_error_set(err, where, "unexpected data after the PKCS#7 structure");
@@ -746,167 +724,21 @@ char *ts_cert_to_pem(const ts_cert *c)
     return out;
 }
 
-/* RFC 2253 form of name into out. */
-static void name_rfc2253(const X509_NAME *name, char *out, size_t size)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL;
-    long n;
-
-    out[0] = '\0';
-    if (bio == NULL) {
-        return;
-    }
-    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        n = BIO_get_mem_data(bio, &data);
-        if (n > 0 && data != NULL) {
-            size_t len = (size_t)n < size - 1 ? (size_t)n : size - 1;
-
-            memcpy(out, data, len);
-            out[len] = '\0';
-        }
-    }
-    BIO_free(bio);
-}
-
-static void name_cn(const X509_NAME *name, char *out, size_t size)
-{
-    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-    unsigned char *utf8 = NULL;
-    int n;
-
-    out[0] = '\0';
-    if (i < 0) {
-        return;
-    }
-    n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-    if (n >= 0) {
-        snprintf(out, size, "%.*s", n, (const char *)utf8);
-    }
-    OPENSSL_free(utf8);
-}
-
-static int asn1_time_to_time_t(const ASN1_TIME *t, time_t *out)
-{
-    struct tm tm;
-
-    memset(&tm, 0, sizeof(tm));
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-        return -1;
-    }
-    *out = timegm(&tm);
-    return 0;
-}
-
-static const char *key_type_name(int id)
-{
-    switch (id) {
-    case EVP_PKEY_RSA:
-        return "RSA";
-    case EVP_PKEY_RSA_PSS:
-        return "RSASSA-PSS";
-    case EVP_PKEY_DSA:
-        return "DSA";
-    case EVP_PKEY_EC:
-        return "EC";
-    case EVP_PKEY_ED25519:
-        return "Ed25519";
-    case EVP_PKEY_ED448:
-        return "Ed448";
-    default:
-        return "unknown";
-    }
-}
-
 int ts_cert_describe(const ts_cert *c, ts_cert_info *info, ts_error *err)
 {
-    const unsigned char *p;
-    X509 *x;
-    EVP_PKEY *key;
-    BASIC_CONSTRAINTS *bc;
-    int md_nid = NID_undef, pk_nid = NID_undef;
-    int rc = -1;
+    const ts_crypto *crypto;
 
     memset(info, 0, sizeof(*info));
     if (c == NULL || c->der == NULL || c->der_len == 0 || c->der_len > CERT_MAX_INPUT) {
         return ts_error_set(err, "", "no certificate");
     }
-    p = c->der;
-    ERR_set_mark();
-    x = ts_ossl_d2i_x509(&p, (long)c->der_len);
-    if (x == NULL) {
-        ERR_pop_to_mark();
-        return ts_error_set(err, "", "not a DER X.509 certificate");
-    }
-    name_rfc2253(X509_get_subject_name(x), info->subject, sizeof(info->subject));
-    name_rfc2253(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer));
-    name_cn(X509_get_subject_name(x), info->common_name, sizeof(info->common_name));
-    if (asn1_time_to_time_t(X509_get0_notBefore(x), &info->not_before) != 0 ||
-        asn1_time_to_time_t(X509_get0_notAfter(x), &info->not_after) != 0) {
-        ts_error_set(err, "", "certificate has an unreadable validity period");
-        goto end;
-    }
-    bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
-    info->is_ca = (bc != NULL && bc->ca != 0);
-    BASIC_CONSTRAINTS_free(bc);
-    info->self_signed = (X509_self_signed(x, 1) == 1);
-    key = X509_get0_pubkey(x);
-    if (key != NULL) {
-        snprintf(info->key_type, sizeof(info->key_type), "%s",
-                 key_type_name(EVP_PKEY_get_base_id(key)));
-        info->key_bits = EVP_PKEY_get_bits(key);
-    } else {
-        snprintf(info->key_type, sizeof(info->key_type), "unknown");
-    }
-    if (OBJ_find_sigid_algs(X509_get_signature_nid(x), &md_nid, &pk_nid) == 1) {
-        info->sha1_signature = (md_nid == NID_sha1);
-    }
-    rc = 0;
-end:
-    X509_free(x);
-    ERR_pop_to_mark();
-    return rc;
-}
-
-/* The first DNS name or IP address of the subject alternative names, as text, into out. */
-static void first_san(X509 *x, char *out, size_t size)
-{
-    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-
-    out[0] = '\0';
-    for (int i = 0; names != NULL && i < sk_GENERAL_NAME_num(names) && out[0] == '\0'; i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-        const unsigned char *d;
-        int n;
-
-        if (g->type == GEN_DNS) {
-            d = ASN1_STRING_get0_data(g->d.dNSName);
-            n = ASN1_STRING_length(g->d.dNSName);
-            snprintf(out, size, "%.*s", n, (const char *)d);
-        } else if (g->type == GEN_IPADD) {
-            d = ASN1_STRING_get0_data(g->d.iPAddress);
-            n = ASN1_STRING_length(g->d.iPAddress);
-            if (n == 4 || n == 16) {
-                if (inet_ntop(n == 4 ? AF_INET : AF_INET6, d, out, (socklen_t)size) == NULL) {
-                    out[0] = '\0';
-                }
-            }
-        }
-        /* a name with a NUL or control character inside is not one to name an entry after */
-        for (const char *p = out; *p != '\0'; p++) {
-            if ((unsigned char)*p < 0x20) {
-                out[0] = '\0';
-                break;
-            }
-        }
-    }
-    GENERAL_NAMES_free(names);
+    crypto = ts_crypto_get(err);
+    return crypto != NULL ? crypto->cert_describe(c, info, err) : -1;
 }
 
 int ts_cert_own_name(const ts_cert *c, char *out, size_t size)
 {
-    const unsigned char *p;
-    X509 *x;
+    const ts_crypto *crypto;
 
     if (out == NULL || size == 0) {
         return -1;
@@ -915,18 +747,6 @@ int ts_cert_own_name(const ts_cert *c, char *out, size_t size)
     if (c == NULL || c->der == NULL || c->der_len == 0 || c->der_len > CERT_MAX_INPUT) {
         return -1;
     }
-    p = c->der;
-    ERR_set_mark();
-    x = ts_ossl_d2i_x509(&p, (long)c->der_len);
-    if (x == NULL) {
-        ERR_pop_to_mark();
-        return -1;
-    }
-    name_cn(X509_get_subject_name(x), out, size);
-    if (out[0] == '\0') {
-        first_san(x, out, size);
-    }
-    X509_free(x);
-    ERR_pop_to_mark();
-    return 0;
+    crypto = ts_crypto_get(NULL);
+    return crypto != NULL ? crypto->cert_own_name(c, out, size) : -1;
 }

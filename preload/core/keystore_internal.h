@@ -7,9 +7,6 @@
 
 #include <stdint.h>
 
-#include <openssl/types.h>
-#include <openssl/x509.h>
-
 /*
  * Appends an entry taking a copy of alias (alias_len bytes, no NUL inside) and
  * der; sha256 of der is computed.  The DER is not parsed: callers that read
@@ -25,7 +22,7 @@ int ts_ks_push_sha(ts_keystore *ks, const char *alias, size_t alias_len, int64_t
 /* Whether der is one DER SEQUENCE whose length covers exactly len bytes. */
 bool ts_der_is_sequence(const unsigned char *der, size_t len);
 
-/* SHA-256 of buf; 0, or -1 (OpenSSL failed; its error queue is cleared). */
+/* SHA-256 of buf (sha.c); always 0. */
 int ts_sha256(const unsigned char *buf, size_t len, unsigned char out[TS_SHA256_LEN]);
 
 /* Makes room for extra more elements of elem bytes in *items (count used, *cap
@@ -84,16 +81,6 @@ int ts_p12_decode(const unsigned char *buf, size_t len, const char *password, ts
                   ts_error *err);
 int ts_p12_encode(const ts_keystore *ks, unsigned char **out, size_t *out_len, ts_error *err);
 
-/* The core's own OpenSSL library contexts (ossl.c), made on first use without
- * reading any configuration; NULL when they cannot be made.  Every OpenSSL call
- * of the core goes through them, never through the process's default context. */
-OSSL_LIB_CTX *ts_ossl_ctx(void);        /* the default provider */
-OSSL_LIB_CTX *ts_ossl_legacy_ctx(void); /* the default and legacy providers */
-/* The digest of nid in the main context (SHA-1/SHA-256 fetched once and kept); EVP_MD_free it. */
-EVP_MD *ts_ossl_md_fetch(int nid);
-/* d2i_X509 in the main context. */
-X509 *ts_ossl_d2i_x509(const unsigned char **p, long len);
-
 /* ---- PKCS12, read as its parts so that an edit keeps every other byte ---- */
 
 enum {
@@ -128,11 +115,12 @@ typedef struct ts_p12_safe {
     ts_p12_bag *bags;
     size_t n_bags, cap_bags;
     /* encrypted safes */
-    X509_ALGOR *alg;
+    const unsigned char *alg; /* the DER AlgorithmIdentifier */
+    size_t alg_len;
     const unsigned char *ct; /* the ciphertext */
     size_t ct_len;
     unsigned char *ct_owned; /* ct when it was gathered from a constructed string */
-    unsigned char *plain;    /* the decrypted SafeContents (OPENSSL_malloc'd) */
+    unsigned char *plain;    /* the decrypted SafeContents */
     size_t plain_len;
     const unsigned char *ed_head, *ver_end, *alg_start, *alg_end, *ed_tail, *ed_end;
 } ts_p12_safe;

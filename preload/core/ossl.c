@@ -22,7 +22,10 @@
  * other frees its own.  Both are made inside a build, under the preload's
  * build lock, so a fork never sees OpenSSL's locks held (issue 9, item 4).
  */
-#include "keystore_internal.h"
+#include "ossl.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>

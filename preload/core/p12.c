@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PKCS#12 trust stores.
- * Decode: OpenSSL parses; a certificate bag is a trust anchor only when it
- * carries Oracle's trusted-key-usage attribute, as the JDK decides.
- * Encode: the JDK 18+ cacerts layout, written as DER by hand so that the
- * certificates' bytes are kept exactly and the output is the same every time:
- *   PFX { 3, ContentInfo(data, AuthenticatedSafe { ContentInfo(data, SafeContents {
- *     SafeBag { certBag, [0] CertBag { x509Certificate, [0] OCTET STRING der },
- *               SET { friendlyName(BMPString alias), trustedKeyUsage(SET { anyExtendedKeyUsage }) }
+ * Decode: read here, as DER; libcrypto (crypto.h) only for BER, MACs and encryption; a certificate
+ * bag is a trust anchor only when it carries Oracle's trusted-key-usage attribute, as the JDK
+ * decides. Encode: the JDK 18+ cacerts layout, written as DER by hand so that the certificates'
+ * bytes are kept exactly and the output is the same every time: PFX { 3, ContentInfo(data,
+ * AuthenticatedSafe { ContentInfo(data, SafeContents { SafeBag { certBag, [0] CertBag {
+ * x509Certificate, [0] OCTET STRING der }, SET { friendlyName(BMPString alias), trustedKeyUsage(SET
+ * { anyExtendedKeyUsage }) }
  * }
  *   ... }) }) }, no MacData.
  */
+#include "crypto.h"
 #include "keystore_internal.h"
 
 #include <limits.h>
@@ -18,13 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/objects.h>
-#include <openssl/pkcs12.h>
-#include <openssl/x509.h>
 
 /* OID contents (DER, without tag and length). */
 static const unsigned char oid_cert_bag[] = {
@@ -55,9 +49,6 @@ static const unsigned char oid_bag_prefix[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
 enum { BAG_KEY = 1, BAG_SHROUDED_KEY = 2, BAG_CERT = 3, BAG_CRL = 4, BAG_SECRET = 5 };
 static const unsigned char oid_pbmac1[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
                                            0x0d, 0x01, 0x05, 0x0e}; /* 1.2.840.113549.1.5.14 */
-/* 1.2.840.113549.1.12.1.n: PKCS12 PBE; n 1, 2 (RC4), 5, 6 (RC2) need the legacy provider. */
-static const unsigned char oid_pkcs12_pbe_prefix[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                                      0x0d, 0x01, 0x0c, 0x01};
 
 /* A DER element: tag, contents [p, p + len), and the whole [start, end). */
 typedef struct der_el {
@@ -295,65 +286,28 @@ static int read_safe_contents(ts_p12_safe *s, const unsigned char *p, const unsi
     return 0;
 }
 
-/* Whether the PBE algorithm (an AlgorithmIdentifier's OID) needs the legacy provider. */
-static bool pbe_is_legacy(const X509_ALGOR *alg)
+/* The PBE of s's algorithm over in, by libcrypto (crypto.h); *out is malloc'd.  0 or -1. */
+static int pbe_crypt(const ts_p12_safe *s, const char *pw, const unsigned char *in, size_t in_len,
+                     unsigned char **out, size_t *out_len, bool encrypt)
 {
-    const ASN1_OBJECT *obj = NULL;
-    const unsigned char *d;
-    size_t n;
+    const ts_crypto *crypto = ts_crypto_get(NULL);
+    ts_der res = {0};
 
-    X509_ALGOR_get0(&obj, NULL, NULL, alg);
-    if (obj == NULL) {
-        return false;
+    if (crypto == NULL || crypto->p12_pbe(s->alg, s->alg_len, pw, in, in_len, &res, encrypt) != 0) {
+        return -1;
     }
-    d = OBJ_get0_data(obj);
-    n = (size_t)OBJ_length(obj);
-    if (n == sizeof(oid_pkcs12_pbe_prefix) + 1 &&
-        memcmp(d, oid_pkcs12_pbe_prefix, sizeof(oid_pkcs12_pbe_prefix)) == 0) {
-        unsigned char last = d[n - 1];
-
-        return last == 1 || last == 2 || last == 5 || last == 6;
-    }
-    return false;
+    *out = res.p;
+    *out_len = res.len;
+    return 0;
 }
 
-/*
- * Runs the PBE of alg over in: in the core's main context unless the algorithm
- * is a legacy one, and in the legacy context too when the main one cannot (a
- * PBES2 with RC2 or DES inside).  *out is OPENSSL_malloc'd.  0 or -1.
- */
-static int pbe_crypt(const X509_ALGOR *alg, const char *pw, const unsigned char *in, size_t in_len,
-                     unsigned char **out, size_t *out_len, int encrypt)
+/* Frees a buffer that held a decrypted safe or a password, clearing it first. */
+static void clear_free(void *p, size_t len)
 {
-    int n = 0, pw_len = pw != NULL ? (int)strlen(pw) : 0;
-    unsigned char *res = NULL;
-
-    if (in_len > INT_MAX) {
-        return -1;
+    if (p != NULL) {
+        explicit_bzero(p, len);
+        free(p);
     }
-    if (!pbe_is_legacy(alg)) {
-        OSSL_LIB_CTX *ctx = ts_ossl_ctx();
-
-        if (ctx != NULL) {
-            res =
-                PKCS12_pbe_crypt_ex(alg, pw, pw_len, in, (int)in_len, &res, &n, encrypt, ctx, NULL);
-        }
-    }
-    if (res == NULL) {
-        OSSL_LIB_CTX *legacy = ts_ossl_legacy_ctx();
-
-        if (legacy != NULL) {
-            res = PKCS12_pbe_crypt_ex(alg, pw, pw_len, in, (int)in_len, &res, &n, encrypt, legacy,
-                                      NULL);
-        }
-    }
-    if (res == NULL || n < 0) {
-        OPENSSL_free(res);
-        return -1;
-    }
-    *out = res;
-    *out_len = (size_t)n;
-    return 0;
 }
 
 /*
@@ -390,14 +344,13 @@ static int read_encrypted(ts_p12_safe *s, const der_el *ci)
     s->ver_end = ver.end;
     s->alg_start = type.start;
     s->alg_end = alg.end;
-    {
-        const unsigned char *a = alg.start;
-
-        s->alg = d2i_X509_ALGOR(NULL, &a, (long)(alg.end - alg.start));
-        if (s->alg == NULL) {
-            return -1;
-        }
+    /* The AlgorithmIdentifier starts with its OID; libcrypto reads the rest when the safe is
+     * opened (never, for a store served without its password). */
+    if (alg.len < 2 || alg.p[0] != 0x06) {
+        return -1;
     }
+    s->alg = alg.start;
+    s->alg_len = (size_t)(alg.end - alg.start);
     if (content.tag == 0x80) {
         s->ct = content.p;
         s->ct_len = content.len;
@@ -443,11 +396,8 @@ void ts_p12_file_free(ts_p12_file *f)
             bag_free(&s->bags[k]);
         }
         free(s->bags);
-        if (s->plain != NULL) {
-            OPENSSL_clear_free(s->plain, s->plain_len);
-        }
+        clear_free(s->plain, s->plain_len);
         free(s->ct_owned);
-        X509_ALGOR_free(s->alg);
     }
     free(f->safes);
     free(f->norm);
@@ -544,12 +494,12 @@ static int read_pfx(ts_p12_file *f, const unsigned char *buf, size_t len)
     return 0;
 }
 
-/* The MacData's parts: digest algorithm (*md: EVP_MD_free it), digest, salt, iterations.  -1
- * malformed, -3 PBMAC1 or an unknown digest. */
-static int read_mac(ts_p12_file *f, EVP_MD **md, der_el *digest, der_el *salt, long *iter)
+/* The MacData's parts: the digest's OID contents, digest, salt, iterations.  -1 malformed, -3
+ * PBMAC1. */
+static int read_mac(const ts_p12_file *f, der_el *md_oid, der_el *digest, der_el *salt, long *iter)
 {
     const unsigned char *p = f->mac, *end = f->mac + f->mac_len;
-    der_el mac, di, alg, oid;
+    der_el mac, di, alg;
 
     if (!der_expect(&p, end, 0x30, &mac)) {
         return -1;
@@ -579,56 +529,43 @@ static int read_mac(ts_p12_file *f, EVP_MD **md, der_el *digest, der_el *salt, l
         return -1;
     }
     p = alg.p;
-    if (!der_expect(&p, alg.end, 0x06, &oid)) {
+    if (!der_expect(&p, alg.end, 0x06, md_oid)) {
         return -1;
     }
-    if (el_is_oid(&oid, oid_pbmac1, sizeof(oid_pbmac1))) {
-        return -3;
-    }
-    {
-        const unsigned char *o = oid.start;
-        ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &o, (long)(oid.end - oid.start));
-
-        *md = obj != NULL ? ts_ossl_md_fetch(OBJ_obj2nid(obj)) : NULL;
-        ASN1_OBJECT_free(obj);
-    }
-    if (*md == NULL || (size_t)EVP_MD_get_size(*md) != digest->len) {
-        EVP_MD_free(*md);
-        *md = NULL;
-        return -3;
-    }
-    return 0;
+    return el_is_oid(md_oid, oid_pbmac1, sizeof(oid_pbmac1)) ? -3 : 0;
 }
 
-/* The MAC of data with pw (NULL: the zero-length password, as the JDK retries an empty one). */
-static int compute_mac(const EVP_MD *md, const char *pw, const der_el *salt, long iter,
-                       const unsigned char *data, size_t len, unsigned char *out,
-                       unsigned int *out_len)
+/* The MAC of data with pw (NULL: the zero-length password, as the JDK retries an empty one), of
+ * the digest's own size: 0; -3 an unknown digest, or one of another size than the file's; -1
+ * failed; -4 no libcrypto (err says why). */
+static int compute_mac(const der_el *md_oid, const der_el *digest, const char *pw,
+                       const der_el *salt, long iter, const unsigned char *data, size_t len,
+                       unsigned char out[64], ts_error *err)
 {
-    unsigned char key[EVP_MAX_MD_SIZE];
-    int n = EVP_MD_get_size(md);
-    unsigned char *salt_copy;
-    size_t mac_len = 0;
-    int rc = -1;
+    const ts_crypto *crypto = ts_crypto_get(err);
+    size_t out_len = 0;
+    int rc;
 
-    if (n <= 0 || n > EVP_MAX_MD_SIZE || salt->len > INT_MAX || len > INT_MAX) {
-        return -1;
+    if (crypto == NULL) {
+        return -4;
     }
-    salt_copy = malloc(salt->len > 0 ? salt->len : 1);
-    if (salt_copy == NULL) {
-        return -1;
+    rc = crypto->p12_mac(md_oid->p, md_oid->len, pw, salt->p, salt->len, iter, data, len, out,
+                         &out_len);
+    if (rc == 0 && out_len != digest->len) {
+        rc = -3;
     }
-    memcpy(salt_copy, salt->p, salt->len);
-    if (PKCS12_key_gen_utf8_ex(pw, pw != NULL ? (int)strlen(pw) : 0, salt_copy, (int)salt->len,
-                               PKCS12_MAC_ID, (int)iter, n, key, md, ts_ossl_ctx(), NULL) == 1 &&
-        EVP_Q_mac(ts_ossl_ctx(), "HMAC", NULL, EVP_MD_get0_name(md), NULL, key, (size_t)n, data,
-                  len, out, EVP_MAX_MD_SIZE, &mac_len) != NULL) {
-        *out_len = (unsigned int)mac_len;
-        rc = 0;
-    }
-    OPENSSL_cleanse(key, sizeof(key));
-    free(salt_copy);
     return rc;
+}
+
+/* Compares in constant time: the MAC depends on the password. */
+static bool mac_equal(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    unsigned char d = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        d |= a[i] ^ b[i];
+    }
+    return d == 0;
 }
 
 /*
@@ -638,13 +575,32 @@ static int compute_mac(const EVP_MD *md, const char *pw, const der_el *salt, lon
  */
 static int verify_mac(ts_p12_file *f, const char *password, ts_error *err)
 {
-    EVP_MD *md = NULL;
-    der_el digest, salt;
+    der_el md_oid, digest, salt;
     long iter;
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int out_len = 0;
-    int rc = read_mac(f, &md, &digest, &salt, &iter);
+    unsigned char out[64];
+    int rc = read_mac(f, &md_oid, &digest, &salt, &iter);
 
+    for (int attempt = 0; attempt < 2 && rc == 0; attempt++) {
+        const char *pw = attempt == 0 ? password : NULL;
+        int r;
+
+        if (attempt == 1 && password[0] != '\0') {
+            break;
+        }
+        r = compute_mac(&md_oid, &digest, pw, &salt, iter, f->authsafe, f->authsafe_len, out, err);
+        if (r == -3) {
+            rc = -3;
+        } else if (r == -4) {
+            return -6;
+        } else if (r != 0) {
+            ts_error_set(err, "MacData", "cannot compute the MAC (is the password valid UTF-8?)");
+            return -1;
+        } else if (mac_equal(out, digest.p, digest.len)) {
+            f->pw = pw;
+            f->pw_set = true;
+            return 0;
+        }
+    }
     if (rc == -3) {
         return ts_error_set(err, "MacData",
                             "the MAC algorithm is not supported (PBMAC1, RFC 9579, or an unknown "
@@ -655,30 +611,8 @@ static int verify_mac(ts_p12_file *f, const char *password, ts_error *err)
         ts_error_set(err, "MacData", "malformed MacData");
         return -1;
     }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        const char *pw = attempt == 0 ? password : NULL;
-
-        if (attempt == 1 && password[0] != '\0') {
-            break;
-        }
-        if (compute_mac(md, pw, &salt, iter, f->authsafe, f->authsafe_len, out, &out_len) != 0) {
-            ts_error_set(err, "MacData", "cannot compute the MAC (is the password valid UTF-8?)");
-            rc = -1;
-            break;
-        }
-        if (out_len == digest.len && CRYPTO_memcmp(out, digest.p, out_len) == 0) {
-            f->pw = pw;
-            f->pw_set = true;
-            rc = 1;
-            break;
-        }
-    }
-    EVP_MD_free(md);
-    if (rc == 0) {
-        ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
-        return -2;
-    }
-    return rc == 1 ? 0 : rc;
+    ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
+    return -2;
 }
 
 /* Decrypts safe s with the password that verified (or password). -2 cannot decrypt. */
@@ -689,13 +623,16 @@ static int open_encrypted(ts_p12_file *f, ts_p12_safe *s, const char *password, 
     int rc;
 
     snprintf(where, sizeof(where), "safe %zu", index);
+    if (ts_crypto_get(err) == NULL) {
+        return -6;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         const char *pw = f->pw_set ? f->pw : (attempt == 0 ? password : NULL);
 
         if (attempt == 1 && (f->pw_set || password[0] != '\0')) {
             break;
         }
-        if (pbe_crypt(s->alg, pw, s->ct, s->ct_len, &s->plain, &s->plain_len, 0) != 0) {
+        if (pbe_crypt(s, pw, s->ct, s->ct_len, &s->plain, &s->plain_len, false) != 0) {
             continue;
         }
         rc = read_safe_contents(s, s->plain, s->plain + s->plain_len);
@@ -708,7 +645,7 @@ static int open_encrypted(ts_p12_file *f, ts_p12_safe *s, const char *password, 
             bag_free(&s->bags[k]);
         }
         s->n_bags = 0;
-        OPENSSL_clear_free(s->plain, s->plain_len);
+        clear_free(s->plain, s->plain_len);
         s->plain = NULL;
         if (rc == -5) {
             return ts_error_set(err, "", "out of memory"), -5;
@@ -729,35 +666,25 @@ static int p12_open(const unsigned char *buf, size_t len, const char *password, 
     if (len > P12_MAX_INPUT) {
         return ts_error_set(err, "", "file too large (%zu bytes)", len);
     }
-    ERR_set_mark();
     rc = read_pfx(f, buf, len);
     if (rc == -1) {
         /* Not DER (BER from some tool): let OpenSSL parse it, and read its DER. */
-        const unsigned char *p = buf;
-        PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)len);
-        unsigned char *der = NULL;
-        int n;
+        ts_error e;
+        const ts_crypto *crypto = ts_crypto_get(&e);
+        ts_der der = {0};
 
         ts_p12_file_free(f);
-        if (p12 == NULL || (size_t)(p - buf) != len || (n = i2d_PKCS12(p12, &der)) <= 0) {
-            PKCS12_free(p12);
-            ERR_pop_to_mark();
+        if (crypto == NULL) {
+            return ts_error_set(err, "offset 0", "not DER; reading it as BER: %s", e.what), -6;
+        }
+        if (crypto->p12_to_der(buf, len, &der) != 0) {
             return ts_error_set(err, "offset 0",
                                 "not a valid PKCS12 file: the DER structure does not parse");
         }
-        PKCS12_free(p12);
-        f->norm = malloc((size_t)n);
-        if (f->norm == NULL) {
-            OPENSSL_free(der);
-            ERR_pop_to_mark();
-            return ts_error_set(err, "", "out of memory"), -5;
-        }
-        memcpy(f->norm, der, (size_t)n);
-        OPENSSL_free(der);
-        rc = read_pfx(f, f->norm, (size_t)n);
+        f->norm = der.p;
+        rc = read_pfx(f, f->norm, der.len);
     }
     if (rc != 0) {
-        ERR_pop_to_mark();
         if (rc == -5) {
             return ts_error_set(err, "", "out of memory"), -5;
         }
@@ -767,18 +694,15 @@ static int p12_open(const unsigned char *buf, size_t len, const char *password, 
     }
     if (password != NULL) {
         if (f->mac != NULL && (rc = verify_mac(f, password, err)) != 0) {
-            ERR_pop_to_mark();
             return rc;
         }
         for (size_t i = 0; i < f->n_safes; i++) {
             if (f->safes[i].type == TS_P12_SAFE_ENCRYPTED &&
                 (rc = open_encrypted(f, &f->safes[i], password, i, err)) != 0) {
-                ERR_pop_to_mark();
                 return rc;
             }
         }
     }
-    ERR_pop_to_mark();
     return 0;
 }
 
@@ -1142,15 +1066,11 @@ static int put_reencrypted(dbuf *b, const ts_p12_safe *s, const char *pw)
     size_t ct_len = 0, start = b->len, wrap, ed, eci;
 
     put_kept_bags(&plain, s);
-    if (plain.failed || pbe_crypt(s->alg, pw, plain.p, plain.len, &ct, &ct_len, 1) != 0) {
-        if (plain.p != NULL) {
-            OPENSSL_cleanse(plain.p, plain.len);
-        }
-        free(plain.p);
+    if (plain.failed || pbe_crypt(s, pw, plain.p, plain.len, &ct, &ct_len, true) != 0) {
+        clear_free(plain.p, plain.len);
         return -1;
     }
-    OPENSSL_cleanse(plain.p, plain.len);
-    free(plain.p);
+    clear_free(plain.p, plain.len);
     db_prim(b, TAG_OID, oid_encrypted_data, sizeof(oid_encrypted_data));
     wrap = b->len;
     ed = b->len;
@@ -1163,7 +1083,7 @@ static int put_reencrypted(dbuf *b, const ts_p12_safe *s, const char *pw)
     db_wrap(b, ed, TAG_SEQUENCE);
     db_wrap(b, wrap, TAG_CTX0);
     db_wrap(b, start, TAG_SEQUENCE);
-    OPENSSL_free(ct);
+    free(ct);
     return 0;
 }
 
@@ -1176,7 +1096,6 @@ int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *passw
     size_t start;
     int rc = -1;
 
-    ERR_set_mark();
     db_prim(&b, TAG_INTEGER, version, sizeof(version));
     start = b.len;
     for (size_t i = 0; i < f->n_safes; i++) {
@@ -1211,21 +1130,22 @@ int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *passw
     }
     if (f->mac != NULL) {
         /* Same digest, salt and iterations; only the value changes. */
-        EVP_MD *md = NULL;
-        der_el digest, salt;
+        der_el md_oid, digest, salt;
         long iter;
-        unsigned char mac[EVP_MAX_MD_SIZE];
-        unsigned int mac_len = 0;
-        ts_p12_file copy = *f;
+        unsigned char mac[64];
         unsigned char *raw;
-        bool ok =
-            read_mac(&copy, &md, &digest, &salt, &iter) == 0 &&
-            compute_mac(md, pw, &salt, iter, b.p + start, b.len - start, mac, &mac_len) == 0 &&
-            mac_len == digest.len;
+        int r = read_mac(f, &md_oid, &digest, &salt, &iter);
 
-        EVP_MD_free(md);
-        if (!ok) {
-            ts_error_set(err, "MacData", "cannot compute the MAC");
+        if (r == 0) {
+            r = compute_mac(&md_oid, &digest, pw, &salt, iter, b.p + start, b.len - start, mac,
+                            err);
+        }
+        if (r != 0) {
+            if (r != -4) {
+                ts_error_set(err, "MacData", "cannot compute the MAC");
+            } else {
+                rc = -6;
+            }
             goto end;
         }
         db_wrap_data(&b, start);
@@ -1235,7 +1155,7 @@ int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *passw
             goto end;
         }
         memcpy(raw, f->mac, f->mac_len);
-        memcpy(raw + (digest.p - f->mac), mac, mac_len);
+        memcpy(raw + (digest.p - f->mac), mac, digest.len);
         db_put(&b, raw, f->mac_len);
         free(raw);
     } else {
@@ -1253,6 +1173,5 @@ int ts_p12_write(const ts_p12_file *f, const ts_keystore *add, const char *passw
 end:
     free(b.p);
     free(scratch.p);
-    ERR_pop_to_mark();
     return rc;
 }

@@ -28,6 +28,8 @@ const char *ts_store_fail_name(ts_store_fail why)
         return "nomem";
     case TS_STORE_CONVERT:
         return "convert";
+    case TS_STORE_NOCRYPTO:
+        return "nocrypto";
     default:
         return "unknown";
     }
@@ -174,6 +176,8 @@ static ts_store_fail p12_fail(int rc)
         return TS_STORE_UNSUPPORTED;
     case -5:
         return TS_STORE_NOMEM;
+    case -6:
+        return TS_STORE_NOCRYPTO;
     default:
         return TS_STORE_FORMAT;
     }
@@ -247,8 +251,10 @@ static int build_p12(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
         *why = TS_STORE_PASSWORD;
         goto end;
     }
-    if (ts_p12_write(&f, &add, in->password, out, out_len, err) != 0) {
-        *why = TS_STORE_UNSUPPORTED;
+    rc = ts_p12_write(&f, &add, in->password, out, out_len, err);
+    if (rc != 0) {
+        *why = rc == -6 ? TS_STORE_NOCRYPTO : TS_STORE_UNSUPPORTED;
+        rc = -1;
         goto end;
     }
     sum->total = entries - removed + add.count;

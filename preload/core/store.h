@@ -31,8 +31,10 @@ typedef enum ts_store_fail {
                              safe) and none was given */
     TS_STORE_UNSUPPORTED, /* an algorithm that cannot run here (PBMAC1, an unknown cipher) */
     TS_STORE_NOMEM,
-    TS_STORE_CONVERT, /* another format was asked for, but the file holds key or secret
-                         entries, which are never converted: ask for the file's format */
+    TS_STORE_CONVERT,  /* another format was asked for, but the file holds key or secret
+                          entries, which are never converted: ask for the file's format */
+    TS_STORE_NOCRYPTO, /* the store needs libcrypto (a PKCS12 MAC, encryption, BER) and
+                          libtrustshim.so cannot load libtrustshim-crypto.so */
 } ts_store_fail;
 
 typedef struct ts_store_in {

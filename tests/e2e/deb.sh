@@ -35,7 +35,7 @@ for dep in libc6 libssl3 libcjson1; do
 done
 
 contents=$(dpkg-deb -c "$deb")
-for f in ./usr/bin/trustshim ./usr/lib/trustshim/libtrustshim.so ./usr/share/man/man1/trustshim.1.gz \
+for f in ./usr/bin/trustshim ./usr/lib/trustshim/libtrustshim.so ./usr/lib/trustshim/libtrustshim-crypto.so ./usr/share/man/man1/trustshim.1.gz \
     ./usr/share/man/man5/trustshim-manifest.5.gz ./usr/share/bash-completion/completions/trustshim \
     ./usr/share/doc/trustshim/copyright ./usr/share/doc/trustshim/README.md ./usr/share/doc/trustshim/docs/README.md \
     ./usr/share/doc/trustshim/docs/tomcat.md; do

@@ -108,4 +108,19 @@ e2e_check_installed() {
         e2e_expect_ok "$out" "Java $major under the $what trustshim exec"
         ts_log "Java $major: OK under the $what $cli exec"
     done <<<"$(ts_jdks)"
+    # A cacerts in PKCS12 with a MAC needs libcrypto: the installed libtrustshim-crypto.so beside
+    # the library, or the store is served unchanged and the handshake fails.  One JDK is enough.
+    jdk=$(ts_jdks | sed -n 1p)
+    major=$(e2e_jdk_major "$jdk")
+    classes="$TS_TMP/classes-$major"
+    mkdir -p "$TS_TMP/macjre/lib/security"
+    "$jdk/bin/keytool" -importkeystore -srckeystore /etc/ssl/certs/java/cacerts -srcstorepass changeit \
+        -destkeystore "$TS_TMP/macjre/lib/security/cacerts" -deststoretype pkcs12 \
+        -deststorepass changeit >/dev/null 2>&1 || ts_fail "keytool: PKCS12 cacerts with a MAC"
+    out=$(e2e_installed "$cli" exec -- "$jdk/bin/java" \
+        -Djavax.net.ssl.trustStore="$TS_TMP/macjre/lib/security/cacerts" \
+        -Djavax.net.ssl.trustStorePassword=changeit -cp "$classes" HttpsProbe \
+        "https://127.0.0.1:$E2E_PORT/" 2>&1 || true)
+    e2e_expect_ok "$out" "Java $major, a PKCS12 cacerts with a MAC, under the $what trustshim exec"
+    ts_log "Java $major: OK with a PKCS12 cacerts with a MAC (libtrustshim-crypto.so loaded)"
 }

@@ -13,7 +13,7 @@ ts_tmpdir
 prefix="$TS_TMP/prefix"
 cmake --install "$TS_BUILD_DIR" --prefix "$prefix" >"$TS_TMP/install.log" 2>&1 ||
     { cat "$TS_TMP/install.log" >&2; ts_fail "cmake --install failed"; }
-for f in bin/trustshim lib/trustshim/libtrustshim.so share/man/man1/trustshim.1.gz \
+for f in bin/trustshim lib/trustshim/libtrustshim.so lib/trustshim/libtrustshim-crypto.so share/man/man1/trustshim.1.gz \
     share/man/man5/trustshim-manifest.5.gz share/bash-completion/completions/trustshim \
     share/doc/trustshim/README.md share/doc/trustshim/copyright share/doc/trustshim/docs/README.md \
     share/doc/trustshim/docs/tomcat.md share/doc/trustshim/docs/manifest.md; do

@@ -5,8 +5,9 @@
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   set(fuzz_flags -g -O1 -fno-omit-frame-pointer)
   set(fuzz_src ${CMAKE_SOURCE_DIR}/preload/target.c)
-  foreach(lib trustshim_core trustshim_cli_lib)
+  foreach(lib trustshim_core_obj trustshim_crypto_obj trustshim_core trustshim_cli_lib)
     get_target_property(src ${lib} SOURCES)
+    list(FILTER src EXCLUDE REGEX "^\\$<") # trustshim_core's objects: listed by the first two
     get_target_property(dir ${lib} SOURCE_DIR)
     list(TRANSFORM src PREPEND ${dir}/)
     list(APPEND fuzz_src ${src})

@@ -20,7 +20,7 @@ add_executable(ts_preload_ctor_main ${ts_pl}/ctor_main.c)
 target_link_libraries(ts_preload_ctor_main PRIVATE ts_preload_ctor trustshim_flags)
 
 foreach(t symbols libc secure passthrough keytool https pkcs12 allegra targets concurrency faults trustpath
-    freshness passwords allegra_flow synth_cache convert writeback)
+    freshness passwords allegra_flow synth_cache convert writeback crypto)
   ts_script_test(preload_${t} preload/${t}.sh)
 endforeach()
 set_tests_properties(preload_concurrency preload_faults preload_https PROPERTIES TIMEOUT 600)
