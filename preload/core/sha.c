@@ -8,7 +8,7 @@
  * difference: the first open of cacerts hashes about 170 KB twice.
  *
  * The one piece of state is which compression function to use, found once
- * by CPUID and then only read (a race finds the same answer twice).
+ * (cpu_has_sha) and then only read (a race finds the same answer twice).
  */
 #include "sha.h"
 
@@ -17,7 +17,11 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TS_SHA_X86 1
 #include <cpuid.h>
+#include <dlfcn.h>
 #include <immintrin.h>
+/* dlsym@GLIBC_2.34 is newer than glibc 2.28 (RHEL 8): the original version, as in preload/libc.c.
+ */
+__asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
 #endif
 
 static inline uint32_t rotl(uint32_t x, unsigned n)
@@ -239,11 +243,31 @@ SHA_TARGET static void sha256_blocks_x86(uint32_t h[8], const unsigned char *p, 
     _mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(hgfe, dcba, 8)); /* E F G H */
 }
 
-/* SHA (leaf 7, EBX bit 29), SSSE3 and SSE4.1 (leaf 1, ECX bits 9 and 19). */
+/* glibc's record of a CPUID leaf (<sys/platform/x86.h>, glibc 2.33 and later; declared here so
+ * that older headers build): the CPUID bits, and those the system can use. */
+struct glibc_cpuid_leaf {
+    unsigned cpuid[4]; /* eax, ebx, ecx, edx */
+    unsigned active[4];
+};
+typedef const struct glibc_cpuid_leaf *(*glibc_leaf_fn)(unsigned index);
+
+/*
+ * SHA (leaf 7, EBX bit 29), SSSE3 and SSE4.1 (leaf 1, ECX bits 9 and 19).
+ * From what glibc found at start when it has it: in a virtual machine each
+ * CPUID instruction traps to the hypervisor (about 6 us each here, 23 us for
+ * this test against 2 us for glibc's answer, of a first open's 500 us).
+ */
 static bool cpu_has_sha(void)
 {
+    glibc_leaf_fn leaf = (glibc_leaf_fn)dlsym(RTLD_DEFAULT, "__x86_get_cpuid_feature_leaf");
     unsigned a, b, c, d;
 
+    if (leaf != NULL) {
+        const struct glibc_cpuid_leaf *l1 = leaf(0), *l7 = leaf(1); /* CPUID_INDEX_1, _7 */
+
+        return l1 != NULL && l7 != NULL && (l1->active[2] & (1u << 9)) != 0 &&
+               (l1->active[2] & (1u << 19)) != 0 && (l7->active[1] & (1u << 29)) != 0;
+    }
     if (__get_cpuid(1, &a, &b, &c, &d) == 0 || (c & (1u << 9)) == 0 || (c & (1u << 19)) == 0) {
         return false;
     }
