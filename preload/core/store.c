@@ -78,6 +78,49 @@ static bool has_ascii_upper(const unsigned char *s, size_t n)
     return false;
 }
 
+/*
+ * The DER lengths of the certificates a merge may add (the manifest's and
+ * also_trust's), sorted: a certificate of the base of another length cannot be
+ * one of them, so its SHA-256 is not needed unless something is distrusted.
+ * Hashing every base certificate was a third of a cacerts build.
+ */
+typedef struct length_set {
+    size_t *v;
+    size_t n;
+} length_set;
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int lengths_init(length_set *s, const ts_store_in *in)
+{
+    size_t n_man = in->m != NULL ? in->m->n_certs : 0;
+    size_t n_also = in->also_trust != NULL ? in->also_trust->count : 0;
+
+    s->n = 0;
+    s->v = malloc((n_man + n_also + 1) * sizeof(*s->v));
+    if (s->v == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < n_man; i++) {
+        s->v[s->n++] = in->m->certs[i].cert.der_len;
+    }
+    for (size_t i = 0; i < n_also; i++) {
+        s->v[s->n++] = in->also_trust->items[i].cert.der_len;
+    }
+    qsort(s->v, s->n, sizeof(*s->v), cmp_size);
+    return 0;
+}
+
+static bool lengths_has(const length_set *s, size_t len)
+{
+    return bsearch(&len, s->v, s->n, sizeof(*s->v), cmp_size) != NULL;
+}
+
 static int fail(ts_store_fail *why, ts_store_fail code)
 {
     *why = code;
@@ -89,7 +132,8 @@ static int build_jks(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
 {
     ts_jks_file f;
     ts_keystore present = {0}, add = {0};
-    bool *drop = NULL;
+    length_set lengths = {0};
+    bool *drop = NULL, all_sha = in->m != NULL && in->m->n_distrust > 0;
     int rc;
 
     if (in->password == NULL) {
@@ -108,7 +152,7 @@ static int build_jks(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
         return fail(why, rc == -2 ? TS_STORE_INTEGRITY : TS_STORE_FORMAT);
     }
     drop = calloc(f.count + 1, sizeof(bool));
-    if (drop == NULL) {
+    if (drop == NULL || lengths_init(&lengths, in) != 0) {
         goto nomem;
     }
     sum->base = f.count;
@@ -118,7 +162,10 @@ static int build_jks(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
         unsigned char sha[TS_SHA256_LEN];
         bool have_sha = false;
 
-        if (e->tag == 2) {
+        if (e->tag == 2 && !all_sha && !lengths_has(&lengths, e->der_len)) {
+            /* Neither distrusted nor one the merge could add again: its alias is all it needs. */
+            cert = NULL;
+        } else if (e->tag == 2) {
             if (ts_sha256(e->der, e->der_len, sha) != 0) {
                 goto nomem;
             }
@@ -161,6 +208,7 @@ end:
     rc = -1;
 done:
     free(drop);
+    free(lengths.v);
     ts_keystore_free(&present);
     ts_keystore_free(&add);
     ts_jks_file_free(&f);

@@ -469,6 +469,54 @@ static void test_jks_and_conversion(void **state)
     free(jks);
 }
 
+/* Without a distrust list only the base's certificates of an addition's length are hashed
+ * (store.c): one the manifest holds too is still not added twice, one of the same length but other
+ * bytes stays, and the others keep their entries. */
+static void test_jks_without_distrust(void **state)
+{
+    fixture *f = *state;
+    ts_keystore ks = {0}, back = {0};
+    ts_manifest m;
+    ts_cert same_len, other;
+    unsigned char *jks, *out = NULL;
+    size_t jks_len, out_len;
+    ts_store_in in = {0};
+    ts_merge_summary s;
+    ts_store_fail why;
+    ts_error err;
+
+    mf_make_cert("Trusted Two", &same_len); /* as long as "Trusted One"'s, most likely */
+    mf_make_cert("A certificate of quite another length", &other);
+    assert_int_equal(ts_manifest_init(&m), 0);
+    assert_int_equal(ts_manifest_add_cert(&m, &f->add, "added", NULL, 0, NULL, NULL, NULL, NULL),
+                     0);
+    assert_int_equal(ts_manifest_add_cert(&m, &f->t1, NULL, NULL, 0, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ts_keystore_add(&ks, "one", 1, f->t1.der, f->t1.der_len, &err), 0);
+    assert_int_equal(ts_keystore_add(&ks, "two", 1, same_len.der, same_len.der_len, &err), 0);
+    assert_int_equal(ts_keystore_add(&ks, "other", 1, other.der, other.der_len, &err), 0);
+    assert_int_equal(ts_keystore_encode(&ks, TS_FORMAT_JKS, "changeit", &jks, &jks_len, &err), 0);
+    in = store_in(jks, jks_len, "changeit", &m);
+    assert_int_equal(build(&in, &out, &out_len, &s, &why, &err), 0);
+    assert_invariant(&s);
+    assert_int_equal(s.base, 3);
+    assert_int_equal(s.added, 1);
+    assert_int_equal(s.duplicates, 1); /* t1 */
+    assert_int_equal(s.total, 4);
+    assert_int_equal(ts_keystore_decode(out, out_len, "changeit", &back, &err), 0);
+    assert_int_equal(back.count, 4);
+    assert_string_equal(must_find(&back, &f->t1)->alias, "one");
+    assert_string_equal(must_find(&back, &same_len)->alias, "two");
+    assert_string_equal(must_find(&back, &other)->alias, "other");
+    must_find(&back, &f->add);
+    ts_keystore_free(&back);
+    ts_keystore_free(&ks);
+    ts_manifest_free(&m);
+    ts_cert_free(&same_len);
+    ts_cert_free(&other);
+    free(out);
+    free(jks);
+}
+
 static void test_p12_with_key_not_converted(void **state)
 {
     fixture *f = *state;
@@ -671,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_p12_empty_password_guessed),
         cmocka_unit_test(test_p12_pbmac1),
         cmocka_unit_test(test_jks_and_conversion),
+        cmocka_unit_test(test_jks_without_distrust),
         cmocka_unit_test(test_p12_with_key_not_converted),
         cmocka_unit_test(test_synthesized),
         cmocka_unit_test(test_alias_uniqueness),
