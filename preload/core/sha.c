@@ -357,8 +357,10 @@ static void update(uint32_t *h, unsigned char buf[64], size_t *n, uint64_t *byte
     *n = len;
 }
 
-/* The padding of FIPS 180-4 5.1.1: 0x80, zeros, the length in bits, big-endian. */
-static void finish(uint32_t *h, unsigned char buf[64], size_t n, uint64_t bytes, blocks_fn fn)
+/* The padding of FIPS 180-4 5.1.1 (0x80, zeros, the length in bits, big-endian), then the
+ * state's words big-endian into out. */
+static void finish(uint32_t *h, unsigned char buf[64], size_t n, uint64_t bytes, blocks_fn fn,
+                   unsigned char *out, int words)
 {
     uint64_t bits = bytes * 8;
 
@@ -372,6 +374,9 @@ static void finish(uint32_t *h, unsigned char buf[64], size_t n, uint64_t bytes,
     store_be32(buf + 56, (uint32_t)(bits >> 32));
     store_be32(buf + 60, (uint32_t)bits);
     fn(h, buf, 1);
+    for (int i = 0; i < words; i++) {
+        store_be32(out + 4 * i, h[i]);
+    }
 }
 
 static void sha1_fn(uint32_t *h, const unsigned char *p, size_t blocks)
@@ -400,10 +405,7 @@ void ts_sha1_update(ts_sha1_ctx *c, const void *data, size_t len)
 
 void ts_sha1_final(ts_sha1_ctx *c, unsigned char out[20])
 {
-    finish(c->h, c->buf, c->n, c->bytes, sha1_fn);
-    for (int i = 0; i < 5; i++) {
-        store_be32(out + 4 * i, c->h[i]);
-    }
+    finish(c->h, c->buf, c->n, c->bytes, sha1_fn, out, 5);
     memset(c, 0, sizeof(*c));
 }
 
@@ -425,9 +427,6 @@ void ts_sha256_update(ts_sha256_ctx *c, const void *data, size_t len)
 
 void ts_sha256_final(ts_sha256_ctx *c, unsigned char out[32])
 {
-    finish(c->h, c->buf, c->n, c->bytes, sha256_fn);
-    for (int i = 0; i < 8; i++) {
-        store_be32(out + 4 * i, c->h[i]);
-    }
+    finish(c->h, c->buf, c->n, c->bytes, sha256_fn, out, 8);
     memset(c, 0, sizeof(*c));
 }
