@@ -36,7 +36,8 @@ typedef struct ts_crypto {
      * 0, or -1 with *why. */
     int (*pkcs7_certs)(const unsigned char *der, size_t len, size_t *consumed, ts_der **certs,
                        size_t *n, const char **why);
-    /* ts_cert_describe and ts_cert_own_name (cert.h). */
+    /* ts_cert_describe (cert.h); cert_own_name is the reference of ts_cert_own_name, which
+     * reads the DER itself (tests/keystore/test_cert.c compares them). */
     int (*cert_describe)(const ts_cert *c, ts_cert_info *info, ts_error *err);
     int (*cert_own_name)(const ts_cert *c, char *out, size_t size);
     /* A BER PKCS12 file as OpenSSL parses it and writes it back in DER; 0 or -1. */

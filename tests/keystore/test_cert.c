@@ -11,8 +11,11 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "cert.h"
+#include "crypto.h"
 #include "ks_test_util.h"
 
 typedef struct fixture {
@@ -552,6 +555,152 @@ static void test_describe_rsa_sha1_not_self_signed(void **state)
     free(der);
 }
 
+/* A self-signed certificate whose subject is one commonName of ASN.1 type type (V_ASN1_*, the
+ * bytes as they are) or none (cn NULL), with subjectAltName san (or none), into *c. */
+static void make_named(int type, const char *cn, size_t cn_len, const char *san, bool san_twice,
+                       ts_cert *c)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    unsigned char *out = NULL;
+    int n;
+
+    assert_non_null(key);
+    assert_int_equal(X509_set_version(x, 2), 1);
+    assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 7), 1);
+    assert_int_equal(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                                                (const unsigned char *)"Trustshim", -1, -1, 0),
+                     1);
+    if (cn != NULL) {
+        assert_int_equal(X509_NAME_add_entry_by_NID(name, NID_commonName, type,
+                                                    (const unsigned char *)cn, (int)cn_len, -1, 0),
+                         1);
+    }
+    assert_int_equal(X509_set_subject_name(x, name), 1);
+    assert_int_equal(X509_set_issuer_name(x, name), 1);
+    assert_non_null(ASN1_TIME_set(X509_getm_notBefore(x), 1577836800));
+    assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), 4102444800));
+    assert_int_equal(X509_set_pubkey(x, key), 1);
+    for (int i = 0; san != NULL && i < (san_twice ? 2 : 1); i++) {
+        X509V3_CTX ctx;
+        X509_EXTENSION *ext;
+
+        X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+        ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
+        assert_non_null(ext);
+        assert_int_equal(X509_add_ext(x, ext, -1), 1);
+        X509_EXTENSION_free(ext);
+    }
+    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+    n = i2d_X509(x, &out);
+    assert_true(n > 0);
+    c->der = malloc((size_t)n);
+    assert_non_null(c->der);
+    memcpy(c->der, out, (size_t)n);
+    c->der_len = (size_t)n;
+    OPENSSL_free(out);
+    X509_NAME_free(name);
+    X509_free(x);
+    EVP_PKEY_free(key);
+}
+
+/* ts_cert_own_name (no OpenSSL) names c as OpenSSL's description does; returns the name. */
+static void expect_own_name(const ts_cert *c, const char *want)
+{
+    char ours[256], ossl[256];
+    int rc = ts_crypto_ossl.cert_own_name(c, ossl, sizeof(ossl));
+
+    assert_int_equal(ts_cert_own_name(c, ours, sizeof(ours)), 0);
+    assert_int_equal(rc, 0);
+    assert_string_equal(ours, ossl);
+    if (want != NULL) {
+        assert_string_equal(ours, want);
+    }
+}
+
+static void test_own_name_like_openssl(void **state)
+{
+    static const struct {
+        int type;
+        const char *cn;
+        size_t len;
+        const char *san;
+        bool twice;
+        const char *want;
+    } cases[] = {
+        {V_ASN1_UTF8STRING, "Root One", 8, NULL, false, "Root One"},
+        {V_ASN1_UTF8STRING, "Caf\xc3\xa9 \xe6\x97\xa5", 9, NULL, false, "Caf\xc3\xa9 \xe6\x97\xa5"},
+        {V_ASN1_PRINTABLESTRING, "Printable", 9, NULL, false, "Printable"},
+        {V_ASN1_T61STRING, "Caf\xe9", 4, NULL, false, "Caf\xc3\xa9"},
+        {V_ASN1_IA5STRING, "ia5", 3, NULL, false, "ia5"},
+        {V_ASN1_BMPSTRING, "\x00O\x00K\x65\xe5", 6, NULL, false, "OK\xe6\x97\xa5"},
+        {V_ASN1_UNIVERSALSTRING, "\x00\x01\xf6\x00\x00\x00\x00x", 8, NULL, false,
+         "\xf0\x9f\x98\x80x"},
+        {V_ASN1_UTF8STRING, "nul\x00here", 8, NULL, false, "nul"},
+        {V_ASN1_UTF8STRING, "", 0, "DNS:empty.cn", false, "empty.cn"},
+        {0, NULL, 0, "DNS:mail.example.test,DNS:other", false, "mail.example.test"},
+        {0, NULL, 0, "email:a@b.test,IP:192.0.2.7", false, "192.0.2.7"},
+        {0, NULL, 0, "IP:2001:db8::1", false, "2001:db8::1"},
+        {0, NULL, 0, "DNS:twice.example", true, ""},
+        {0, NULL, 0, NULL, false, ""},
+    };
+    char long_cn[400];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ts_cert c = {0};
+
+        make_named(cases[i].type, cases[i].cn, cases[i].len, cases[i].san, cases[i].twice, &c);
+        expect_own_name(&c, cases[i].want);
+        ts_cert_free(&c);
+    }
+    /* Cut at the buffer, as snprintf does (even inside a character). */
+    for (size_t i = 0; i < sizeof(long_cn); i += 2) {
+        memcpy(long_cn + i, "\xc3\xa9", 2);
+    }
+    {
+        ts_cert c = {0};
+
+        make_named(V_ASN1_UTF8STRING, long_cn, 300, NULL, false, &c);
+        expect_own_name(&c, NULL);
+        ts_cert_free(&c);
+    }
+}
+
+/* Random bytes changed in a certificate: when OpenSSL still parses it, both name it alike. */
+static void test_own_name_mutated(void **state)
+{
+    ts_cert base = {0};
+    uint64_t r = 0x853c49e6748fea9bu;
+    size_t compared = 0;
+
+    (void)state;
+    make_named(V_ASN1_UTF8STRING, "mutated.example", 15, "DNS:a.example,IP:10.0.0.1", false, &base);
+    for (int it = 0; it < 20000; it++) {
+        ts_cert c = {0};
+        char ours[256], ossl[256];
+
+        assert_int_equal(ts_cert_copy(&c, &base), 0);
+        for (int k = 0; k < 1 + it % 3; k++) {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            c.der[(r >> 8) % c.der_len] = (unsigned char)r;
+        }
+        if (ts_crypto_ossl.cert_own_name(&c, ossl, sizeof(ossl)) == 0 &&
+            ts_cert_own_name(&c, ours, sizeof(ours)) == 0) {
+            if (strcmp(ours, ossl) != 0) {
+                fail_msg("case %d: \"%s\" vs OpenSSL's \"%s\"", it, ours, ossl);
+            }
+            compared++;
+        }
+        ts_cert_free(&c);
+    }
+    ts_cert_free(&base);
+    assert_true(compared > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +717,8 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_describe_rsa_sha1_not_self_signed),
+        cmocka_unit_test(test_own_name_like_openssl),
+        cmocka_unit_test(test_own_name_mutated),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

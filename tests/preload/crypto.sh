@@ -66,6 +66,19 @@ for kind in jks p12 mac; do
     ts_log "$kind: served merged; libcrypto mapped: $mapped"
 done
 
+# An entry without an alias is named after its certificate's CN, still without libcrypto.
+pem_json=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$TS_TMP/srv.pem")
+cat >"$TS_TMP/noalias.json" <<JSON
+{ "version": 1, "certificates": [ { "sha256": "$(ts_sha256_of_pem "$TS_TMP/srv.pem")", "pem": $pem_json } ] }
+JSON
+mapped=$(TRUSTSHIM_MANIFEST="$TS_TMP/noalias.json" read_store "$TS_LIB" "$jks" "$TS_TMP/noalias.out") ||
+    ts_fail "noalias: the shell failed"
+[ "$mapped" = no ] || ts_fail "naming an entry without an alias loaded libcrypto"
+pl_probe_plain "$jh0" load "$TS_TMP/noalias.out" JKS - >"$TS_TMP/noalias.txt" || ts_fail "noalias: does not load"
+grep -q "^mail.example.test $(ts_sha256_of_pem "$TS_TMP/srv.pem")\$" "$TS_TMP/noalias.txt" ||
+    { cat "$TS_TMP/noalias.txt" >&2; ts_fail "noalias: the entry is not named after its CN"; }
+ts_log "an entry without an alias: named mail.example.test, libcrypto mapped: $mapped"
+
 # Without the module: the PKCS12 with a MAC is served as it is, with one error line; the others
 # are served merged as before.
 mkdir -p "$TS_TMP/lonely"
