@@ -186,6 +186,7 @@ typedef struct dir_source {
     char dir[4096];
     const ts_keystore_dir *kd; /* the manifest's entry, or NULL */
     char from[64];             /* "keystore_dirs[0]", "--allegra-home", "-DALLEGRA_HOME" ... */
+    bool refused;              /* unsafe: the library serves nothing from it */
 } dir_source;
 
 /* A new zeroed entry at the end of *v; NULL when out of memory. */
@@ -323,6 +324,19 @@ static int check_keystore_dirs(const ts_manifest *m, const ts_jdk_list *jdks,
             continue; /* the first naming wins, as in the library */
         }
         dirs[(*n_checked)++] = dirs[i];
+        ts_error err;
+        ts_error_clear(&err);
+        /* As the library: a directory another user could plant a <host>.ks in is refused. */
+        if (ts_dir_check_safe(dirs[i].dir, geteuid(), &err) != 0) {
+            char line[2048];
+            ts_cli_warn(dirs[i].from,
+                        "keystore directory refused, nothing in it is served (as the library "
+                        "does): %s",
+                        ts_error_str(&err, line, sizeof(line)));
+            dirs[*n_checked - 1].refused = true;
+            warnings++;
+            continue;
+        }
         warnings += check_dir(m, dirs[i].dir, kd != NULL ? kd->password : NULL,
                               kd != NULL && kd->trust == TS_DIR_TRUST_HOST, have_jre ? &jre : NULL,
                               setting);
@@ -557,7 +571,8 @@ static int check_main(int argc, char **argv)
                m.n_certs == 1 ? "" : "s", m.n_distrust);
         print_table(rows, n_rows);
         for (size_t i = 0; i < n_dirs; i++) {
-            printf("keystore directory %s (%s): checked\n", dirs[i].dir, dirs[i].from);
+            printf("keystore directory %s (%s): %s\n", dirs[i].dir, dirs[i].from,
+                   dirs[i].refused ? "refused (unsafe)" : "checked");
         }
         if (warnings > 0) {
             printf("%d warning%s\n", warnings, warnings == 1 ? "" : "s");
