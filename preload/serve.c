@@ -567,6 +567,15 @@ static bool cmdline_has(const char *buf, size_t len, const char *name, bool noca
  */
 static void store_maintenance(config *c, const self_info *self)
 {
+    const char *exe_base = strrchr(self->exe, '/');
+
+    /* trustshim itself (check, render, verify) under a setenv.sh's LD_PRELOAD: it must read the
+     * files, not stores merged already, or it would count the manifest's certificates twice. */
+    if (exe_base != NULL && strcmp(exe_base + 1, "trustshim") == 0) {
+        c->maintenance = true;
+        ts_log(TS_LOG_DEBUG, "not serving: the trustshim command reads the files themselves");
+        return;
+    }
     if (self->cmdline != NULL) {
         const char *cl = self->cmdline;
         size_t len = self->cmdline_len;

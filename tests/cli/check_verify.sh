@@ -130,6 +130,13 @@ assert {"path": sys.argv[2], "from": "--allegra-home"} in c["keystore_dirs"], c'
     "$TS_TMP/.out" "$TS_TMP/allegra/keystore" || ts_fail "check --json keystore_dirs: $OUT"
 expect 2 "$T" check --allegra-home ""
 error_is "--allegra-home: an empty path"
+# a keystore directory others may write to is refused by the library: check says so too
+chmod 0777 "$TS_TMP/allegra/keystore"
+expect 1 "$T" check --strict --allegra-home "$TS_TMP/allegra"
+has "$ERR" "trustshim: warning: --allegra-home: keystore directory refused, nothing in it is served (as the library does): "
+has "$OUT" "keystore directory $TS_TMP/allegra/keystore (--allegra-home): refused (unsafe)"
+hasnt "$ERR" "$allegra_warning"
+chmod 0755 "$TS_TMP/allegra/keystore"
 python3 - "$TRUSTSHIM_MANIFEST" "$TS_TMP/allegra/keystore" wrong-pass <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -259,4 +266,11 @@ expect 3 "$T" verify "https://127.0.0.1:$P"
 error_is "could not connect: cannot connect"
 expect 2 "$T" verify
 error_is "no URL given"
+
+# trustshim under the library (setenv.sh exports LD_PRELOAD, and env --strict's check line runs
+# there): never served, so check counts what the JRE's files hold, not the merged stores
+plain=$("$T" check 2>/dev/null)
+preloaded=$(ts_with_preload "$T" check 2>/dev/null)
+[ -n "$plain" ] && [ "$plain" = "$preloaded" ] ||
+    ts_fail "check under the library differs: $(diff <(echo "$plain") <(echo "$preloaded"))"
 ts_log "ok"
