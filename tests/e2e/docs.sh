@@ -20,7 +20,7 @@ for page in "$man1" "$man5"; do
     if command -v man >/dev/null 2>&1; then
         warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
         [ -z "$warnings" ] || ts_fail "$page: man -l warnings: $warnings"
-        LC_ALL=C.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$page" 2>/dev/null | grep -q '^NAME' ||
+        LC_ALL=C.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$page" 2>/dev/null | grep '^NAME' >/dev/null ||
             ts_fail "$page: man -l shows no NAME section"
     fi
 done
