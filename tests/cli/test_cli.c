@@ -462,6 +462,9 @@ static void test_text_preview(void **state)
         ts_text_preview((const unsigned char *)long_line, strlen(long_line), out, sizeof(out)));
     assert_int_equal(strlen(out), 63);
     assert_string_equal(out + 60, "...");
+    /* a tab is text, shown as a space: a message stays one line of printables */
+    assert_true(ts_text_preview((const unsigned char *)"+OK\tready\r\n", 11, out, sizeof(out)));
+    assert_string_equal(out, "+OK ready");
 }
 
 /* ---- LD_PRELOAD, library, helpers ---- */

@@ -22,7 +22,7 @@ declare -A seed=([certs]=certs [cert_loader]=certs [keystore]=keystore [render]=
     [manifest]=manifest [manifest_files]=manifest_files [url]=url [reply]=reply
     [target]=target [epoch]=epoch [fileio]=fileio [opt]=opt [pem]=pem)
 declare -A maxlen=([certs]=4096 [cert_loader]=4096 [keystore]=4096 [render]=4096
-    [manifest]=4096 [manifest_files]=1024 [url]=300 [reply]=1024 [target]=600 [epoch]=64
+    [manifest]=4096 [manifest_files]=1024 [url]=300 [reply]=10000 [target]=600 [epoch]=64
     [fileio]=200 [opt]=256 [pem]=2048)
 declare -A extra=([manifest]="-dict=$here/manifest.dict"
     [manifest_files]="-dict=$here/manifest_files.dict" [opt]="-close_fd_mask=3")

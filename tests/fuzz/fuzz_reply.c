@@ -1,130 +1,99 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer target for the STARTTLS replies (tools/fetch/reply.c), driven as
- * conn.c drives them over a socket: the first byte picks SMTP, IMAP, POP3 or
- * LDAP, the rest is everything the server sends.  Invariants: a line never
- * takes more than is there; a complete LDAP response fits in what was read.
- * See docs/fuzzing.md.
+ * libFuzzer target for fetch's whole exchange with a server (tools/fetch/conn.c
+ * and the replies of reply.c and proto.c): the first byte picks SMTP, IMAP,
+ * POP3, LDAP (STARTTLS) or TLS from the first byte, the rest is everything the
+ * server sends, then it closes.  conn.c's own dialogue runs over a socketpair
+ * (ts_fetch_chain_fd), from the greeting through the TLS handshake.
+ * Invariants: a failure is one line of printable ASCII (a hostile server
+ * cannot write control characters to the user's terminal), a success holds a
+ * chain; the first thing we send is the protocol's first command; nothing waits
+ * (everything was sent, then the end).  See docs/fuzzing.md.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "cert.h"
 #include "fetch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef struct input {
-    const unsigned char *p;
-    size_t len;
-} input;
+static const struct {
+    const char *url;
+    const char *first; /* what we send first, if anything */
+    size_t first_len;
+} protos[] = {
+    {"smtp://mail.example:25", "EHLO [", 6},    {"imap://mail.example:143", "ts1 STARTTLS\r\n", 14},
+    {"pop3://mail.example:110", "STLS\r\n", 6}, {"ldap://ldap.example:389", "\x30", 1},
+    {"https://www.example:443", "\x16\x03", 2}, /* a TLS handshake record */
+};
 
-/* The next line, or -1 when the server would have to send more (conn.c's read_line). */
-static int next_line(input *in, char *line, size_t size)
+static void check_why(const char *why)
 {
-    size_t used = 0;
-    int r = ts_reply_line(in->p, in->len, 4096, line, size, &used);
-
-    if (r <= 0) {
-        return -1;
-    }
-    if (used > in->len || strlen(line) >= size) {
+    if (why[0] == '\0') {
         abort();
     }
-    in->p += used;
-    in->len -= used;
-    return 0;
-}
-
-static void smtp(input *in)
-{
-    static const int want[] = {220, 250, 220};
-    char line[1024], why[256];
-
-    for (size_t step = 0; step < 3; step++) {
-        ts_smtp_reply r;
-        int done = 0;
-
-        memset(&r, 0, sizeof(r));
-        while (done == 0) {
-            if (next_line(in, line, sizeof(line)) != 0) {
-                return;
-            }
-            done = ts_smtp_reply_feed(&r, line, "the reply", why, sizeof(why));
-        }
-        if (done < 0 || ts_smtp_reply_expect(&r, want[step], "refused", why, sizeof(why)) != 0 ||
-            (step == 1 && !r.starttls)) {
-            return;
-        }
-    }
-}
-
-static void imap(input *in)
-{
-    char line[1024], why[256];
-    int r = 0;
-
-    if (next_line(in, line, sizeof(line)) != 0 || ts_imap_greeting(line, why, sizeof(why)) != 0) {
-        return;
-    }
-    while (r == 0) {
-        if (next_line(in, line, sizeof(line)) != 0) {
-            return;
-        }
-        r = ts_imap_starttls_reply(line, why, sizeof(why));
-    }
-}
-
-static void pop3(input *in)
-{
-    char line[1024], why[256];
-
-    if (next_line(in, line, sizeof(line)) == 0 && ts_pop3_greeting(line, why, sizeof(why)) == 0 &&
-        next_line(in, line, sizeof(line)) == 0) {
-        (void)ts_pop3_stls_reply(line, why, sizeof(why));
-    }
-}
-
-static void ldap(const input *in)
-{
-    char why[256];
-
-    /* As bytes arrive: every prefix, the way read_more grows the buffer. */
-    for (size_t n = 0; n <= in->len; n += 1 + n / 4) {
-        long size = ts_ldap_starttls_reply(in->p, n, 8192, why, sizeof(why));
-
-        if (size > (long)n) {
+    for (const char *p = why; *p; p++) {
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
             abort();
-        }
-        if (size != 0) {
-            break;
         }
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    input in;
+    size_t which;
+    int sv[2];
+    ts_url u;
+    ts_fetch_opts o;
+    ts_cert_list chain = {0};
+    ts_fetch_info info;
+    char why[512];
+    unsigned char sent[64];
+    ssize_t n;
+    int r;
 
     if (size < 1) {
         return 0;
     }
-    in.p = data + 1;
-    in.len = size - 1;
-    switch (data[0] % 4) {
-    case 0:
-        smtp(&in);
-        break;
-    case 1:
-        imap(&in);
-        break;
-    case 2:
-        pop3(&in);
-        break;
-    default:
-        ldap(&in);
-        break;
+    which = data[0] % (sizeof(protos) / sizeof(protos[0]));
+    if (ts_url_parse(protos[which].url, &u, why, sizeof(why)) != 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        abort();
     }
+    /* The server's side: all it says, then the end (the socket's buffer holds -max_len bytes). */
+    if (size > 1 && write(sv[1], data + 1, size - 1) != (ssize_t)(size - 1)) {
+        abort();
+    }
+    shutdown(sv[1], SHUT_WR);
+
+    memset(&o, 0, sizeof(o));
+    o.timeout = 5; /* never reached: nothing to wait for */
+    r = ts_fetch_chain_fd(sv[0], &u, &o, &chain, &info, why, sizeof(why));
+    if (r == 0) {
+        if (chain.count == 0) {
+            abort();
+        }
+    } else if (r == -1) {
+        check_why(why);
+        if (strncmp(why, "timed out", 9) == 0) {
+            abort();
+        }
+    } else {
+        abort();
+    }
+    close(sv[0]);
+    n = recv(sv[1], sent, sizeof(sent), MSG_DONTWAIT);
+    if (n > 0 &&
+        memcmp(sent, protos[which].first,
+               (size_t)n < protos[which].first_len ? (size_t)n : protos[which].first_len) != 0) {
+        abort();
+    }
+    close(sv[1]);
+    ts_cert_list_free(&chain);
     return 0;
 }

@@ -122,7 +122,8 @@ printf '{"version":1,"certificates":[{"sha256":"@1","file":"bundle.pem"},{"sha25
 printf '{"version":1,"certificates":[{"sha256":"@2","file":"chain.p7b"},{"sha256":"@4","file":"chain.p7b"},{"sha256":"@1","file":"sub/link.pem"}]}' >"$d/p7b"
 printf '{"version":1,"certificates":[{"sha256":"@1","file":"bad.pem"},{"sha256":"@2","file":"empty.pem"},{"sha256":"@3","file":"missing.pem"}]}' >"$d/bad"
 
-# The rest: URLs, STARTTLS replies (selector: 0 SMTP, 1 IMAP, 2 POP3, 3 LDAP), paths and
+# The rest: URLs, a server's side of fetch's exchange (selector: 0 SMTP, 1 IMAP, 2 POP3, 3 LDAP
+# with STARTTLS, 4 TLS from the first byte), paths and
 # command lines (0 normalize, 1 <host>.ks, 2 cmdline, 3 log level), SOURCE_DATE_EPOCH,
 # fileio (odd: /proc/self/fd/ + the rest; even: a made tree + the rest), CLI argv.
 d=$out/url; mkdir -p "$d"
@@ -138,6 +139,11 @@ printf '\x01* BYE\r\n' >"$d/imap-bye"
 printf '\x02+OK POP3\r\n+OK begin TLS\r\n' >"$d/pop3"
 printf '\x03\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x00' >"$d/ldap"
 printf '\x03\x30\x84\x00\x00\x00\x0c\x02\x01\x01\x78\x07\x0a\x01\x34\x04\x00\x04\x02no' >"$d/ldap-refused"
+printf '\x03\x15\x03\x01\x00\x02\x02\x46' >"$d/ldap-tls-alert"
+printf '\x04\x15\x03\x03\x00\x02\x02\x28' >"$d/tls-alert"
+printf '\x04\x16\x03\x03\x00\x04\x0e\x00\x00\x00' >"$d/tls-hello-done"
+printf '\x04220 mail ESMTP\r\n' >"$d/tls-plaintext"
+printf '\x00220 mail ESMTP\r\n250 STARTTLS\r\n220 go\r\n\x15\x03\x03\x00\x02\x02\x28' >"$d/smtp-then-alert"
 d=$out/target; mkdir -p "$d"
 printf '\x00/usr/lib/jvm/x/../java/./lib//security/cacerts/' >"$d/normalize"
 printf '\x01/opt/allegra/keystore/mail.example.test.ks' >"$d/ks"

@@ -563,46 +563,51 @@ static void suggest_scheme(conn *c, const char *scheme, const char *why)
              v6 ? "]" : "", c->url->port);
 }
 
-int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
-                   ts_fetch_info *info, char *why, size_t why_size)
+/* The conn for one exchange: its deadline starts now. */
+static void conn_init(conn *c, const ts_url *u, const ts_fetch_opts *o, ts_fetch_info *info,
+                      char *why, size_t why_size)
 {
-    conn c;
-    int ret = -1;
-    memset(&c, 0, sizeof(c));
-    c.fd = -1;
-    c.o = o;
-    c.url = u;
-    c.host = o->connect_host ? o->connect_host : u->host;
-    c.port = o->connect_port ? o->connect_port : u->port;
-    c.why = why;
-    c.why_size = why_size;
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+    c->o = o;
+    c->url = u;
+    c->host = o->connect_host ? o->connect_host : u->host;
+    c->port = o->connect_port ? o->connect_port : u->port;
+    c->why = why;
+    c->why_size = why_size;
     why[0] = '\0';
     if (info) {
         memset(info, 0, sizeof(*info));
         info->peer_alert = -1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-    c.deadline.tv_sec += (time_t)o->timeout;
-    c.deadline.tv_nsec += (long)((o->timeout - (double)(time_t)o->timeout) * 1e9);
-    if (c.deadline.tv_nsec >= 1000000000L) {
-        c.deadline.tv_sec++;
-        c.deadline.tv_nsec -= 1000000000L;
+    clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+    c->deadline.tv_sec += (time_t)o->timeout;
+    c->deadline.tv_nsec += (long)((o->timeout - (double)(time_t)o->timeout) * 1e9);
+    if (c->deadline.tv_nsec >= 1000000000L) {
+        c->deadline.tv_sec++;
+        c->deadline.tv_nsec -= 1000000000L;
     }
-    if (tcp_connect(&c) != 0) {
-        goto end;
-    }
+}
+
+/* The STARTTLS dialogue if any, then the handshake, over the connected c->fd. */
+static int exchange(conn *c, ts_cert_list *chain, ts_fetch_info *info)
+{
+    const ts_url *u = c->url;
+    const char *why = c->why;
+    int ret;
+
     switch (u->proto) {
     case TS_PROTO_SMTP:
-        ret = starttls_smtp(&c);
+        ret = starttls_smtp(c);
         break;
     case TS_PROTO_IMAP:
-        ret = starttls_imap(&c);
+        ret = starttls_imap(c);
         break;
     case TS_PROTO_POP3:
-        ret = starttls_pop3(&c);
+        ret = starttls_pop3(c);
         break;
     case TS_PROTO_LDAP:
-        ret = starttls_ldap(&c);
+        ret = starttls_ldap(c);
         break;
     case TS_PROTO_TLS:
     default:
@@ -612,27 +617,53 @@ int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
     if (ret != 0) {
         /* a server that expects TLS from the first byte waits silently for our ClientHello,
          * and answers LDAP's request with a TLS alert */
-        if ((c.received == 0) && (strncmp(why, "timed out", 9) == 0)) {
-            suggest_scheme(&c, implicit_scheme(u->proto),
+        if ((c->received == 0) && (strncmp(why, "timed out", 9) == 0)) {
+            suggest_scheme(c, implicit_scheme(u->proto),
                            "no greeting; if the port expects TLS from the first byte");
-        } else if ((c.received == 0) && (u->proto == TS_PROTO_LDAP)) {
-            suggest_scheme(&c, implicit_scheme(u->proto),
+        } else if ((c->received == 0) && (u->proto == TS_PROTO_LDAP)) {
+            suggest_scheme(c, implicit_scheme(u->proto),
                            "no answer; if the port expects TLS from the first byte");
-        } else if ((u->proto == TS_PROTO_LDAP) && (c.len > 0) && (c.buf[0] == 0x15)) {
-            suggest_scheme(&c, implicit_scheme(u->proto), "the port answered with TLS");
+        } else if ((u->proto == TS_PROTO_LDAP) && (c->len > 0) && (c->buf[0] == 0x15)) {
+            suggest_scheme(c, implicit_scheme(u->proto), "the port answered with TLS");
         }
-        goto end;
+        return ret;
     }
-    ret = tls_handshake(&c, chain, info);
-    if ((ret != 0) && c.plaintext) {
-        const char *s = starttls_scheme(c.preview);
+    ret = tls_handshake(c, chain, info);
+    if ((ret != 0) && c->plaintext) {
+        const char *s = starttls_scheme(c->preview);
         if (s) {
-            suggest_scheme(&c, s, "the port speaks plain text first (STARTTLS)");
+            suggest_scheme(c, s, "the port speaks plain text first (STARTTLS)");
         }
     }
-end:
+    return ret;
+}
+
+int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
+                   ts_fetch_info *info, char *why, size_t why_size)
+{
+    conn c;
+    int ret = -1;
+
+    conn_init(&c, u, o, info, why, why_size);
+    if (tcp_connect(&c) == 0) {
+        ret = exchange(&c, chain, info);
+    }
     if (c.fd >= 0) {
         close(c.fd);
     }
     return ret;
+}
+
+int ts_fetch_chain_fd(int fd, const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
+                      ts_fetch_info *info, char *why, size_t why_size)
+{
+    conn c;
+    int fl = fcntl(fd, F_GETFL);
+
+    conn_init(&c, u, o, info, why, why_size);
+    if ((fl < 0) || (fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)) {
+        return fail(&c, "fcntl: %s", strerror(errno));
+    }
+    c.fd = fd;
+    return exchange(&c, chain, info);
 }

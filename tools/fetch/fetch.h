@@ -59,6 +59,14 @@ typedef struct ts_fetch_info {
  */
 int ts_fetch_chain(const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
                    ts_fetch_info *info, char *why, size_t why_size);
+/*
+ * The same over fd, a socket already connected to the server (made
+ * non-blocking here; the caller closes it).  o's connect_host and
+ * connect_port only name the peer in messages.  For tests and fuzzing: the
+ * whole dialogue, from the first byte the server sends.
+ */
+int ts_fetch_chain_fd(int fd, const ts_url *u, const ts_fetch_opts *o, ts_cert_list *chain,
+                      ts_fetch_info *info, char *why, size_t why_size);
 /* "HOST:PORT" ("[v6]:PORT") into host and *port; -1 when malformed. */
 int ts_parse_host_port(const char *s, char *host, size_t size, unsigned *port);
 
@@ -79,7 +87,7 @@ int ts_ldap_parse_extended_response(const unsigned char *buf, size_t len, int *c
 const char *ts_ldap_result_name(int code);
 /*
  * A quotable preview of bytes received: true when they look like text (printable
- * ASCII, CR, LF, TAB), with the first line (at most 60 characters) in out.
+ * ASCII, CR, LF, TAB), with the first line (at most 60 characters, a TAB as a space) in out.
  */
 bool ts_text_preview(const unsigned char *buf, size_t len, char *out, size_t size);
 /* SMTP reply line: its code (100..599) and whether it is the last line ("250 " vs "250-"); -1 if

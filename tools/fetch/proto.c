@@ -188,7 +188,7 @@ bool ts_text_preview(const unsigned char *buf, size_t len, char *out, size_t siz
     }
     for (size_t i = 0;
          (i < len) && (buf[i] != '\r') && (buf[i] != '\n') && (n < 60) && (n + 4 < size); i++) {
-        out[n++] = (char)buf[i];
+        out[n++] = buf[i] == '\t' ? ' ' : (char)buf[i]; /* a message is one line of printables */
     }
     if ((n == 60) && (n + 4 < size)) {
         memcpy(out + n, "...", 3);
