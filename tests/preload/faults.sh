@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fail safe, on every JDK: for every bad manifest of tests/manifest/bad (and a
-# world-writable one, a missing one, a wrong pin), the JVM starts with the
+# Fail safe, on every JDK: for every bad manifest of tests/manifest/bad (every
+# one on the first JDK, a fifth of them on the others) and a world-writable one,
+# a missing one, a wrong pin, the JVM starts with the
 # original cacerts and the library prints exactly one error line naming the
 # problem; with TRUSTSHIM_STRICT=1 a JVM stops at start instead, and opening cacerts fails.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
@@ -38,12 +39,17 @@ expect_one_error() {
     grep -q -F -- "error: " "$TS_TMP/err" || ts_fail "$jh: $m: not an error line"
 }
 
+first_jdk=$(ts_jdks | sed -n 1p)
 for jh in $(ts_jdks); do
     base=$(pl_probe_plain "$jh" cacerts | sed -n 's/^entries //p')
     [ "$(TRUSTSHIM_MANIFEST="$TS_TMP/good.json" pl_probe "$jh" cacerts)" = "entries $((base + 1))" ] ||
         ts_fail "$jh: the good manifest is not served"
-    count=0
+    # The verdict on a manifest does not depend on the JDK (the library reads it, the JVM only opens
+    # cacerts): every bad manifest on the first JDK, every fifth on the others.
+    count=0 i=0
     for m in "$TS_TMP"/bad/*.json; do
+        i=$((i + 1))
+        [ "$jh" = "$first_jdk" ] || [ $((i % 5)) = 1 ] || continue
         expect_one_error "$jh" "$m" "$(cat "${m%.json}.expect")" "$base"
         count=$((count + 1))
     done
