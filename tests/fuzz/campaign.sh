@@ -20,9 +20,9 @@ work=${FUZZ_WORK:-$build/fuzz-work}
 # seeds' size: speed falls with size (a 165 KB cacerts runs at ~1,000/s).
 declare -A seed=([certs]=certs [cert_loader]=certs [keystore]=keystore [render]=render
     [manifest]=manifest [manifest_files]=manifest_files [url]=url [reply]=reply
-    [target]=target [epoch]=epoch [fileio]=fileio [opt]=opt [pem]=pem)
+    [target]=target [fileio]=fileio [opt]=opt [pem]=pem)
 declare -A maxlen=([certs]=4096 [cert_loader]=4096 [keystore]=4096 [render]=4096
-    [manifest]=4096 [manifest_files]=1024 [url]=300 [reply]=10000 [target]=600 [epoch]=64
+    [manifest]=4096 [manifest_files]=1024 [url]=300 [reply]=10000 [target]=600
     [fileio]=200 [opt]=256 [pem]=2048)
 declare -A extra=([manifest]="-dict=$here/manifest.dict"
     [manifest_files]="-dict=$here/manifest_files.dict" [opt]="-close_fd_mask=3")

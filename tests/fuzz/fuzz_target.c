@@ -4,11 +4,16 @@
  * (preload/target.c), which runs in every preloaded process: the first byte
  * picks ts_path_normalize, ts_ks_split, ts_jvm_props_read over a
  * /proc/self/cmdline-like buffer (with JAVA_TOOL_OPTIONS & co. and
- * @argfiles), or the TRUSTSHIM_LOG level parser.
+ * @argfiles), the TRUSTSHIM_LOG level parser, or (selector 3 with bit 7 set)
+ * SOURCE_DATE_EPOCH's (ts_timestamp_from_epoch_string): what a process reads
+ * from its command line and environment.
  * Invariants: a normalized path is absolute, has no empty, "." or ".."
  * component and normalizes to itself; ts_ks_split gives back the path's own
  * directory and "<host>.ks"; without @argfiles a property's value is no
- * longer than the input; recursive @argfiles end.  See docs/fuzzing.md.
+ * longer than the input; recursive @argfiles end; SOURCE_DATE_EPOCH is
+ * accepted exactly when empty or ASCII digits worth at most INT64_MAX / 1000
+ * seconds (a plain reference parser), and then gives that many seconds,
+ * else the default.  See docs/fuzzing.md.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keystore.h"
 #include "target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,6 +57,36 @@ static void check_ks_split(const char *path)
     }
     if (strcmp(dir, ".") != 0 && strcmp(dir, "/") != 0 &&
         (strncmp(path, dir, strlen(dir)) != 0 || path[strlen(dir)] != '/')) {
+        abort();
+    }
+}
+
+/* SOURCE_DATE_EPOCH's reference: 0 and *secs, or -1. */
+static int epoch_reference(const char *s, int64_t *secs)
+{
+    int64_t v = 0;
+
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX / 1000 - (*p - '0')) / 10) {
+            return -1;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    *secs = v;
+    return 0;
+}
+
+static void check_epoch(const char *s)
+{
+    int64_t ms = 0, secs = 0;
+    ts_error err;
+    int got = ts_timestamp_from_epoch_string(s, &ms, &err), want = epoch_reference(s, &secs);
+
+    if (s[0] == '\0') {
+        secs = TS_DEFAULT_TIMESTAMP_MS / 1000;
+    }
+    if (got != want || (got == 0 && ms != secs * 1000) ||
+        (got != 0 && ms != TS_DEFAULT_TIMESTAMP_MS)) {
         abort();
     }
 }
@@ -113,7 +149,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     default: {
-        int level = ts_log_level_parse(s);
+        int level;
+
+        if ((data[0] & 0x80) != 0) {
+            check_epoch(s);
+            break;
+        }
+        level = ts_log_level_parse(s);
 
         if (level < 0 || level > 3 || (!ts_log_level_valid(s) && level != 1)) {
             abort(); /* a name that means nothing is the default, warn */

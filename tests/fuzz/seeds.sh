@@ -124,7 +124,7 @@ printf '{"version":1,"certificates":[{"sha256":"@1","file":"bad.pem"},{"sha256":
 
 # The rest: URLs, a server's side of fetch's exchange (selector: 0 SMTP, 1 IMAP, 2 POP3, 3 LDAP
 # with STARTTLS, 4 TLS from the first byte), paths and
-# command lines (0 normalize, 1 <host>.ks, 2 cmdline, 3 log level), SOURCE_DATE_EPOCH,
+# command lines (0 normalize, 1 <host>.ks, 2 cmdline, 3 log level, 0x83 SOURCE_DATE_EPOCH),
 # fileio (odd: /proc/self/fd/ + the rest; even: a made tree + the rest), CLI argv.
 d=$out/url; mkdir -p "$d"
 for u in https://example.test smtp://mail.example.test:587 imaps://[::1]:993/x ldap://10.0.0.1 \
@@ -149,8 +149,8 @@ printf '\x00/usr/lib/jvm/x/../java/./lib//security/cacerts/' >"$d/normalize"
 printf '\x01/opt/allegra/keystore/mail.example.test.ks' >"$d/ks"
 printf '\x02java\0-DALLEGRA_HOME=/opt/a\0-Dx=y\0-DALLEGRA_HOME=/opt/b\0-jar\0x.jar' >"$d/cmdline"
 printf '\x03debug' >"$d/log"
-d=$out/epoch; mkdir -p "$d"
-printf '1700000000' >"$d/a"; printf '9223372036854775' >"$d/max"; printf '9223372036854776' >"$d/over"; printf -- '-1' >"$d/neg"
+printf '\x831700000000' >"$d/epoch"; printf '\x839223372036854775' >"$d/epoch-max"
+printf '\x839223372036854776' >"$d/epoch-over"; printf '\x83-1' >"$d/epoch-neg"
 d=$out/fileio; mkdir -p "$d"
 printf '\x013' >"$d/fd"; printf '\x00safe/m.json' >"$d/safe"; printf '\x00open/m.json' >"$d/open"; printf '\x00link' >"$d/link"
 d=$out/opt; mkdir -p "$d"
