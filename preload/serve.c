@@ -30,6 +30,7 @@
 #include "manifest.h"
 #include "merge.h"
 #include "shim.h"
+#include "store.h"
 
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 0x0001U
@@ -40,115 +41,6 @@
 #define TS_KEYSTORE_MAX_SIZE (64u * 1024u * 1024u)
 /* Synthesized <host>.ks files kept built; past it each open builds its own copy (one warning). */
 #define TS_SYNTH_MAX 256
-
-/* ---- Building a store: ts_store_build of preload/core/store.h, or an adapter until it lands. */
-#if defined(__has_include)
-#if __has_include("store.h")
-#define TS_HAVE_STORE_H 1
-#endif
-#endif
-
-#ifdef TS_HAVE_STORE_H
-#include "store.h"
-#else
-typedef enum ts_store_fail {
-    TS_STORE_OK = 0,
-    TS_STORE_FORMAT,
-    TS_STORE_INTEGRITY,
-    TS_STORE_PASSWORD,
-    TS_STORE_UNSUPPORTED,
-    TS_STORE_NOMEM,
-    TS_STORE_CONVERT
-} ts_store_fail;
-typedef struct ts_store_in {
-    const unsigned char *base;
-    size_t base_len;
-    const char *password;
-    const ts_keystore *also_trust;
-    const ts_manifest *m;
-    const char *host;
-    bool merge;
-    int64_t timestamp_ms;
-    ts_format format;
-} ts_store_in;
-
-/* The reason a decode failed, from its message (the core's own codes come with store.h). */
-static ts_store_fail decode_failure(const ts_error *err)
-{
-    if (strstr(err->what, "digest") != NULL || strstr(err->what, "MAC") != NULL ||
-        strstr(err->what, "mac ") != NULL) {
-        return TS_STORE_INTEGRITY;
-    }
-    if (strstr(err->what, "decrypt") != NULL || strstr(err->what, "password") != NULL) {
-        return TS_STORE_PASSWORD;
-    }
-    if (strstr(err->what, "out of memory") != NULL) {
-        return TS_STORE_NOMEM;
-    }
-    return TS_STORE_FORMAT;
-}
-
-/*
- * The adapter over today's core: decode, merge, encode.  Today's decoder
- * keeps only trusted certificates, so a base from which it leaves anything out
- * (keys, secret keys, certificates it could not decrypt) is not served: the
- * contract is "never less", and the original file keeps every entry.
- */
-static int ts_store_build(const ts_store_in *in, unsigned char **out, size_t *out_len,
-                          ts_merge_summary *sum, ts_store_fail *why, ts_error *err)
-{
-    ts_keystore base, merged;
-    ts_merge_opts opts = {.host = in->host, .timestamp_ms = in->timestamp_ms};
-    int ret = -1;
-
-    memset(&base, 0, sizeof(base));
-    memset(&merged, 0, sizeof(merged));
-    *why = TS_STORE_FORMAT;
-    ts_format format = in->format;
-    if (in->merge && in->base != NULL && in->base_len > 0) {
-        if (ts_keystore_decode(in->base, in->base_len, in->password, &base, err) != 0) {
-            *why = decode_failure(err);
-            goto end;
-        }
-        if (base.skipped > 0) {
-            *why = (in->password == NULL) ? TS_STORE_PASSWORD : TS_STORE_UNSUPPORTED;
-            ts_error_set(err, "",
-                         "%zu entries (private keys, secret keys or encrypted certificates) "
-                         "cannot be carried over",
-                         base.skipped);
-            goto end;
-        }
-        if (format == TS_FORMAT_UNKNOWN) {
-            format = ts_keystore_detect(in->base, in->base_len);
-        }
-    }
-    if (in->also_trust != NULL) {
-        for (size_t i = 0; i < in->also_trust->count; i++) {
-            if (ts_keystore_add_entry(&base, &in->also_trust->items[i], err) != 0) {
-                *why = TS_STORE_NOMEM;
-                goto end;
-            }
-        }
-    }
-    if (ts_merge(&base, in->m, &opts, &merged, sum, err) != 0) {
-        *why = TS_STORE_FORMAT;
-        goto end;
-    }
-    if (format == TS_FORMAT_UNKNOWN) {
-        format = TS_FORMAT_JKS;
-    }
-    if (ts_keystore_encode(&merged, format, in->password, out, out_len, err) != 0) {
-        *why = TS_STORE_FORMAT;
-        goto end;
-    }
-    *why = TS_STORE_OK;
-    ret = 0;
-end:
-    ts_keystore_free(&base);
-    ts_keystore_free(&merged);
-    return ret;
-}
-#endif
 
 /* ---- Types */
 
