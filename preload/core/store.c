@@ -444,7 +444,9 @@ static int store_build(const ts_store_in *in, unsigned char **out, size_t *out_l
     ts_merge_summary s;
     ts_store_fail reason = TS_STORE_OK;
     ts_merge_opts mo;
-    bool have_base = in->base != NULL && in->base_len > 0;
+    /* An empty file is a file: the JDK fails on it (EOF), so must we (a keystore rewritten in
+     * place is empty for a moment; served as no file it would lose every entry). */
+    bool have_base = in->base != NULL;
     ts_format base_fmt = have_base ? ts_keystore_detect(in->base, in->base_len) : TS_FORMAT_UNKNOWN;
     ts_format fmt = in->format;
     int rc;
@@ -460,6 +462,11 @@ static int store_build(const ts_store_in *in, unsigned char **out, size_t *out_l
     }
     if (!have_base || !in->merge) {
         rc = build_synthesized(in, &mo, fmt, out, out_len, &s, &reason, err);
+    } else if (in->base_len == 0) {
+        ts_error_set(err, "",
+                     "the file is empty (being written?): expected a JKS, JCEKS or "
+                     "PKCS12 keystore");
+        rc = fail(&reason, TS_STORE_FORMAT);
     } else if (base_fmt == TS_FORMAT_UNKNOWN) {
         ts_error_set(err, "offset 0",
                      "unknown keystore format: expected JKS (magic FEEDFEED), JCEKS (CECECECE) "

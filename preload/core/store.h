@@ -38,7 +38,8 @@ typedef enum ts_store_fail {
 } ts_store_fail;
 
 typedef struct ts_store_in {
-    const unsigned char *base; /* the file's bytes; NULL/0: none (a synthesized store) */
+    const unsigned char *base; /* the file's bytes; NULL: none (a synthesized store); an empty
+                                  file (non-NULL, 0 bytes) is a damaged one */
     size_t base_len;
     const char *password;  /* store password; NULL: none known; "" is a password */
     bool password_guessed; /* password is a default, not one set for this store: when it does

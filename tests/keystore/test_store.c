@@ -422,6 +422,29 @@ static void test_p12_pbmac1(void **state)
     free(in_bytes);
 }
 
+/* An empty file is a damaged store, not a missing one: a keystore rewritten in place is empty for
+ * a moment, and the JDK fails on it; served as no file it would lose every entry. */
+static void test_empty_file(void **state)
+{
+    fixture *f = *state;
+    static const unsigned char nothing[1] = {0};
+    unsigned char *out = NULL;
+    size_t out_len = 0;
+    ts_store_in in = store_in(nothing, 0, PW, &f->m);
+    ts_store_fail why;
+    ts_error err;
+
+    assert_int_equal(build(&in, &out, &out_len, NULL, &why, &err), -1);
+    assert_int_equal(why, TS_STORE_FORMAT);
+    assert_non_null(strstr(err.what, "the file is empty"));
+    assert_null(out);
+    /* No file at all is still a store of the manifest's certificates. */
+    in.base = NULL;
+    assert_int_equal(build(&in, &out, &out_len, NULL, &why, &err), 0);
+    assert_int_equal(ts_keystore_detect(out, out_len), TS_FORMAT_JKS);
+    free(out);
+}
+
 /* JKS: every entry kept, the digest made with the password; conversion only without keys. */
 static void test_jks_and_conversion(void **state)
 {
@@ -718,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_p12_without_password),
         cmocka_unit_test(test_p12_empty_password_guessed),
         cmocka_unit_test(test_p12_pbmac1),
+        cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_jks_and_conversion),
         cmocka_unit_test(test_jks_without_distrust),
         cmocka_unit_test(test_p12_with_key_not_converted),

@@ -8,7 +8,8 @@
 # the file's mtime, and fstat of the served descriptor says the same; lstat of
 # a symlink stays the symlink's.  Four threads reading while the file is
 # rewritten 200 times in place: no crash (ASan in the sanitizer build), and the
-# last content is served.
+# last content is served.  An empty file (a rewrite in place, caught between
+# truncation and write) fails as without the library, with one line.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
@@ -92,3 +93,25 @@ out=$(ts_with_preload "$probe" churn "$app/trust.jks" "$TS_TMP/a.jks" "$TS_TMP/b
 [ "$out" = "reads some final $(ts_with_preload "$probe" statfd "$app/trust.jks" | awk '$1 == "read" {print $2}')" ] ||
     ts_fail "after the churn: $out"
 ts_log "200 rewrites under 4 reading threads: $out"
+
+# A file rewritten in place is empty for a moment: the JDK fails on it (EOFException), and so must
+# a JVM under the library, with one line; it must not get a store of the manifest's certificates
+# only (every entry of the file lost, which TrustStoreManager would keep until the next change).
+cp "$app/trust.jks" "$TS_TMP/whole.jks"
+: >"$app/trust.jks"
+for jh in $(ts_jdks); do
+    if pl_probe_plain "$jh" load "$app/trust.jks" JKS s3cret >"$TS_TMP/e.out" 2>"$TS_TMP/e.err"; then
+        ts_fail "$jh: the JDK loads an empty file: $(cat "$TS_TMP/e.out")"
+    fi
+    grep -q EOFException "$TS_TMP/e.err" || ts_fail "$jh: plain, empty file: $(head -3 "$TS_TMP/e.err")"
+    if pl_probe "$jh" load "$app/trust.jks" JKS s3cret >"$TS_TMP/e.out" 2>"$TS_TMP/e.err"; then
+        ts_fail "$jh: an empty target loads under the library: $(cat "$TS_TMP/e.out")"
+    fi
+    grep -q EOFException "$TS_TMP/e.err" || ts_fail "$jh: served, empty file: $(head -3 "$TS_TMP/e.err")"
+    [ "$(pl_error_lines "$TS_TMP/e.err" | grep -c 'the file is empty')" = 1 ] ||
+        ts_fail "$jh: expected one line saying the file is empty: $(cat "$TS_TMP/e.err")"
+done
+cp "$TS_TMP/whole.jks" "$app/trust.jks"
+[ "$(pl_probe "$jh0" load "$app/trust.jks" JKS s3cret | sed -n 1p)" = "entries 2" ] ||
+    ts_fail "the file written again is not served merged"
+ts_log "an empty target fails as without the library (EOFException), with one line; written again, served merged"
