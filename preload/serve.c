@@ -93,6 +93,7 @@ typedef struct served {
     size_t len;
     struct timespec mtime; /* what fstat of a served descriptor says: the file's own */
     ts_merge_summary summary;
+    bool with_jre; /* summary.added counts the JRE's trust store too (a full-trust directory) */
     /* A sealed memfd holding blob, reopened per open (-1: none), and its identity: the program
      * may have closed the descriptor and reused the number. */
     int master;
@@ -1001,6 +1002,7 @@ static served *build(const config *c, const target_spec *spec, const unsigned ch
              * sets javax.net.ssl.trustStore to it), and then serves every connection. */
             have_jre = jre_trust(c, &jre);
             in.also_trust = have_jre ? &jre : NULL;
+            s->with_jre = have_jre;
         }
         break;
     case KIND_TRUST:
@@ -1422,8 +1424,10 @@ static int serve_open(int dirfd, const char *path, int flags)
         if (fd < 0) {
             fd = refuse();
         } else {
-            ts_log(TS_LOG_INFO, "served %s (%zu entries, %zu from the manifest, %zu distrusted)",
-                   path, s->summary.total, s->summary.added, s->summary.distrusted);
+            ts_log(TS_LOG_INFO, "served %s (%zu entries, %zu from the %s, %zu distrusted)", path,
+                   s->summary.total, s->summary.added,
+                   s->with_jre ? "JRE's trust store and the manifest" : "manifest",
+                   s->summary.distrusted);
         }
     }
     if (owned != NULL) {

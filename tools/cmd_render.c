@@ -22,7 +22,8 @@ static const ts_option options[] = {
      "(default: the manifest's)"},
     {"base-password", 0, TS_OPT_VALUE, OPT_BASE_PASSWORD, "P", "the same as --password"},
     {"host", 0, TS_OPT_VALUE, OPT_HOST, "H",
-     "render the per-host keystore <H>.ks: the certificates listed for H (no base unless --base)"},
+     "render <H>.ks as a \"trust\": \"host\" directory serves it: the certificates listing H "
+     "(no base unless --base); a \"full\" directory serves the whole trust: omit --host"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 

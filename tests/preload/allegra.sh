@@ -88,5 +88,10 @@ for jh in $(ts_jdks); do
     # An existing keystore: its own entry plus the manifest's.
     ALLEGRA_HOME="$TS_TMP/existing" check "$jh" "$TS_TMP/existing" "existing mail.example.test.ks"
     grep -qx "own $own_sha" "$TS_TMP/out" || ts_fail "$jh: the existing keystore's own entry is missing"
+    # The info line counts the JRE's certificates as added, and says so.
+    TRUSTSHIM_LOG=info ALLEGRA_HOME="$TS_TMP/existing" ts_with_preload "$jh/bin/java" -cp "$PL_CLASSES" TsProbe \
+        allegra "$TS_TMP/existing" mail.example.test >/dev/null 2>"$TS_TMP/err" || ts_fail "$jh: probe with TRUSTSHIM_LOG=info"
+    grep -qE "info: served $TS_TMP/existing/keystore/mail.example.test.ks \([0-9]+ entries, [0-9]+ from the JRE's trust store and the manifest, 0 distrusted\)" \
+        "$TS_TMP/err" || ts_fail "$jh: the info line of a full-trust store: $(cat "$TS_TMP/err")"
 done
 [ ! -e "$TS_TMP/env-home/keystore" ] || ts_fail "a directory was created on disk"
