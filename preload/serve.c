@@ -1213,7 +1213,11 @@ static const served *existing(const config *c, int fd0, const char *abs, ts_tail
         unsigned char *base = NULL;
         size_t base_len = 0;
         if (read_all(fd0, TS_KEYSTORE_MAX_SIZE, &base, &base_len) != 0) {
-            ts_log(TS_LOG_ERROR, "%s: cannot read: %s", abs, strerror(errno));
+            int e = errno;
+            ts_log(TS_LOG_ERROR, "%s: cannot read it (%s); %s", abs,
+                   e == EFBIG ? "larger than the 64 MiB a keystore may be" : strerror(e),
+                   ts_env_values.strict ? "opens fail (TRUSTSHIM_STRICT=1)"
+                                        : "serving it unchanged");
             s = calloc(1, sizeof(*s));
             if (s != NULL) {
                 s->ver = ver;

@@ -44,3 +44,19 @@ for jh in $(ts_jdks); do
     [ "$out" = "OK 200" ] || ts_fail "$jh: expected OK 200, got $out"
     ts_log "$jh: targets served with their passwords (merge true and false); HTTPS via javax.net.ssl.trustStore OK"
 done
+
+# A target too large to be a keystore (a sparse 65 MiB file) is not read into memory: served
+# unchanged, with one line that says so.
+truncate -s 65M "$app/huge.jks"
+python3 - "$TRUSTSHIM_MANIFEST" "$app/huge.jks" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["targets"].append({"path": sys.argv[2], "password": "s3cret"})
+json.dump(m, open(sys.argv[1], "w"))
+PY
+n=$(ts_with_preload wc -c "$app/huge.jks" 2>"$TS_TMP/huge.err" | cut -d' ' -f1)
+[ "$n" = $((65 * 1024 * 1024)) ] || ts_fail "the huge target: read $n bytes"
+[ "$(pl_error_lines "$TS_TMP/huge.err" | grep -c 'huge.jks: cannot read it (larger than the 64 MiB a keystore may be); serving it unchanged')" = 1 ] ||
+    ts_fail "the huge target's line: $(cat "$TS_TMP/huge.err")"
+rm -f "$app/huge.jks"
+ts_log "a 65 MiB target: served unchanged, one line"
