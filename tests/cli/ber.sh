@@ -5,8 +5,9 @@
 # with a line saying what to do, and nothing changes: check, render and a JVM
 # still see the manifest whole.  The JDK is the judge of what DER is: it refuses
 # the 5-byte lengths and re-encodes the indefinite one, so pinning the file's
-# bytes could never match what the JVM sees.  The loader uses the same
-# definition: a hand-edited BER entry is named by check.
+# bytes could never match what the JVM sees.  fetch too: a server's BER
+# TBSCertificate is refused.  The loader uses the same definition: a
+# hand-edited BER entry is named by check.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/cli/lib.sh"
 ts_require_jdk
@@ -67,6 +68,23 @@ for jh in $(ts_jdks); do
     [ "$("$jh/bin/java" -cp "$cls" TrustedSet "$TS_TMP/r.jks" JKS - | sort)" = "$(printf '%s\n' "$(sha good)" "$(sha ber)" | sort)" ] ||
         ts_fail "$jh: rendered keystore"
 done
+
+# fetch: what the server sends is what the JVM gets.  OpenSSL's s_server re-encodes the outer
+# variants to DER (only the signed TBSCertificate is sent as read), so fetch pins the DER; the
+# TBSCertificate variant reaches the client as BER and is refused, nothing added.
+port=$(ts_free_port)
+ts_s_server "$TS_TMP/tbs5.pem" "$TS_TMP/ber.key" "$port"
+snapshot
+expect 1 "$T" fetch "https://127.0.0.1:$port" --add --trust-on-first-use
+has "$ERR" "certificate 1 of the chain is not valid: certificate is BER, not DER"
+has "$ERR" "the JVM refuses it"
+unchanged "fetch of a BER certificate"
+port=$(ts_free_port)
+ts_s_server "$TS_TMP/outer5.pem" "$TS_TMP/ber.key" "$port"
+expect 0 "$T" remove "$(sha ber)"
+expect 0 "$T" fetch "https://127.0.0.1:$port" --add --trust-on-first-use
+has "$OUT" "sha256:   $(sha ber)"
+expect 0 "$T" check
 
 # The loader: an entry hand-edited into BER (pin updated too) is named, not served.
 python3 - "$TRUSTSHIM_MANIFEST" "$TS_TMP/indef.pem" "$TS_TMP/indef.der" <<'PY'
