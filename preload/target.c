@@ -151,6 +151,7 @@ typedef struct launcher {
     bool value_next; /* the previous option takes the next argument as its value */
     bool done;       /* the main class was seen: the rest are program arguments */
     bool no_argfiles;
+    const ts_jvm_sources *files; /* reads -XX:VMOptionsFile (NULL: inside one, not again) */
     int err;
 } launcher;
 
@@ -184,6 +185,43 @@ static bool takes_value(const char *a, size_t n)
 
 static void split_tokens(launcher *l, const char *text, bool argfile, bool env_argfiles);
 
+/* Reads the file named by the n bytes at path with l->files' reader and splits its text into
+ * into (argfile: as the launcher splits an @argfile; else as the VM splits its options). */
+static void split_file(launcher *l, launcher *into, const char *path, size_t n, bool argfile)
+{
+    char *name = strndup(path, n);
+    char *text = (name != NULL) ? l->files->read_argfile(name, l->files->read_ctx) : NULL;
+
+    if (name == NULL) {
+        l->err = -1;
+    }
+    if (text != NULL) {
+        split_tokens(into, text, argfile, false);
+    }
+    free(text);
+    free(name);
+}
+
+/*
+ * -XX:VMOptionsFile=PATH (on the command line, in JDK_JAVA_OPTIONS, JAVA_TOOL_OPTIONS or
+ * _JAVA_OPTIONS), which the VM reads in the option's place: its options split as the VM splits
+ * JAVA_TOOL_OPTIONS (quotes, no escapes, no comments, no @argfiles, no other options file).
+ * True when a is one.
+ */
+static bool vm_options_file(launcher *l, const char *a, size_t n)
+{
+    static const char opt[] = "-XX:VMOptionsFile=";
+    const size_t on = sizeof(opt) - 1;
+    launcher vm = {.p = l->p};
+
+    if (n <= on || memcmp(a, opt, on) != 0 || l->files == NULL || l->files->read_argfile == NULL) {
+        return false;
+    }
+    split_file(l, &vm, a + on, n - on, false);
+    l->err |= vm.err;
+    return true;
+}
+
 /* One argument of the command line; from_argfile: it came out of an @argfile (never expanded
  * again). */
 static void launcher_arg(launcher *l, const char *a, size_t n, bool from_argfile)
@@ -200,17 +238,8 @@ static void launcher_arg(launcher *l, const char *a, size_t n, bool from_argfile
             launcher_arg(l, a + 1, n - 1, true); /* "@@x" is the argument "@x" */
             return;
         }
-        if (l->src->read_argfile != NULL) {
-            char *path = strndup(a + 1, n - 1);
-            char *text = (path != NULL) ? l->src->read_argfile(path, l->src->read_ctx) : NULL;
-            if (path == NULL) {
-                l->err = -1;
-            }
-            if (text != NULL) {
-                split_tokens(l, text, true, false);
-            }
-            free(text);
-            free(path);
+        if (l->files->read_argfile != NULL) {
+            split_file(l, l, a + 1, n - 1, true);
             return;
         }
     }
@@ -229,6 +258,9 @@ static void launcher_arg(launcher *l, const char *a, size_t n, bool from_argfile
     }
     if (takes_value(a, n)) {
         l->value_next = true;
+        return;
+    }
+    if (vm_options_file(l, a, n)) {
         return;
     }
     if (take_property(l->p, a, n) != 0) {
@@ -297,7 +329,7 @@ static void split_tokens(launcher *l, const char *text, bool argfile, bool env_a
         }
         tok[n] = '\0';
         if (l->src == NULL) {
-            if (take_property(l->p, tok, n) != 0) {
+            if (!vm_options_file(l, tok, n) && take_property(l->p, tok, n) != 0) {
                 l->err = -1;
             }
         } else {
@@ -315,8 +347,8 @@ int ts_jvm_props_read(const ts_jvm_sources *src, ts_jvm_props *p)
     int err = 0;
 
     memset(p, 0, sizeof(*p));
-    launcher vm = {.p = p};
-    launcher l = {.p = p, .src = src};
+    launcher vm = {.p = p, .files = src};
+    launcher l = {.p = p, .src = src, .files = src};
     if (src->java_tool_options != NULL) {
         split_tokens(&vm, src->java_tool_options, false, false);
     }

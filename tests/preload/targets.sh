@@ -3,7 +3,8 @@
 # (javax.net.ssl.trustStore) is served with the target's password, merged
 # (merge: true) or holding the manifest's certificates only (merge: false),
 # whatever the file is called.  HTTPS through such a trust store fails
-# without the library and succeeds with it.
+# without the library and succeeds with it, also when the trust store and its
+# password are named in a -XX:VMOptionsFile.
 . "$TS_SOURCE_DIR/tests/lib/common.sh"
 . "$TS_SOURCE_DIR/tests/preload/lib.sh"
 ts_require_jdk
@@ -18,9 +19,13 @@ cat >"$TS_TMP/manifest.json" <<JSON
   "certificates": [ $(pl_cert_json "$TS_TMP/srv.pem" local-test '["localhost"]') ],
   "targets": [ { "path": "$app/trust.jks", "password": "s3cret", "merge": true },
                { "path": "$app/only.store", "merge": false },
-               { "path": "$app/appstore", "password": "s3cret", "merge": true } ] }
+               { "path": "$app/appstore", "password": "s3cret", "merge": true },
+               { "path": "$app/vmfile.jks" } ] }
 JSON
 export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
+"$jh0/bin/keytool" -importcert -noprompt -alias own -file "$TS_TMP/own.pem" -keystore "$app/vmfile.jks" \
+    -storetype JKS -storepass "vm pass" >/dev/null 2>&1 || ts_fail "keytool -importcert vmfile.jks failed"
+printf -- '-Djavax.net.ssl.trustStore=%s\n"-Djavax.net.ssl.trustStorePassword=vm pass"\n' "$app/vmfile.jks" >"$TS_TMP/vmopts"
 port=$(ts_free_port)
 ts_s_server "$TS_TMP/srv.pem" "$TS_TMP/srv.key" "$port"
 
@@ -42,7 +47,12 @@ for jh in $(ts_jdks); do
     out=$(ts_with_preload "$jh/bin/java" "${props[@]}" -cp "$PL_CLASSES" TsProbe https "https://localhost:$port/" 2>&1) ||
         ts_fail "$jh: HTTPS through the served appstore failed: $out"
     [ "$out" = "OK 200" ] || ts_fail "$jh: expected OK 200, got $out"
-    ts_log "$jh: targets served with their passwords (merge true and false); HTTPS via javax.net.ssl.trustStore OK"
+    # A target without a password in the manifest: the JVM's own trustStorePassword, from a
+    # -XX:VMOptionsFile (the VM reads it in the option's place).
+    out=$(ts_with_preload "$jh/bin/java" -XX:VMOptionsFile="$TS_TMP/vmopts" -cp "$PL_CLASSES" TsProbe https \
+        "https://localhost:$port/" 2>&1) || ts_fail "$jh: HTTPS through a trust store named in a VM options file: $out"
+    [ "$out" = "OK 200" ] || ts_fail "$jh: VM options file: expected OK 200, got $out"
+    ts_log "$jh: targets served with their passwords (merge true and false); HTTPS via javax.net.ssl.trustStore OK (also from -XX:VMOptionsFile)"
 done
 
 # A target too large to be a keystore (a sparse 65 MiB file) is not read into memory: served

@@ -162,6 +162,10 @@ static char *read_argfile(const char *path, void *ctx)
     if (strcmp(path, "env") == 0) {
         return strdup("-DTRACKPLUS_HOME='/srv/from env file'");
     }
+    if (strcmp(path, "vmopts") == 0) { /* -XX:VMOptionsFile: no comments, no escapes */
+        return strdup("-Djavax.net.ssl.trustStorePassword=\"from vm\\n\"\n"
+                      "-XX:VMOptionsFile=vmopts -DALLEGRA_HOME=/vm\n");
+    }
     return NULL;
 }
 
@@ -247,6 +251,46 @@ static void test_jvm_props_env_and_argfiles(void **state)
     ts_jvm_props_free(&p);
 }
 
+/* -XX:VMOptionsFile: read in the option's place, on the command line and in the variables. */
+static void test_jvm_props_vm_options_file(void **state)
+{
+    static const char before[] = "java\0-DALLEGRA_HOME=/before\0-XX:VMOptionsFile=vmopts\0Main";
+    static const char after[] = "java\0-XX:VMOptionsFile=vmopts\0-DALLEGRA_HOME=/after\0Main";
+    static const char plain[] = "java\0Main";
+    ts_jvm_sources src = {.cmdline = before,
+                          .cmdline_len = sizeof(before),
+                          .java_launcher = true,
+                          .read_argfile = read_argfile};
+    ts_jvm_props p;
+
+    (void)state;
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.allegra_home, "/vm");
+    assert_string_equal(p.trust_store_password, "from vm\\n");
+    ts_jvm_props_free(&p);
+    src.cmdline = after;
+    src.cmdline_len = sizeof(after);
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.allegra_home, "/after");
+    ts_jvm_props_free(&p);
+    src.cmdline = plain;
+    src.cmdline_len = sizeof(plain);
+    src.java_tool_options = "-XX:VMOptionsFile=vmopts";
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.allegra_home, "/vm");
+    ts_jvm_props_free(&p);
+    src.java_tool_options = NULL;
+    src.jdk_java_options = "-XX:VMOptionsFile=vmopts";
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_string_equal(p.allegra_home, "/vm");
+    ts_jvm_props_free(&p);
+    /* No reader (the library could not read files): the option is only an option. */
+    src.read_argfile = NULL;
+    assert_int_equal(ts_jvm_props_read(&src, &p), 0);
+    assert_null(p.allegra_home);
+    ts_jvm_props_free(&p);
+}
+
 static void test_log_level(void **state)
 {
     (void)state;
@@ -308,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_ks_split),
         cmocka_unit_test(test_jvm_props),
         cmocka_unit_test(test_jvm_props_env_and_argfiles),
+        cmocka_unit_test(test_jvm_props_vm_options_file),
         cmocka_unit_test(test_log_level),
         cmocka_unit_test(test_log_time),
     };
