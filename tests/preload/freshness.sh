@@ -31,14 +31,18 @@ cat >"$TS_TMP/manifest.json" <<JSON
 JSON
 export TRUSTSHIM_MANIFEST="$TS_TMP/manifest.json"
 
-# wait_line FILE N WORD: waits (30 s at most) until line N of FILE starts with WORD.
+# The watcher's states without the loads that failed while keytool was rewriting the file in place
+# (truncated, then written: a JVM that loads it in between fails, with or without the library).
+states() { grep -v '^error ' "$1" | uniq; }
+
+# wait_line FILE N WORD: waits (30 s at most) until state N of FILE starts with WORD.
 wait_line() {
     local i
     for ((i = 0; i < 300; i++)); do
-        [ "$(sed -n "${2}p" "$1" | cut -d' ' -f1)" = "$3" ] && return 0
+        [ "$(states "$1" | sed -n "${2}p" | cut -d' ' -f1)" = "$3" ] && return 0
         sleep 0.1
     done
-    ts_fail "$jh: line $2 of the watcher is not '$3': $(cat "$1")"
+    ts_fail "$jh: state $2 of the watcher is not '$3': $(cat "$1")"
 }
 
 for jh in $(ts_jdks); do
@@ -75,9 +79,11 @@ for jh in $(ts_jdks); do
     wait_line "$TS_TMP/watch.out" 3 present
     touch "$TS_TMP/stop"
     wait "$pid" || ts_fail "$jh: the watcher failed: $(cat "$TS_TMP/watch.err")"
-    [ ! -s "$TS_TMP/watch.err" ] || ts_fail "$jh: the watcher said: $(cat "$TS_TMP/watch.err")"
+    # Only the library's line for a load caught between truncation and write, if any.
+    ! grep -vF "the file is empty (being written?): expected a JKS, JCEKS or PKCS12 keystore); serving it unchanged" "$TS_TMP/watch.err" |
+        grep -q . || ts_fail "$jh: the watcher said: $(cat "$TS_TMP/watch.err")"
     # The counts: own + local-test (+ gone).
-    [ "$(cut -d' ' -f2 "$TS_TMP/watch.out" | tr '\n' ' ')" = "3 2 3 " ] ||
+    [ "$(states "$TS_TMP/watch.out" | cut -d' ' -f2 | tr '\n' ' ')" = "3 2 3 " ] ||
         ts_fail "$jh: anchors seen: $(cat "$TS_TMP/watch.out")"
     ts_log "$jh: stat and fstat agree ($read_n bytes, mtime $mtime); keytool -delete and -importcert in place seen by the next TrustManagerFactory"
 done
