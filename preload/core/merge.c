@@ -403,32 +403,6 @@ end:
     return ret;
 }
 
-int ts_render(const unsigned char *base, size_t base_len, const char *base_password,
-              const ts_manifest *m, const ts_merge_opts *opts, ts_format format,
-              const char *password, unsigned char **out, size_t *out_len, ts_merge_summary *summary,
-              ts_error *err)
-{
-    ts_keystore decoded, merged;
-    bool have_base = base != NULL && base_len > 0;
-    int ret = -1;
-
-    memset(&decoded, 0, sizeof(decoded));
-    memset(&merged, 0, sizeof(merged));
-    *out = NULL;
-    *out_len = 0;
-    if (have_base && ts_keystore_decode(base, base_len, base_password, &decoded, err) != 0) {
-        goto end;
-    }
-    if (ts_merge(have_base ? &decoded : NULL, m, opts, &merged, summary, err) != 0) {
-        goto end;
-    }
-    ret = ts_keystore_encode(&merged, format, password, out, out_len, err);
-end:
-    ts_keystore_free(&decoded);
-    ts_keystore_free(&merged);
-    return ret;
-}
-
 /* ------------------------------------------------- additions to a store */
 
 /*

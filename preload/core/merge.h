@@ -85,16 +85,4 @@ int ts_merge_additions(const ts_keystore *present, const ts_keystore *also, cons
                        const ts_merge_opts *opts, ts_keystore *out, ts_merge_summary *sum,
                        ts_error *err);
 
-/*
- * The old path, kept for the benchmarks and conversions: it serves trusted
- * entries only; the preload and `render` use ts_store_build (store.h).
- * Convenience for the preload and `render`: decode base (base == NULL or
- * base_len == 0: no base) with base_password, merge, encode as format with
- * password.  *out is malloc'd.
- */
-int ts_render(const unsigned char *base, size_t base_len, const char *base_password,
-              const ts_manifest *m, const ts_merge_opts *opts, ts_format format,
-              const char *password, unsigned char **out, size_t *out_len, ts_merge_summary *summary,
-              ts_error *err);
-
 #endif

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ts_merge and ts_render: dedupe, distrust, host selection, aliases, summary, determinism. */
+/*
+ * ts_merge, and ts_store_build (what is served) on the same inputs: dedupe, distrust, host
+ * selection, aliases, summary, determinism, the file's password.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +18,7 @@
 #include "manifest.h"
 #include "merge.h"
 #include "mf_util.h"
+#include "store.h"
 
 #define STAMP INT64_C(1700000000000)
 
@@ -53,7 +58,8 @@ typedef struct want {
     int64_t ms;
 } want;
 
-static void expect_entries(const ts_keystore *ks, const want *w, size_t n)
+/* dated: the format keeps entries' dates (JKS, JCEKS; not PKCS12). */
+static void expect_entries(const ts_keystore *ks, const want *w, size_t n, bool dated)
 {
     if (ks->count != n) {
         for (size_t i = 0; i < ks->count; i++) {
@@ -67,7 +73,9 @@ static void expect_entries(const ts_keystore *ks, const want *w, size_t n)
         }
         assert_memory_equal(ks->items[i].cert.sha256, w[i].cert->sha256, TS_SHA256_LEN);
         assert_int_equal(ks->items[i].cert.der_len, w[i].cert->der_len);
-        assert_int_equal(ks->items[i].created_ms, w[i].ms);
+        if (dated) {
+            assert_int_equal(ks->items[i].created_ms, w[i].ms);
+        }
     }
 }
 
@@ -150,7 +158,7 @@ static void test_merge_all(void **state)
     };
 
     assert_int_equal(ts_merge(&f->base, &f->m, &opts, &out, &s, &err), 0);
-    expect_entries(&out, w, sizeof(w) / sizeof(w[0]));
+    expect_entries(&out, w, sizeof(w) / sizeof(w[0]), true);
     assert_int_equal(s.base, 5);
     assert_int_equal(s.manifest, 8);
     assert_int_equal(s.added, 6);
@@ -189,7 +197,7 @@ static void test_merge_host(void **state)
     };
 
     assert_int_equal(ts_merge(&f->base, &f->m, &opts, &out, &s, &err), 0);
-    expect_entries(&out, w, sizeof(w) / sizeof(w[0]));
+    expect_entries(&out, w, sizeof(w) / sizeof(w[0]), true);
     assert_int_equal(s.manifest, 4); /* m2, m4 (distrusted), m5, m6 */
     assert_int_equal(s.added, 3);
     assert_int_equal(s.distrusted, 2);
@@ -229,17 +237,28 @@ static void test_merge_unloaded(void **state)
     f->m.certs[3].cert = saved;
 }
 
-/* Render: decode, merge, encode; the same inputs give the same bytes. */
-static void test_render(void **state)
+/* What is served (ts_store_build): the file's entries minus the distrusted, then the manifest's
+ * additions, under the file's own password; the same inputs give the same bytes. */
+static void test_served(void **state)
 {
     fixture *f = *state;
-    ts_merge_opts opts = {NULL, STAMP};
+    static const ts_format formats[] = {TS_FORMAT_JKS, TS_FORMAT_PKCS12};
+    ts_store_in in = {0};
     ts_merge_summary s;
-    ts_keystore merged, back;
+    ts_store_fail why;
+    ts_keystore back;
     unsigned char *base_bytes, *out1, *out2;
     size_t base_len, len1, len2;
     ts_error err;
     ts_keystore base_clean;
+    /* The file's entries keep their aliases and dates; the additions' aliases are those of
+     * test_merge_all, unique against the file's. */
+    const want w[] = {
+        {"base one", &f->b1, 1000},          {"digicert root [jdk]", &f->b2, 2000},
+        {"base one-2", &f->m1, STAMP},       {"a.example.test", &f->m2, STAMP},
+        {"third-party-2", &f->m3, STAMP},    {"m5", &f->m5, STAMP},
+        {"a.example.test-2", &f->m6, STAMP}, {"third-party", &f->m7, STAMP},
+    };
 
     /* The base as a real JKS file would hold it (unique, lowercase aliases). */
     memset(&base_clean, 0, sizeof(base_clean));
@@ -249,14 +268,19 @@ static void test_render(void **state)
     assert_int_equal(
         ts_keystore_encode(&base_clean, TS_FORMAT_JKS, "changeit", &base_bytes, &base_len, &err),
         0);
+    in.base = base_bytes;
+    in.base_len = base_len;
+    in.password = "changeit";
+    in.m = &f->m;
+    in.merge = true;
+    in.timestamp_ms = STAMP;
 
-    for (int fmt = TS_FORMAT_JKS; fmt <= TS_FORMAT_PKCS12; fmt++) {
-        assert_int_equal(ts_render(base_bytes, base_len, "changeit", &f->m, &opts, (ts_format)fmt,
-                                   "changeit", &out1, &len1, &s, &err),
-                         0);
-        assert_int_equal(ts_render(base_bytes, base_len, "changeit", &f->m, &opts, (ts_format)fmt,
-                                   "changeit", &out2, &len2, NULL, &err),
-                         0);
+    /* JKS: the file edited in place; PKCS12: converted (it holds trusted entries only). */
+    for (size_t k = 0; k < sizeof(formats) / sizeof(formats[0]); k++) {
+        in.format = formats[k];
+        assert_int_equal(ts_store_build(&in, &out1, &len1, &s, &why, &err), 0);
+        assert_int_equal(ts_store_build(&in, &out2, &len2, NULL, &why, &err), 0);
+        assert_int_equal(ts_keystore_detect(out1, len1), formats[k]);
         assert_int_equal(len1, len2);
         assert_memory_equal(out1, out2, len1);
         assert_int_equal(s.base, 3);
@@ -265,72 +289,86 @@ static void test_render(void **state)
         assert_int_equal(s.added, 6);
         assert_int_equal(s.total, 8);
         assert_int_equal(s.base_skipped, 0);
+        assert_int_equal(s.base + s.manifest, s.total + s.duplicates + s.distrusted);
 
-        /* What was written is what the merge produced. */
-        memset(&merged, 0, sizeof(merged));
+        /* What was written, read back with the file's own password; only JKS keeps dates. */
         memset(&back, 0, sizeof(back));
-        assert_int_equal(ts_keystore_decode(base_bytes, base_len, "changeit", &back, &err), 0);
-        ts_keystore decoded_base = back;
-        memset(&back, 0, sizeof(back));
-        assert_int_equal(ts_merge(&decoded_base, &f->m, &opts, &merged, NULL, &err), 0);
         assert_int_equal(ts_keystore_decode(out1, len1, "changeit", &back, &err), 0);
-        assert_int_equal(back.count, merged.count);
-        for (size_t i = 0; i < back.count; i++) {
-            assert_string_equal(back.items[i].alias, merged.items[i].alias);
-            assert_memory_equal(back.items[i].cert.sha256, merged.items[i].cert.sha256,
-                                TS_SHA256_LEN);
-            if (fmt == TS_FORMAT_JKS) {
-                assert_int_equal(back.items[i].created_ms, merged.items[i].created_ms);
-            }
-        }
-        ts_keystore_free(&decoded_base);
-        ts_keystore_free(&merged);
+        expect_entries(&back, w, sizeof(w) / sizeof(w[0]), formats[k] == TS_FORMAT_JKS);
         ts_keystore_free(&back);
+        if (formats[k] == TS_FORMAT_JKS) {
+            /* Its digest is keyed with that password (a converted PKCS12 has no MAC). */
+            memset(&back, 0, sizeof(back));
+            assert_int_equal(ts_keystore_decode(out1, len1, "wrong", &back, &err), -1);
+            ts_keystore_free(&back);
+        }
         free(out1);
         free(out2);
     }
 
     /* Another timestamp changes the bytes (it is really used). */
-    assert_int_equal(ts_render(base_bytes, base_len, "changeit", &f->m, &opts, TS_FORMAT_JKS, NULL,
-                               &out1, &len1, NULL, &err),
-                     0);
-    opts.timestamp_ms = STAMP + 1;
-    assert_int_equal(ts_render(base_bytes, base_len, "changeit", &f->m, &opts, TS_FORMAT_JKS, NULL,
-                               &out2, &len2, NULL, &err),
-                     0);
+    in.format = TS_FORMAT_UNKNOWN;
+    assert_int_equal(ts_store_build(&in, &out1, &len1, NULL, &why, &err), 0);
+    in.timestamp_ms = STAMP + 1;
+    assert_int_equal(ts_store_build(&in, &out2, &len2, NULL, &why, &err), 0);
     assert_int_equal(len1, len2);
     assert_true(memcmp(out1, out2, len1) != 0);
     free(out1);
     free(out2);
 
     /* No base. */
-    assert_int_equal(
-        ts_render(NULL, 0, NULL, &f->m, &opts, TS_FORMAT_JKS, "changeit", &out1, &len1, &s, &err),
-        0);
+    in.base = NULL;
+    in.base_len = 0;
+    assert_int_equal(ts_store_build(&in, &out1, &len1, &s, &why, &err), 0);
+    assert_int_equal(ts_keystore_detect(out1, len1), TS_FORMAT_JKS);
     assert_int_equal(s.total, 7);
     free(out1);
 
-    /* What decoding the base skipped is reported beside it: here a PKCS12 base whose cert
-     * bags lack the trust attribute (0 trusted entries, 3 skipped). */
+    /* A PKCS12 base whose cert bags lack the trust attribute: 0 trusted entries, 3 that decoding
+     * skips.  The merge reports them beside base; the served store keeps them (they are the
+     * file's) and so refuses to convert it to JKS. */
     {
         unsigned char *p12 = NULL;
         size_t p12_len = 0;
+        ts_keystore decoded, merged;
 
         mf_make_p12_without_trust(&base_clean, &p12, &p12_len);
-        assert_int_equal(ts_render(p12, p12_len, NULL, &f->m, &opts, TS_FORMAT_JKS, "changeit",
-                                   &out1, &len1, &s, &err),
-                         0);
+        memset(&decoded, 0, sizeof(decoded));
+        assert_int_equal(ts_keystore_decode(p12, p12_len, NULL, &decoded, &err), 0);
+        assert_int_equal(
+            ts_merge(&decoded, &f->m, &(ts_merge_opts){NULL, STAMP}, &merged, &s, &err), 0);
         assert_int_equal(s.base, 0);
         assert_int_equal(s.base_skipped, 3);
+        ts_keystore_free(&merged);
+        ts_keystore_free(&decoded);
+
+        in.base = p12;
+        in.base_len = p12_len;
+        in.password = NULL; /* no MAC: none needed */
+        in.format = TS_FORMAT_JKS;
+        assert_int_equal(ts_store_build(&in, &out1, &len1, &s, &why, &err), -1);
+        assert_int_equal(why, TS_STORE_CONVERT);
+        in.format = TS_FORMAT_UNKNOWN;
+        assert_int_equal(ts_store_build(&in, &out1, &len1, &s, &why, &err), 0);
+        assert_int_equal(s.base, 0);
+        assert_int_equal(s.added, 7);
+        assert_int_equal(s.total, 7);
+        memset(&back, 0, sizeof(back));
+        assert_int_equal(ts_keystore_decode(out1, len1, NULL, &back, &err), 0);
+        assert_int_equal(back.count, 7);
+        assert_int_equal(back.skipped, 3);
+        ts_keystore_free(&back);
         free(out1);
         free(p12);
     }
 
-    /* A wrong base password is the decoder's error, and nothing is produced. */
-    assert_int_equal(ts_render(base_bytes, base_len, "wrong", &f->m, &opts, TS_FORMAT_JKS,
-                               "changeit", &out1, &len1, &s, &err),
-                     -1);
+    /* A password that does not verify the file is the decoder's error, and nothing is produced. */
+    in.base = base_bytes;
+    in.base_len = base_len;
+    in.password = "wrong";
+    assert_int_equal(ts_store_build(&in, &out1, &len1, &s, &why, &err), -1);
     assert_null(out1);
+    assert_int_equal(why, TS_STORE_INTEGRITY);
     assert_non_null(strstr(err.what, "keystore digest mismatch"));
 
     free(base_bytes);
@@ -450,7 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_unloaded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_render, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_served, setup, teardown),
         cmocka_unit_test(test_alias_clashes),
         cmocka_unit_test(test_base_aliases),
     };
