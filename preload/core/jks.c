@@ -431,13 +431,10 @@ int ts_jks_scan(const unsigned char *buf, size_t len, const char *password, ts_j
         ts_jks_file_free(f);
         return -1;
     }
-    if (cur_left(&c) != 0) {
-        cur_fail(&c, c.pos, "%zu unexpected bytes after the integrity digest", cur_left(&c));
-        ts_jks_file_free(f);
-        return -1;
-    }
+    /* Bytes after the digest are never read by the JDK (JavaKeyStore and JceKeyStore stop
+     * there): they are ignored here too, and not served. */
     if (password != NULL) {
-        if (ts_jks_digest(password, buf, len - JKS_DIGEST_LEN, md) != 0) {
+        if (ts_jks_digest(password, buf, f->body_len, md) != 0) {
             ts_jks_file_free(f);
             return ts_error_set(err, "",
                                 "cannot compute the integrity digest (is the password "
@@ -446,7 +443,7 @@ int ts_jks_scan(const unsigned char *buf, size_t len, const char *password, ts_j
         if (!digest_equal(md, digest)) {
             char where[48];
 
-            snprintf(where, sizeof(where), "offset %zu", len - JKS_DIGEST_LEN);
+            snprintf(where, sizeof(where), "offset %zu", f->body_len);
             ts_error_set(err, where, "keystore digest mismatch: wrong password or tampered file");
             ts_jks_file_free(f);
             return -2;

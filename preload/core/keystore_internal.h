@@ -99,7 +99,8 @@ typedef struct ts_p12_bag {
     const unsigned char *cert; /* X.509 cert bags: the certificate */
     size_t cert_len;
     unsigned char sha256[TS_SHA256_LEN];
-    char *name;                  /* friendlyName as UTF-8, or NULL */
+    char *name;       /* friendlyName as UTF-8, or NULL */
+    char unnamed[12]; /* no friendlyName: the alias the JDK gives it ("1", "2", ...), or "" */
     const unsigned char *key_id; /* localKeyId, or NULL */
     size_t key_id_len;
     bool drop; /* set by the caller: left out by ts_p12_write */

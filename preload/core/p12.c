@@ -36,6 +36,10 @@ static const unsigned char oid_trusted_usage[] = {
 static const unsigned char oid_any_eku[] = {0x55, 0x1d, 0x25, 0x00}; /* 2.5.29.37.0 */
 
 #define P12_MAX_INPUT ((size_t)INT_MAX / 2)
+/* The JDK refuses a PKCS12 whose MAC or certificate encryption asks for more iterations than
+ * this (PKCS12KeyStore's MAX_ITERATION_COUNT): the core refuses it too, before running them, so
+ * that a crafted count never keeps an open() busy for hours. */
+#define P12_MAX_ITERATIONS 5000000UL
 
 /* ---- reading ---- */
 
@@ -410,7 +414,8 @@ static int read_pfx(ts_p12_file *f, const unsigned char *buf, size_t len)
     const unsigned char *p = buf, *end = buf + len;
     der_el pfx, ver, ci, oid, wrap, oct, safes;
 
-    if (!der_expect(&p, end, 0x30, &pfx) || p != end) {
+    /* One PFX; bytes after it are ignored, as the JDK reads one DER value and stops. */
+    if (!der_expect(&p, end, 0x30, &pfx)) {
         return -1;
     }
     p = pfx.p;
@@ -495,7 +500,7 @@ static int read_pfx(ts_p12_file *f, const unsigned char *buf, size_t len)
 }
 
 /* The MacData's parts: the digest's OID contents, digest, salt, iterations.  -1 malformed, -3
- * PBMAC1. */
+ * PBMAC1, -7 more iterations than the JDK runs. */
 static int read_mac(const ts_p12_file *f, der_el *md_oid, der_el *digest, der_el *salt, long *iter)
 {
     const unsigned char *p = f->mac, *end = f->mac + f->mac_len;
@@ -522,6 +527,9 @@ static int read_mac(const ts_p12_file *f, der_el *md_oid, der_el *digest, der_el
         }
         if (*iter < 1) {
             return -1;
+        }
+        if ((unsigned long)*iter > P12_MAX_ITERATIONS) {
+            return -7;
         }
     }
     p = di.p;
@@ -607,12 +615,69 @@ static int verify_mac(ts_p12_file *f, const char *password, ts_error *err)
                             "digest): neither JDK 17/25 nor OpenSSL 3.0 read it"),
                -3;
     }
+    if (rc == -7) {
+        return ts_error_set(err, "MacData",
+                            "%ld iterations, more than the %lu the JDK runs: it refuses this "
+                            "store too",
+                            iter, P12_MAX_ITERATIONS),
+               -3;
+    }
     if (rc != 0) {
         ts_error_set(err, "MacData", "malformed MacData");
         return -1;
     }
     ts_error_set(err, "", "PKCS12 MAC mismatch: wrong password or tampered file");
     return -2;
+}
+
+/*
+ * The iteration count of a PBE AlgorithmIdentifier alg[0..len): PKCS#5 v1.5 and PKCS12
+ * (parameters SEQ { salt, INTEGER }) or PBES2 with a key derivation of that shape (PBKDF2:
+ * SEQ { SEQ { OID, SEQ { salt, INTEGER, ... } }, encryption }).  0 when it holds none this
+ * reads (libcrypto then judges the parameters); ULONG_MAX when too large for 8 bytes.
+ */
+static unsigned long pbe_iterations(const unsigned char *alg, size_t len)
+{
+    const unsigned char *p = alg, *end = alg + len;
+    der_el a, oid, params, first, it;
+    unsigned long n = 0;
+
+    if (!der_expect(&p, end, 0x30, &a)) {
+        return 0;
+    }
+    p = a.p;
+    if (!der_expect(&p, a.end, 0x06, &oid) || !der_expect(&p, a.end, 0x30, &params)) {
+        return 0;
+    }
+    p = params.p;
+    end = params.end;
+    if (!der_next(&p, end, &first)) {
+        return 0;
+    }
+    if (first.tag == 0x30) { /* PBES2: the key derivation function first */
+        der_el kdf_oid, kdf;
+
+        p = first.p;
+        if (!der_expect(&p, first.end, 0x06, &kdf_oid) || !der_expect(&p, first.end, 0x30, &kdf)) {
+            return 0;
+        }
+        p = kdf.p;
+        end = kdf.end;
+        if (!der_next(&p, end, &first)) {
+            return 0;
+        }
+    }
+    if (first.tag != 0x04 || !der_expect(&p, end, 0x02, &it) || it.len == 0 ||
+        (it.p[0] & 0x80) != 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < it.len; i++) {
+        if (n > (ULONG_MAX >> 8)) {
+            return ULONG_MAX;
+        }
+        n = (n << 8) | it.p[i];
+    }
+    return n;
 }
 
 /* Decrypts safe s with the password that verified (or password). -2 cannot decrypt. */
@@ -623,6 +688,14 @@ static int open_encrypted(ts_p12_file *f, ts_p12_safe *s, const char *password, 
     int rc;
 
     snprintf(where, sizeof(where), "safe %zu", index);
+    unsigned long iter = pbe_iterations(s->alg, s->alg_len);
+    if (iter > P12_MAX_ITERATIONS) {
+        return ts_error_set(err, where,
+                            "%lu iterations, more than the %lu the JDK runs: it refuses this "
+                            "store too",
+                            iter, P12_MAX_ITERATIONS),
+               -3;
+    }
     if (ts_crypto_get(err) == NULL) {
         return -6;
     }
@@ -655,6 +728,35 @@ static int open_encrypted(ts_p12_file *f, ts_p12_safe *s, const char *password, 
                  "cannot decrypt: wrong password, or an encryption algorithm OpenSSL cannot run "
                  "here");
     return f->mac != NULL ? -3 : -2;
+}
+
+/*
+ * Names the entries without a friendlyName as the JDK's PKCS12KeyStore does while it loads:
+ * a counter from 1 over the key, secret-key and trusted-certificate bags of the safes it can
+ * read, in file order; a key bag without localKeyId counts only when it is the first key (the
+ * JDK gives that one the key id "01" and skips later ones).
+ */
+static void name_unnamed(ts_p12_file *f)
+{
+    unsigned long counter = 0;
+    size_t keys = 0;
+
+    for (size_t i = 0; i < f->n_safes; i++) {
+        ts_p12_safe *s = &f->safes[i];
+
+        for (size_t k = 0; s->opened && k < s->n_bags; k++) {
+            ts_p12_bag *b = &s->bags[k];
+
+            if (b->kind == TS_P12_BAG_KEY && ++keys > 1 && b->key_id == NULL) {
+                continue;
+            }
+            if ((b->kind == TS_P12_BAG_KEY || b->kind == TS_P12_BAG_SECRET ||
+                 b->kind == TS_P12_BAG_TRUSTED_CERT) &&
+                b->name == NULL) {
+                snprintf(b->unnamed, sizeof(b->unnamed), "%lu", ++counter);
+            }
+        }
+    }
 }
 
 static int p12_open(const unsigned char *buf, size_t len, const char *password, ts_p12_file *f,
@@ -703,6 +805,7 @@ static int p12_open(const unsigned char *buf, size_t len, const char *password, 
             }
         }
     }
+    name_unnamed(f);
     return 0;
 }
 
@@ -744,7 +847,6 @@ const ts_p12_bag *ts_p12_key_cert(const ts_p12_file *f, const ts_p12_bag *k)
 
 static int push_bag(ts_keystore *out, const ts_p12_bag *b, const ts_p12_bag *cert, bool key)
 {
-    char alias[TS_SHA256_HEX_LEN + 1];
     char *name = NULL;
 
     if (b->name != NULL) {
@@ -758,12 +860,11 @@ static int push_bag(ts_keystore *out, const ts_p12_bag *b, const ts_p12_bag *cer
                 *p = (char)(*p - 'A' + 'a');
             }
         }
-    } else {
-        /* No friendlyName: its fingerprint names it, stable and unique. */
-        ts_sha256_to_hex(cert->sha256, alias);
     }
-    int rc = ts_ks_push(out, name != NULL ? name : alias, strlen(name != NULL ? name : alias),
-                        TS_DEFAULT_TIMESTAMP_MS, cert->cert, cert->cert_len);
+    /* No friendlyName: the JDK's own name for it (name_unnamed). */
+    const char *alias = name != NULL ? name : b->unnamed;
+    int rc =
+        ts_ks_push(out, alias, strlen(alias), TS_DEFAULT_TIMESTAMP_MS, cert->cert, cert->cert_len);
     free(name);
     if (rc == 0) {
         out->items[out->count - 1].key_entry = key;
@@ -793,7 +894,8 @@ int ts_p12_decode(const unsigned char *buf, size_t len, const char *password, ts
 
             if (b->kind == TS_P12_BAG_TRUSTED_CERT) {
                 rc = push_bag(out, b, b, false);
-            } else if (b->kind == TS_P12_BAG_KEY && (cert = ts_p12_key_cert(&f, b)) != NULL) {
+            } else if (b->kind == TS_P12_BAG_KEY && (b->name != NULL || b->unnamed[0] != '\0') &&
+                       (cert = ts_p12_key_cert(&f, b)) != NULL) {
                 rc = push_bag(out, b, cert, true);
             } else if (b->kind == TS_P12_BAG_CERT && b->key_id != NULL) {
                 /* Part of a key's chain: counted with its key, not as left out. */

@@ -271,11 +271,12 @@ static int build_p12(const ts_store_in *in, const ts_merge_opts *mo, unsigned ch
             } else if (b->kind == TS_P12_BAG_KEY) {
                 cert = ts_p12_key_cert(&f, b);
             }
-            if (b->name == NULL && cert == NULL) {
+            const char *alias = b->name != NULL ? b->name : b->unnamed;
+
+            if (alias[0] == '\0' && cert == NULL) {
                 continue;
             }
-            if (present_add(&present, b->name != NULL ? b->name : "",
-                            b->name != NULL ? strlen(b->name) : 0, cert != NULL ? cert->cert : NULL,
+            if (present_add(&present, alias, strlen(alias), cert != NULL ? cert->cert : NULL,
                             cert != NULL ? cert->cert_len : 0, NULL) != 0) {
                 ts_error_set(err, "", "out of memory");
                 *why = TS_STORE_NOMEM;

@@ -148,6 +148,14 @@ PY
     printf '%s-tampered\t%s\n' "$src" "$t" >>"$out/corpus.tsv"
 done
 
+# Bytes after the store (a padded copy, a partial overwrite): the JDK stops reading at the
+# JKS digest and after the PKCS12 PFX, so they load as the originals do.
+for src in "jdk$v0-jks-mixed" "jdk$v0-jceks-trusted" "jdk$v0-pkcs12-mixed"; do
+    t=$(awk -F'\t' -v n="$src" '$1 == n { print $2 "\t" $3 "\t" $4 }' "$out/corpus.tsv")
+    { cat "$out/stores/$src"; printf 'trailing bytes\n'; } >"$out/stores/$src-trailing"
+    printf '%s-trailing\t%s\n' "$src" "$t" >>"$out/corpus.tsv"
+done
+
 # openssl pkcs12 -export: the key entry with its chain under each encryption.
 ossl() { # NAME PASSWORD [pkcs12 args]
     local n=$1 pw=$2

@@ -412,16 +412,43 @@ static void test_jks_truncated_everywhere(void **state)
         }
         free(copy);
     }
-    /* And one byte too many. */
-    {
-        unsigned char *more = malloc(len + 1);
+    free(buf);
+}
 
-        assert_non_null(more);
-        memcpy(more, buf, len);
-        more[len] = 0;
-        expect_decode_error(more, len + 1, NULL, "after the integrity digest");
-        free(more);
+#define TRAILING "GARBAGEGARBAGE"
+
+/* A copy of buf[0..len) with sizeof(TRAILING) - 1 bytes after it. */
+static unsigned char *with_trailing(const unsigned char *buf, size_t len)
+{
+    unsigned char *more = malloc(len + sizeof(TRAILING) - 1);
+
+    assert_non_null(more);
+    memcpy(more, buf, len);
+    memcpy(more + len, TRAILING, sizeof(TRAILING) - 1);
+    return more;
+}
+
+/* Bytes after the digest: the JDK reads the digest and stops, so they change nothing, neither
+ * the entries nor the integrity verdict. */
+static void test_jks_trailing_bytes_ignored(void **state)
+{
+    fixture *f = *state;
+    unsigned char *buf = NULL, *more;
+    size_t len = 0;
+    ts_keystore out = {0};
+    ts_error err;
+
+    assert_int_equal(ts_keystore_encode(&f->ks, TS_FORMAT_JKS, "changeit", &buf, &len, NULL), 0);
+    more = with_trailing(buf, len);
+    for (size_t extra = 1; extra < sizeof(TRAILING); extra += sizeof(TRAILING) - 2) {
+        ts_error_clear(&err);
+        assert_int_equal(ts_keystore_decode(more, len + extra, "changeit", &out, &err), 0);
+        assert_same_entries(&f->ks, &out, true);
+        ts_keystore_free(&out);
+        expect_decode_error(more, len + extra, "wrong",
+                            "keystore digest mismatch: wrong password or tampered file");
     }
+    free(more);
     free(buf);
 }
 
@@ -844,8 +871,10 @@ static void test_p12_roundtrip(void **state)
 
 /* A password-protected PKCS12 as OpenSSL writes it: an encrypted safe with a
  * trusted certificate ("Alpha"), one without the trust attribute, and a key. */
-static void make_protected_p12(const fixture *f, const char *password, unsigned char **out,
-                               size_t *out_len)
+/* Certificates in a safe encrypted with safe_iter iterations (PBES2, AES), a key in a plain
+ * one, and a MAC of mac_iter iterations (0: none). */
+static void make_p12_iter(const fixture *f, const char *password, int safe_iter, int mac_iter,
+                          unsigned char **out, size_t *out_len)
 {
     STACK_OF(PKCS12_SAFEBAG) *certs = NULL, *keys = NULL;
     STACK_OF(PKCS7) *safes = NULL;
@@ -878,11 +907,13 @@ static void make_protected_p12(const fixture *f, const char *password, unsigned 
         }
     }
     assert_non_null(PKCS12_add_key(&keys, key, 0, 2048, NID_aes_256_cbc, password));
-    assert_int_equal(PKCS12_add_safe(&safes, certs, NID_aes_256_cbc, 2048, password), 1);
+    assert_int_equal(PKCS12_add_safe(&safes, certs, NID_aes_256_cbc, safe_iter, password), 1);
     assert_int_equal(PKCS12_add_safe(&safes, keys, -1, 0, NULL), 1);
     p12 = PKCS12_add_safes(safes, 0);
     assert_non_null(p12);
-    assert_int_equal(PKCS12_set_mac(p12, password, -1, NULL, 0, 2048, NULL), 1);
+    if (mac_iter > 0) {
+        assert_int_equal(PKCS12_set_mac(p12, password, -1, NULL, 0, mac_iter, NULL), 1);
+    }
     n = i2d_PKCS12(p12, &der);
     assert_true(n > 0);
     *out = malloc((size_t)n);
@@ -896,6 +927,63 @@ static void make_protected_p12(const fixture *f, const char *password, unsigned 
     sk_PKCS12_SAFEBAG_pop_free(keys, PKCS12_SAFEBAG_free);
     EVP_PKEY_free(key);
     ASN1_OBJECT_free(any_eku);
+}
+
+static void make_protected_p12(const fixture *f, const char *password, unsigned char **out,
+                               size_t *out_len)
+{
+    make_p12_iter(f, password, 2048, 2048, out, out_len);
+}
+
+/* Replaces every INTEGER 65536 (02 03 01 00 00) of buf with 8,388,607; how many it replaced. */
+static int raise_iterations(unsigned char *buf, size_t len)
+{
+    static const unsigned char from[] = {0x02, 0x03, 0x01, 0x00, 0x00};
+    static const unsigned char to[] = {0x02, 0x03, 0x7f, 0xff, 0xff};
+    int n = 0;
+
+    for (size_t i = 0; i + sizeof(from) <= len; i++) {
+        if (memcmp(buf + i, from, sizeof(from)) == 0) {
+            memcpy(buf + i, to, sizeof(to));
+            n++;
+        }
+    }
+    return n;
+}
+
+/* More iterations than the JDK's 5,000,000 in the MAC or the certificates' encryption: the JDK
+ * refuses the store at once; so does the decoder, without running them (an open() of a crafted
+ * file must not take hours).  Without a password neither runs them, and both read the file. */
+static void test_p12_iterations_limit(void **state)
+{
+    fixture *f = *state;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ts_keystore out = {0};
+    ts_error err;
+
+    make_p12_iter(f, "s3cret", 2048, 65536, &buf, &len);
+    assert_int_equal(raise_iterations(buf, len), 1);
+    expect_decode_error(buf, len, "s3cret", "8388607 iterations, more than the 5000000");
+    assert_int_equal(ts_keystore_decode(buf, len, NULL, &out, &err), 0);
+    ts_keystore_free(&out);
+    free(buf);
+
+    make_p12_iter(f, "s3cret", 65536, 0, &buf, &len);
+    assert_int_equal(raise_iterations(buf, len), 1);
+    expect_decode_error(buf, len, "s3cret", "8388607 iterations, more than the 5000000");
+    assert_int_equal(ts_keystore_decode(buf, len, NULL, &out, &err), 0);
+    assert_int_equal(out.count, 0);
+    ts_keystore_free(&out);
+    free(buf);
+
+    /* 65536 itself is read. */
+    make_p12_iter(f, "s3cret", 65536, 65536, &buf, &len);
+    ts_error_clear(&err);
+    assert_int_equal(ts_keystore_decode(buf, len, "s3cret", &out, &err), 0);
+    assert_int_equal(out.count, 1);
+    ts_keystore_free(&out);
+    free(buf);
 }
 
 static void test_p12_password_protected(void **state)
@@ -933,6 +1021,29 @@ static void test_p12_password_protected(void **state)
     expect_decode_error((const unsigned char *)"\x30\x80\x00\x00", 4, NULL, "PKCS12");
 }
 
+/* Bytes after the PFX: the JDK reads one DER value and stops; so does the decoder. */
+static void test_p12_trailing_bytes_ignored(void **state)
+{
+    fixture *f = *state;
+    unsigned char *buf = NULL, *more;
+    size_t len = 0;
+    ts_keystore out = {0};
+    ts_error err;
+
+    make_protected_p12(f, "s3cret", &buf, &len);
+    more = with_trailing(buf, len);
+    ts_error_clear(&err);
+    assert_int_equal(ts_keystore_decode(more, len + sizeof(TRAILING) - 1, "s3cret", &out, &err), 0);
+    assert_int_equal(out.count, 1);
+    assert_string_equal(out.items[0].alias, "alpha");
+    assert_memory_equal(out.items[0].cert.der, f->der[0], f->len[0]);
+    ts_keystore_free(&out);
+    expect_decode_error(more, len + sizeof(TRAILING) - 1, "wrong",
+                        "MAC mismatch: wrong password or tampered file");
+    free(more);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -941,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_alias_from_text),
         cmocka_unit_test(test_jks_roundtrip),
         cmocka_unit_test(test_jks_truncated_everywhere),
+        cmocka_unit_test(test_jks_trailing_bytes_ignored),
         cmocka_unit_test(test_jks_bad_header_and_lengths),
         cmocka_unit_test(test_jks_tampered),
         cmocka_unit_test(test_jks_key_entry_first_cert),
@@ -951,6 +1063,8 @@ int main(void)
         cmocka_unit_test(test_add_entry_and_find),
         cmocka_unit_test(test_p12_roundtrip),
         cmocka_unit_test(test_p12_password_protected),
+        cmocka_unit_test(test_p12_trailing_bytes_ignored),
+        cmocka_unit_test(test_p12_iterations_limit),
         cmocka_unit_test(test_timestamp_from_epoch_string),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
